@@ -1,0 +1,26 @@
+/**
+ * The one place where errors become exit codes and messages: usage errors
+ * exit 2, every other failure 1. Stack traces only with `--debug`.
+ * @module
+ */
+import { UsageError } from "../errors.ts";
+import { printErr } from "./output.ts";
+
+/** The exit code for an error. */
+export function exitCodeFor(error: unknown): number {
+  return error instanceof UsageError ? 2 : 1;
+}
+
+/** Prints an error the way users read it and returns its exit code. */
+export function reportError(error: unknown, options: { debug?: boolean } = {}): number {
+  const message = error instanceof Error ? error.message : String(error);
+  printErr(message.startsWith("Cannot ") ? message : `Cannot complete the command: ${message}`);
+  if (options.debug && error instanceof Error) {
+    let cause: unknown = error;
+    while (cause instanceof Error) {
+      printErr(cause.stack ?? String(cause));
+      cause = cause.cause;
+    }
+  }
+  return exitCodeFor(error);
+}
