@@ -1,0 +1,235 @@
+/**
+ * `sregistry pull`: from a reference to a registered SIF (or a sandbox).
+ *
+ * 1. A warm pull is one manifest HEAD: when the catalogue already holds the
+ *    digest the reference resolves to, with its file present, nothing is built.
+ * 2. Otherwise resolve, download layers into the blob cache and extract them in
+ *    order into a temporary rootfs, add the Singularity metadata, build the SIF
+ *    to a temporary file beside its final path, then rename it and record it in
+ *    one step: the record and the file appear together or not at all.
+ * @module
+ */
+import { SregistryError, UsageError } from "../errors.ts";
+import { singularityMetadata } from "../build/metadata.ts";
+import { writeMetadata } from "../build/metadata_writer.ts";
+import { buildSif, type BuilderName, chooseBuilder } from "../build/builder.ts";
+import { which } from "../build/command.ts";
+import type { Platform } from "../registry/platform.ts";
+import { formatReference, type Reference } from "../reference.ts";
+import type { BlobCache } from "../store/blob_cache.ts";
+import type { Catalogue, ImageRecord } from "../store/catalogue.ts";
+import { defaultNoCacheName, storageFile, storageNames } from "../store/storage_paths.ts";
+import type { PullListener } from "./events.ts";
+import type { ImageSource, Resolved } from "./source.ts";
+import { unpackImage } from "./unpack.ts";
+import { temporaryDir } from "./temp.ts";
+
+/** What to pull and how. */
+export interface PullRequest {
+  ref: Reference;
+  source: ImageSource;
+  /** Asks the registry for the digest only (a HEAD), for the warm-pull check. */
+  headDigest?: () => Promise<string | undefined>;
+  platform?: Platform;
+  /** `--sandbox DIR`: write only the root filesystem there. */
+  sandbox?: string;
+  /** `--name FILE`. */
+  name?: string;
+  force?: boolean;
+  /** `--no-cache`: do not record in the catalogue. */
+  noCache?: boolean;
+  builder?: BuilderName;
+  compression?: "gzip" | "zstd" | "lz4" | "xz";
+  sudo?: boolean;
+  keepSandbox?: boolean;
+}
+
+/** Where things go and what to tell. */
+export interface PullContext {
+  cache?: BlobCache;
+  catalogue?: Catalogue;
+  storageDir: string;
+  tmpDir: string;
+  jobs: number;
+  cmdOnly?: boolean;
+  maxLayerBytes?: number;
+  isRoot?: boolean;
+  deterministic?: boolean;
+  onEvent?: PullListener;
+}
+
+/** The outcome of a pull. */
+export interface PullResult {
+  /** The SIF (or sandbox) path. */
+  path: string;
+  record?: ImageRecord;
+  /** True when an existing image was reused and nothing was built. */
+  reused: boolean;
+  downloaded: number;
+}
+
+function platformString(p: Platform | undefined): string | undefined {
+  return p ? [p.os, p.architecture, p.variant].filter(Boolean).join("/") : undefined;
+}
+
+function exists(path: string): boolean {
+  try {
+    Deno.statSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Finds a recorded image for the same reference, digest and platform whose file is present. */
+function findReusable(
+  req: PullRequest,
+  ctx: PullContext,
+  digest: string,
+): ImageRecord | undefined {
+  const names = storageNames(req.ref);
+  const want = platformString(req.platform);
+  return ctx.catalogue?.all().find((r) =>
+    r.registry === names.registry && r.collection === names.collection &&
+    r.name === names.name && r.tag === names.tag && r.digest === digest &&
+    (want === undefined || r.platform === want) && r.image !== null && exists(r.image)
+  );
+}
+
+/** Pulls an image. */
+export async function pull(req: PullRequest, ctx: PullContext): Promise<PullResult> {
+  const recording = ctx.catalogue !== undefined && !req.noCache && !req.sandbox;
+  if (recording && !req.force) {
+    const digest = req.ref.digest ?? await req.headDigest?.();
+    const found = digest ? findReusable(req, ctx, digest) : undefined;
+    if (found) return { path: found.image!, record: found, reused: true, downloaded: 0 };
+  }
+  if (req.sandbox) checkSandboxTarget(req.sandbox);
+  const resolved = await req.source.resolve(req.platform);
+  await rememberManifests(ctx, req, resolved);
+  ctx.onEvent?.({
+    kind: "resolved",
+    reference: formatReference(req.ref),
+    digest: resolved.digest,
+    platform: platformString(resolved.platform),
+    layers: resolved.manifest.layers.map((l) => ({ digest: l.digest, size: l.size })),
+  });
+  await using work = await temporaryDir(ctx.tmpDir);
+  const rootfs = req.sandbox ?? `${work.path}/rootfs`;
+  Deno.mkdirSync(rootfs, { recursive: true });
+  const downloaded = await unpackImage({
+    source: req.source,
+    resolved,
+    cache: ctx.cache,
+    rootfs,
+    jobs: ctx.jobs,
+    isRoot: ctx.isRoot,
+    maxLayerBytes: ctx.maxLayerBytes,
+    onEvent: ctx.onEvent,
+  });
+  if (req.sandbox) return { path: req.sandbox, reused: false, downloaded };
+  const config = JSON.parse(new TextDecoder().decode(resolved.configBytes));
+  const from = formatReference(req.ref);
+  const arch = config.architecture ?? resolved.platform?.architecture ?? "amd64";
+  writeMetadata(
+    rootfs,
+    singularityMetadata({
+      config: config.config ?? {},
+      from,
+      arch,
+      variant: config.variant,
+      created: config.created ?? new Date(0).toISOString(),
+      baseDigest: resolved.digest,
+      cmdOnly: ctx.cmdOnly,
+    }),
+  );
+  const names = storageNames(req.ref);
+  const target = req.name ??
+    (recording
+      ? storageFile(ctx.storageDir, { ...names, digest: resolved.manifestDigest })
+      : defaultNoCacheName(names.name, names.tag));
+  const dir = target.includes("/") ? target.slice(0, target.lastIndexOf("/")) || "/" : ".";
+  Deno.mkdirSync(dir, { recursive: true });
+  const partial = `${dir}/.${target.slice(dir.length + 1)}.${Deno.pid}.partial`;
+  ctx.onEvent?.({ kind: "step", text: "building the SIF image" });
+  try {
+    await buildSif({
+      builder: chooseBuilder(req.builder ?? "auto", which),
+      rootfs,
+      output: partial,
+      from,
+      config,
+      arch,
+      compression: req.compression,
+      isRoot: ctx.isRoot,
+      deterministic: ctx.deterministic,
+      sudo: req.sudo,
+      tmpDir: work.path,
+      onOutput: (text) => ctx.onEvent?.({ kind: "output", text }),
+    });
+    const size = Deno.statSync(partial).size;
+    if (!recording) {
+      Deno.renameSync(partial, target);
+      return { path: target, reused: false, downloaded };
+    }
+    const record = ctx.catalogue!.transaction(() => {
+      const rec = ctx.catalogue!.upsert({
+        registry: names.registry,
+        collection: names.collection,
+        name: names.name,
+        tag: names.tag,
+        version: resolved.manifestDigest,
+        client: "docker",
+        image: target,
+        url: req.source.name,
+        digest: resolved.digest,
+        manifestDigest: resolved.manifestDigest,
+        platform: platformString(resolved.platform) ?? `linux/${arch}`,
+        size,
+        manifest: JSON.parse(new TextDecoder().decode(resolved.bytes)),
+        platformManifest: JSON.parse(new TextDecoder().decode(resolved.manifestBytes)),
+        config,
+        source: req.source.name,
+        metrics: {},
+      });
+      Deno.renameSync(partial, target);
+      return rec;
+    });
+    return { path: target, record, reused: false, downloaded };
+  } finally {
+    try {
+      Deno.removeSync(partial);
+    } catch { /* renamed into place */ }
+  }
+}
+
+function checkSandboxTarget(dir: string): void {
+  try {
+    const entries = [...Deno.readDirSync(dir)];
+    if (entries.length > 0) {
+      throw new UsageError(
+        `Cannot unpack into ${dir}: the folder is not empty: give a new or empty folder to --sandbox`,
+      );
+    }
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return;
+    if (e instanceof UsageError) throw e;
+    throw new SregistryError(`Cannot use ${dir} as a sandbox: ${(e as Error).message}`, { cause: e });
+  }
+}
+
+async function rememberManifests(ctx: PullContext, req: PullRequest, r: Resolved): Promise<void> {
+  if (!ctx.cache) return;
+  ctx.cache.putBytes({ digest: r.digest }, r.bytes);
+  ctx.cache.putBytes({ digest: r.manifestDigest }, r.manifestBytes);
+  if (!r.manifest.configBytes) {
+    // config is already in the cache (fetched through it)
+  } else {
+    ctx.cache.putBytes({ digest: r.manifest.config.digest }, r.manifest.configBytes);
+  }
+  await ctx.cache.tag(formatReference(req.ref), {
+    mediaType: r.mediaType,
+    digest: r.digest,
+    size: r.bytes.length,
+  });
+}

@@ -1,0 +1,236 @@
+/**
+ * The content-addressed blob cache, laid out as an OCI image layout
+ * (`oci-layout`, `index.json`, `blobs/sha256/<hex>`) so other tools (skopeo,
+ * umoci) can read it. A blob appears under its final name only once verified:
+ * it is written to `<hex>.<host>.<pid>.<n>.partial`, checked, then renamed. One
+ * lock per blob, held only while fetching, makes concurrent pulls download each
+ * blob once; partial files of dead processes are swept.
+ * @module
+ */
+import { createHash } from "node:crypto";
+import { hostname } from "node:os";
+import { DigestMismatchError, SregistryError } from "../errors.ts";
+import { acquireLock, type LockOptions, processAlive, withLock } from "./locks.ts";
+
+/** The fields of a descriptor the cache needs. */
+export interface BlobRef {
+  digest: string;
+  size?: number;
+  mediaType?: string;
+}
+
+/** An entry of the layout's `index.json`. */
+export interface IndexEntry {
+  mediaType: string;
+  digest: string;
+  size: number;
+  annotations?: Record<string, string>;
+}
+
+const REF_NAME = "org.opencontainers.image.ref.name";
+const HOST = hostname();
+let counter = 0;
+
+function hexOf(digest: string): string {
+  const match = /^sha256:([a-f0-9]{64})$/.exec(digest);
+  if (!match) throw new SyntaxError(`Cannot use digest "${digest}": only sha256 digests are supported`);
+  return match[1];
+}
+
+/** Writes a file atomically: temp file in the same folder, then rename. */
+export function writeFileAtomic(path: string, data: Uint8Array | string, mode = 0o644): void {
+  const tmp = `${path}.${HOST}.${Deno.pid}.${counter++}.partial`;
+  try {
+    if (typeof data === "string") Deno.writeTextFileSync(tmp, data, { mode });
+    else Deno.writeFileSync(tmp, data, { mode });
+    Deno.chmodSync(tmp, mode);
+    Deno.renameSync(tmp, path);
+  } catch (e) {
+    try {
+      Deno.removeSync(tmp);
+    } catch { /* never written */ }
+    throw e;
+  }
+}
+
+/** The blob cache rooted at `root` (created on first use). */
+export class BlobCache {
+  readonly root: string;
+  readonly #lockOptions: LockOptions;
+  #ready = false;
+
+  constructor(root: string, lockOptions: LockOptions = {}) {
+    this.root = root;
+    this.#lockOptions = lockOptions;
+  }
+
+  /** Creates the layout if missing. */
+  init(): void {
+    if (this.#ready) return;
+    try {
+      Deno.mkdirSync(`${this.root}/blobs/sha256`, { recursive: true });
+      try {
+        Deno.statSync(`${this.root}/oci-layout`);
+      } catch {
+        writeFileAtomic(`${this.root}/oci-layout`, '{"imageLayoutVersion":"1.0.0"}');
+      }
+      try {
+        Deno.statSync(`${this.root}/index.json`);
+      } catch {
+        writeFileAtomic(`${this.root}/index.json`, JSON.stringify(emptyIndex()));
+      }
+    } catch (e) {
+      throw new SregistryError(
+        `Cannot use the blob cache ${this.root}: ${(e as Error).message}: set SINGULARITY_CACHEDIR to a writable folder`,
+        { cause: e },
+      );
+    }
+    this.#ready = true;
+  }
+
+  /** The final path of a blob. */
+  blobPath(digest: string): string {
+    return `${this.root}/blobs/sha256/${hexOf(digest)}`;
+  }
+
+  /** True when the verified blob is present (and of the right size when known). */
+  has(blob: BlobRef): boolean {
+    try {
+      const info = Deno.statSync(this.blobPath(blob.digest));
+      return blob.size === undefined || info.size === blob.size;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Reads a (small) blob whole. */
+  read(digest: string): Uint8Array {
+    return Deno.readFileSync(this.blobPath(digest));
+  }
+
+  /** Stores bytes already in memory (manifests, configs) after checking their digest. */
+  putBytes(blob: BlobRef, bytes: Uint8Array): void {
+    this.init();
+    const actual = "sha256:" + createHash("sha256").update(bytes).digest("hex");
+    if (actual !== blob.digest) throw new DigestMismatchError(blob.digest, actual, "blob");
+    if (!this.has(blob)) writeFileAtomic(this.blobPath(blob.digest), bytes);
+  }
+
+  /**
+   * Makes sure the blob is in the cache: returns at once when it is; otherwise,
+   * holding the blob's lock, writes what `open()` streams to a partial file,
+   * verifies digest and size (unless `verified`, when the stream itself already
+   * verified them and errors otherwise), and renames it into place.
+   * Returns true when this call downloaded it.
+   */
+  async ensure(
+    blob: BlobRef,
+    open: () => ReadableStream<Uint8Array> | Promise<ReadableStream<Uint8Array>>,
+    options: { verified?: boolean; onWait?: () => void } = {},
+  ): Promise<boolean> {
+    this.init();
+    if (this.has(blob)) return false;
+    const final = this.blobPath(blob.digest);
+    using _lock = await acquireLock(`${final}.lock`, {
+      ...this.#lockOptions,
+      onWait: () => options.onWait?.(),
+    });
+    if (this.has(blob)) return false; // another process fetched it while we waited
+    const tmp = `${final}.${HOST}.${Deno.pid}.${counter++}.partial`;
+    const file = Deno.openSync(tmp, { createNew: true, write: true, mode: 0o644 });
+    const hash = options.verified ? undefined : createHash("sha256");
+    let size = 0;
+    try {
+      for await (const chunk of await open()) {
+        hash?.update(chunk);
+        size += chunk.length;
+        writeAllSync(file, chunk);
+      }
+      file.close();
+      if (hash) {
+        const actual = "sha256:" + hash.digest("hex");
+        if (actual !== blob.digest) throw new DigestMismatchError(blob.digest, actual, "blob");
+        if (blob.size !== undefined && size !== blob.size) {
+          throw new DigestMismatchError(`${blob.size} bytes`, `${size} bytes`, `size of ${blob.digest}`);
+        }
+      }
+      Deno.renameSync(tmp, final);
+      return true;
+    } catch (e) {
+      try {
+        file.close();
+      } catch { /* closed */ }
+      try {
+        Deno.removeSync(tmp);
+      } catch { /* gone */ }
+      throw e;
+    }
+  }
+
+  /** Reads `index.json`. */
+  index(): { schemaVersion: number; mediaType?: string; manifests: IndexEntry[] } {
+    try {
+      return JSON.parse(Deno.readTextFileSync(`${this.root}/index.json`));
+    } catch {
+      return emptyIndex();
+    }
+  }
+
+  /** Points the reference name `name` at a manifest or index (replacing an older entry). */
+  async tag(name: string, entry: IndexEntry): Promise<void> {
+    this.init();
+    await withLock(`${this.root}/index.json.lock`, () => {
+      const index = this.index();
+      index.manifests = index.manifests.filter((m) => m.annotations?.[REF_NAME] !== name);
+      index.manifests.push({ ...entry, annotations: { ...entry.annotations, [REF_NAME]: name } });
+      writeFileAtomic(`${this.root}/index.json`, JSON.stringify(index, null, 2));
+    }, this.#lockOptions);
+  }
+
+  /** The manifest a reference name points at, if tagged. */
+  lookup(name: string): IndexEntry | undefined {
+    return this.index().manifests.find((m) => m.annotations?.[REF_NAME] === name);
+  }
+
+  /** Removes partial files and locks left by dead processes on this host, or older than a day. */
+  sweep(): number {
+    let removed = 0;
+    const dir = `${this.root}/blobs/sha256`;
+    let entries: Deno.DirEntry[];
+    try {
+      entries = [...Deno.readDirSync(dir)];
+    } catch {
+      return 0;
+    }
+    for (const entry of entries) {
+      const m = /^[a-f0-9]{64}\.(.+)\.(\d+)\.\d+\.partial$/.exec(entry.name);
+      if (!m) continue;
+      const path = `${dir}/${entry.name}`;
+      const deadHere = m[1] === HOST && !processAlive(Number(m[2]));
+      let old = false;
+      try {
+        old = Date.now() - (Deno.statSync(path).mtime?.getTime() ?? 0) > 86_400_000;
+      } catch { /* gone */ }
+      if (deadHere || old) {
+        try {
+          Deno.removeSync(path);
+          removed++;
+        } catch { /* gone */ }
+      }
+    }
+    return removed;
+  }
+}
+
+function emptyIndex() {
+  return {
+    schemaVersion: 2,
+    mediaType: "application/vnd.oci.image.index.v1+json",
+    manifests: [] as IndexEntry[],
+  };
+}
+
+function writeAllSync(file: Deno.FsFile, chunk: Uint8Array): void {
+  let offset = 0;
+  while (offset < chunk.length) offset += file.writeSync(chunk.subarray(offset));
+}

@@ -1,0 +1,133 @@
+/**
+ * Lock files that work on NFS-like shared file systems, where `flock` cannot be
+ * trusted: a lock is a file created with O_EXCL holding its owner's host, pid
+ * and start time. The owner refreshes its mtime while it holds the lock; a
+ * waiter takes over a lock whose owner is a dead process on this host, or whose
+ * mtime has not moved for `staleMs` (an owner on another host that died).
+ * @module
+ */
+import { hostname } from "node:os";
+
+/** A held lock; release it with `release()` or `using`. */
+export interface Lock extends Disposable {
+  readonly path: string;
+  release(): void;
+}
+
+/** Options for `acquireLock`. */
+export interface LockOptions {
+  /** Age after which a lock not refreshed by its owner is taken over (default 10 min). */
+  staleMs?: number;
+  /** Delay between attempts (default 100 ms). */
+  pollMs?: number;
+  /** Called once when the lock is busy, before waiting. */
+  onWait?: (owner: LockOwner | undefined) => void;
+  signal?: AbortSignal;
+}
+
+/** What a lock file holds. */
+export interface LockOwner {
+  host: string;
+  pid: number;
+  since: string;
+}
+
+const HOST = hostname();
+
+/** True when `pid` is a live process on this host (Linux `/proc`). */
+export function processAlive(pid: number): boolean {
+  try {
+    Deno.statSync(`/proc/${pid}`);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function readOwner(path: string): LockOwner | undefined {
+  try {
+    return JSON.parse(Deno.readTextFileSync(path));
+  } catch {
+    return undefined;
+  }
+}
+
+/** True when the lock at `path` belongs to nobody alive. */
+export function lockIsStale(path: string, staleMs: number): boolean {
+  let mtime: number;
+  try {
+    mtime = Deno.statSync(path).mtime?.getTime() ?? 0;
+  } catch {
+    return false; // gone: not stale, just free
+  }
+  const owner = readOwner(path);
+  if (owner && owner.host === HOST && owner.pid !== Deno.pid && !processAlive(owner.pid)) {
+    return true;
+  }
+  return Date.now() - mtime > staleMs;
+}
+
+function tryCreate(path: string): boolean {
+  try {
+    const file = Deno.openSync(path, { createNew: true, write: true, mode: 0o644 });
+    const owner: LockOwner = { host: HOST, pid: Deno.pid, since: new Date().toISOString() };
+    file.writeSync(new TextEncoder().encode(JSON.stringify(owner)));
+    file.close();
+    return true;
+  } catch (e) {
+    if (e instanceof Deno.errors.AlreadyExists) return false;
+    throw e;
+  }
+}
+
+/** Waits for and takes the lock at `path`. */
+export async function acquireLock(path: string, options: LockOptions = {}): Promise<Lock> {
+  const staleMs = options.staleMs ?? 10 * 60_000;
+  const pollMs = options.pollMs ?? 100;
+  let told = false;
+  while (!tryCreate(path)) {
+    options.signal?.throwIfAborted();
+    if (lockIsStale(path, staleMs)) {
+      // Take over: remove only if it is still the same stale file.
+      const owner = JSON.stringify(readOwner(path));
+      if (lockIsStale(path, staleMs) && JSON.stringify(readOwner(path)) === owner) {
+        try {
+          Deno.removeSync(path);
+        } catch { /* someone else took it over */ }
+      }
+      continue;
+    }
+    if (!told) {
+      told = true;
+      options.onWait?.(readOwner(path));
+    }
+    await new Promise((r) => setTimeout(r, pollMs));
+  }
+  const heartbeat = setInterval(() => {
+    try {
+      const now = new Date();
+      Deno.utimeSync(path, now, now);
+    } catch { /* lock removed under us: nothing to refresh */ }
+  }, Math.max(1000, staleMs / 3));
+  Deno.unrefTimer(heartbeat);
+  let released = false;
+  const release = () => {
+    if (released) return;
+    released = true;
+    clearInterval(heartbeat);
+    try {
+      Deno.removeSync(path);
+    } catch { /* already gone */ }
+  };
+  return { path, release, [Symbol.dispose]: release };
+}
+
+/** Runs `fn` holding the lock at `path`. */
+export async function withLock<T>(
+  path: string,
+  fn: () => Promise<T> | T,
+  options?: LockOptions,
+): Promise<T> {
+  using _lock = await acquireLock(path, options);
+  return await fn();
+}
