@@ -1,0 +1,148 @@
+/**
+ * A verified, resuming blob stream: hashes every byte, resumes a cut or
+ * stalled connection with `Range` from the bytes already delivered (dropping
+ * the prefix when a server ignores `Range`, so nothing is delivered twice),
+ * and errors with `DigestMismatchError` on a wrong digest or size.
+ * @module
+ */
+import { DigestVerifier } from "../digest.ts";
+import { SregistryError } from "../errors.ts";
+import { defaultSleep } from "./transport.ts";
+
+/** Options of {@linkcode verifiedBlobStream}. */
+export interface BlobStreamOptions {
+  /** Opens the blob from `offset` (Range when > 0); throws SregistryError on fatal answers. */
+  open: (offset: number, signal: AbortSignal) => Promise<Response>;
+  digest: string;
+  /** Expected size, or undefined when unknown (schema1). */
+  size?: number;
+  what: string;
+  /** Abort and resume a body that delivers nothing for this long (default 60 s). */
+  stallTimeoutMs?: number;
+  /** Resumes in a row without progress before giving up (default 5). */
+  retries?: number;
+  onProgress?: (bytes: number) => void;
+  onResume?: (info: { offset: number; attempt: number; reason: string }) => void;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+/** A body that broke off: cut, stalled, or ended short. Retried. */
+class Interrupted extends Error {}
+
+/** Parses the first byte of `Content-Range: bytes a-b/n`. */
+function rangeStart(value: string | null): number | undefined {
+  const m = /^bytes\s+(\d+)-/.exec(value ?? "");
+  return m ? Number(m[1]) : undefined;
+}
+
+/** Reads one chunk, failing with Interrupted when nothing comes for `ms`. */
+async function readWithin(
+  reader: ReadableStreamDefaultReader<Uint8Array>,
+  ms: number,
+): Promise<ReadableStreamReadResult<Uint8Array>> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const stall = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Interrupted(`no data for ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([reader.read(), stall]);
+  } catch (e) {
+    if (e instanceof Interrupted) throw e;
+    throw new Interrupted(`connection cut (${(e as Error)?.message ?? e})`);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** See the module doc. */
+export function verifiedBlobStream(o: BlobStreamOptions): ReadableStream<Uint8Array> {
+  const verifier = new DigestVerifier(o.digest, o.size, o.what);
+  const stallMs = o.stallTimeoutMs ?? 60_000;
+  const retries = o.retries ?? 5;
+  const sleep = o.sleep ?? defaultSleep;
+  let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
+  let abort = new AbortController();
+  let skip = 0;
+  let failures = 0;
+
+  async function connect(): Promise<void> {
+    abort = new AbortController();
+    const offset = verifier.bytes;
+    const res = await o.open(offset, abort.signal);
+    skip = 0;
+    if (offset > 0) {
+      const start = res.status === 206 ? rangeStart(res.headers.get("content-range")) : 0;
+      if (start === undefined || start > offset) {
+        await res.body?.cancel();
+        throw new SregistryError(
+          `Cannot download ${o.what}: the server answered a range we did not ask for: pull again`,
+        );
+      }
+      skip = offset - start;
+    }
+    if (!res.body) throw new Interrupted("empty body");
+    reader = res.body.getReader();
+  }
+
+  function drop(): void {
+    reader?.cancel().catch(() => {});
+    reader = undefined;
+    abort.abort();
+  }
+
+  /** One step: a chunk to deliver, "done", or undefined to read again. */
+  async function step(): Promise<Uint8Array | "done" | undefined> {
+    if (!reader) await connect();
+    const r = await readWithin(reader!, stallMs);
+    if (r.done) {
+      if (o.size !== undefined && verifier.bytes < o.size) {
+        throw new Interrupted(`body ended after ${verifier.bytes} of ${o.size} bytes`);
+      }
+      reader = undefined;
+      verifier.verify();
+      return "done";
+    }
+    let chunk = r.value;
+    if (skip > 0) {
+      const n = Math.min(skip, chunk.length);
+      skip -= n;
+      chunk = chunk.subarray(n);
+    }
+    if (chunk.length === 0) return undefined;
+    verifier.update(chunk);
+    failures = 0;
+    return chunk;
+  }
+
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      for (;;) {
+        try {
+          const out = await step();
+          if (out === undefined) continue;
+          if (out === "done") return controller.close();
+          o.onProgress?.(verifier.bytes);
+          return controller.enqueue(out);
+        } catch (e) {
+          drop();
+          if (!(e instanceof Interrupted) || ++failures > retries) {
+            return controller.error(
+              e instanceof Interrupted
+                ? new SregistryError(
+                  `Cannot download ${o.what}: ${e.message}, ${retries} resumes failed: check your connection and pull again`,
+                  { cause: e },
+                )
+                : e,
+            );
+          }
+          o.onResume?.({ offset: verifier.bytes, attempt: failures, reason: e.message });
+          await sleep(Math.min(30_000, 500 * 2 ** (failures - 1)));
+        }
+      }
+    },
+    cancel(reason) {
+      reader?.cancel(reason).catch(() => {});
+      abort.abort();
+    },
+  });
+}

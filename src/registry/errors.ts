@@ -1,0 +1,145 @@
+/**
+ * Registry error answers and network failures turned into errors whose
+ * messages say what happened and what to do. Bodies are read up to 64 KiB
+ * and parsed defensively (JSON `errors[]`, plain text or an HTML page).
+ * @module
+ */
+import { RegistryError, type RegistryErrorEntry, SregistryError } from "../errors.ts";
+import { isUnknownHostError, parseRetryAfter, safeUrl } from "./transport.ts";
+
+/** The largest error body we read. */
+export const MAX_ERROR_BODY = 64 * 1024;
+
+/** Reads at most `limit` bytes of a body and cancels the rest. */
+export async function readLimited(res: Response, limit: number): Promise<Uint8Array> {
+  if (!res.body) return new Uint8Array(0);
+  const reader = res.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let n = 0;
+  try {
+    while (n < limit) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      chunks.push(value);
+      n += value.length;
+    }
+  } finally {
+    await reader.cancel().catch(() => {});
+  }
+  const out = new Uint8Array(Math.min(n, limit));
+  let off = 0;
+  for (const c of chunks) {
+    const part = c.subarray(0, out.length - off);
+    out.set(part, off);
+    off += part.length;
+  }
+  return out;
+}
+
+/** Parses an error body: the `errors` array of a JSON body, else a short text summary. */
+export function parseErrorBody(text: string): { errors: RegistryErrorEntry[]; summary?: string } {
+  try {
+    const json = JSON.parse(text);
+    if (json && Array.isArray(json.errors)) {
+      const errors = json.errors
+        .filter((e: unknown) => e && typeof e === "object")
+        .map((e: Record<string, unknown>) => ({
+          code: typeof e.code === "string" && /^[A-Z_]+$/.test(e.code) ? e.code : "UNKNOWN",
+          message: typeof e.message === "string" ? e.message : undefined,
+          detail: e.detail,
+        }));
+      return { errors };
+    }
+  } catch { /* not JSON */ }
+  if (/<html|<!doctype html/i.test(text)) {
+    const title = /<title[^>]*>([^<]*)<\/title>/i.exec(text)?.[1]?.trim();
+    return { errors: [], summary: `an HTML page${title ? ` "${clip(title)}"` : ""}` };
+  }
+  const plain = text.replace(/\s+/g, " ").trim();
+  return { errors: [], summary: plain ? `"${clip(plain)}"` : undefined };
+}
+
+function clip(s: string, n = 200): string {
+  return s.length > n ? s.slice(0, n) + "…" : s;
+}
+
+/** What the user should do about an answer. */
+function advice(status: number, codes: string[], host: string, retryAfter?: number): string {
+  const has = (c: string) => codes.includes(c);
+  if (status === 429 || has("TOOMANYREQUESTS")) {
+    const when = retryAfter !== undefined
+      ? `retry in ${retryAfter} s (after ${new Date(Date.now() + retryAfter * 1000).toISOString()})`
+      : "retry later";
+    return `the registry's pull rate limit is reached: ${when}; logging in (\`sregistry login ${host}\`) raises the limit`;
+  }
+  if (status === 401 || status === 403 || has("UNAUTHORIZED") || has("DENIED")) {
+    return `run \`sregistry login ${host}\` with an account that may pull it, or check the name`;
+  }
+  if (
+    status === 404 || has("MANIFEST_UNKNOWN") || has("NAME_UNKNOWN") || has("BLOB_UNKNOWN")
+  ) {
+    return "check the name and tag; `sregistry tags REF` lists tags";
+  }
+  if (status >= 500) return "the registry has a problem; try again later";
+  return "check the reference and the registry address";
+}
+
+/**
+ * Builds a {@linkcode RegistryError} from an error answer, reading (and
+ * consuming) at most 64 KiB of its body.
+ * @param res The answer (status >= 400 or unexpected).
+ * @param ctx `action` completes "Cannot <action>"; `method`/`url` of the request.
+ */
+export async function responseError(
+  res: Response,
+  ctx: { action: string; method: string; url: string },
+): Promise<RegistryError> {
+  const bytes = await readLimited(res, MAX_ERROR_BODY);
+  const { errors, summary } = parseErrorBody(new TextDecoder().decode(bytes));
+  const host = hostOf(ctx.url);
+  const retryAfter = parseRetryAfter(res.headers.get("retry-after"));
+  const codes = errors.map((e) => e.code);
+  const said = errors.length
+    ? errors.map((e) => (e.message ? `${e.code} (${clip(e.message)})` : e.code)).join(", ")
+    : summary ?? "no details";
+  const message =
+    `Cannot ${ctx.action}: ${host} answered ${res.status} ${res.statusText || ""}`.trimEnd() +
+    `: ${said}: ${advice(res.status, codes, host, retryAfter)}`;
+  return new RegistryError(message, {
+    status: res.status,
+    method: ctx.method,
+    url: safeUrl(ctx.url),
+    errors,
+    retryAfter,
+  });
+}
+
+function hostOf(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return url;
+  }
+}
+
+/** Turns a network failure (refused, unknown host, TLS, reset) into a clear error. */
+export function networkError(e: unknown, url: string, action: string): SregistryError {
+  const host = hostOf(url);
+  const text = String((e as Error)?.message ?? e);
+  let reason: string;
+  let fix: string;
+  if (isUnknownHostError(e)) {
+    reason = `unknown host ${host}`;
+    fix = "check the registry name and your DNS/proxy settings";
+  } else if (/refused/i.test(text)) {
+    reason = `connection to ${host} refused`;
+    fix = "check the host and port, and whether the registry is up (or needs --no-https)";
+  } else if (/certificate|tls|ssl/i.test(text)) {
+    reason = `TLS failure talking to ${host}`;
+    fix = "set SREGISTRY_CA_FILE to your CA bundle, or use --no-https for plain-HTTP registries";
+  } else {
+    reason = `network error talking to ${host}`;
+    fix = "check your connection and proxy settings, then try again";
+  }
+  return new SregistryError(`Cannot ${action}: ${reason}: ${fix}`, { cause: e });
+}
