@@ -1,0 +1,125 @@
+/**
+ * The catalogue schema as ordered migrations, applied in place by
+ * {@linkcode migrate} inside one `BEGIN IMMEDIATE` transaction and recorded
+ * in `PRAGMA user_version`.
+ *
+ * Version 0 is an empty file or a database written by the Python client
+ * (its SQLAlchemy `create_all` DDL, reproduced in {@linkcode PYTHON_DDL}).
+ *
+ * Version 1 rebuilds `container` with the original columns plus the ones the
+ * original lost. It drops the original `UNIQUE(collection_id, name, tag,
+ * client, version)` constraint, which SQLite cannot alter in place: the same
+ * image (same manifest digest) pulled from two registries must be two rows.
+ * Identity becomes the unique index `container_identity(registry,
+ * collection_id, name, tag, client, version)`, where `registry` is `NOT NULL
+ * DEFAULT 'docker.io'` so rows inserted later by the Python client (which
+ * does not know the column) land on Docker Hub, as they always did. The
+ * rebuild copies every row; catalogues are small, so it is cheap.
+ * @module
+ */
+import type { DatabaseSync } from "node:sqlite";
+import { SregistryError } from "../errors.ts";
+
+/** The Python client's tables, exactly as SQLAlchemy creates them for SQLite. */
+export const PYTHON_DDL = `
+CREATE TABLE IF NOT EXISTS collection (
+	id INTEGER NOT NULL, 
+	name VARCHAR(150), 
+	token VARCHAR(50), 
+	created_at DATETIME, 
+	PRIMARY KEY (id), 
+	UNIQUE (name)
+);
+CREATE TABLE IF NOT EXISTS container (
+	id INTEGER NOT NULL, 
+	created_at DATETIME, 
+	metrics TEXT NOT NULL, 
+	name VARCHAR(250) NOT NULL, 
+	tag VARCHAR(250) NOT NULL, 
+	image VARCHAR(250), 
+	url VARCHAR(500), 
+	uri VARCHAR(500), 
+	client VARCHAR(50) NOT NULL, 
+	version VARCHAR(250), 
+	collection_id INTEGER NOT NULL, 
+	PRIMARY KEY (id), 
+	CONSTRAINT _container_uc UNIQUE (collection_id, name, tag, client, version), 
+	FOREIGN KEY(collection_id) REFERENCES collection (id)
+);
+`;
+
+const ORIGINAL_COLUMNS =
+  "id, created_at, metrics, name, tag, image, url, uri, client, version, collection_id";
+
+const V1 = `
+${PYTHON_DDL}
+CREATE TABLE container_v1 (
+	id INTEGER NOT NULL, 
+	created_at DATETIME, 
+	metrics TEXT NOT NULL, 
+	name VARCHAR(250) NOT NULL, 
+	tag VARCHAR(250) NOT NULL, 
+	image VARCHAR(250), 
+	url VARCHAR(500), 
+	uri VARCHAR(500), 
+	client VARCHAR(50) NOT NULL, 
+	version VARCHAR(250), 
+	collection_id INTEGER NOT NULL, 
+	registry TEXT NOT NULL DEFAULT 'docker.io',
+	digest TEXT,
+	manifest_digest TEXT,
+	platform TEXT,
+	size INTEGER,
+	manifest TEXT,
+	platform_manifest TEXT,
+	config TEXT,
+	source TEXT,
+	updated_at DATETIME,
+	PRIMARY KEY (id), 
+	FOREIGN KEY(collection_id) REFERENCES collection (id)
+);
+INSERT INTO container_v1 (${ORIGINAL_COLUMNS}) SELECT ${ORIGINAL_COLUMNS} FROM container;
+DROP TABLE container;
+ALTER TABLE container_v1 RENAME TO container;
+CREATE UNIQUE INDEX container_identity
+  ON container (registry, collection_id, name, tag, client, version);
+CREATE INDEX container_manifest_digest ON container (registry, manifest_digest);
+`;
+
+/** Ordered migrations: entry `i` brings the schema from version `i` to `i + 1`. */
+export const MIGRATIONS: readonly string[] = [V1];
+
+/** The schema version this code writes. */
+export const SCHEMA_VERSION: number = MIGRATIONS.length;
+
+/** The database's `PRAGMA user_version`. */
+export function schemaVersion(db: DatabaseSync): number {
+  const row = db.prepare("PRAGMA user_version").get() as { user_version: number };
+  return row.user_version;
+}
+
+/**
+ * Brings `db` to {@linkcode SCHEMA_VERSION} in one `BEGIN IMMEDIATE`
+ * transaction (concurrent openers wait, then see the migrated schema).
+ *
+ * @throws {SregistryError} when the database is newer than this code.
+ */
+export function migrate(db: DatabaseSync, file: string): void {
+  if (schemaVersion(db) === SCHEMA_VERSION) return;
+  db.exec("BEGIN IMMEDIATE");
+  try {
+    const from = schemaVersion(db);
+    if (from > SCHEMA_VERSION) {
+      throw new SregistryError(
+        `Cannot open the catalogue ${file}: its schema version ${from} is newer than ` +
+          `this sregistry's (${SCHEMA_VERSION}): upgrade sregistry`,
+      );
+    }
+    for (let v = from; v < SCHEMA_VERSION; v++) db.exec(MIGRATIONS[v]);
+    db.exec(`PRAGMA user_version = ${SCHEMA_VERSION}`);
+    db.exec("COMMIT");
+  } catch (error) {
+    db.exec("ROLLBACK");
+    throw error;
+  }
+}
