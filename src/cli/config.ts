@@ -1,0 +1,84 @@
+/**
+ * `backend ...`, `login` and `logout`: the settings file and registry
+ * credentials.
+ * @module
+ */
+import { type Command, Option } from "@commander-js/extra-typings";
+import {
+  activate,
+  addVariable,
+  backendList,
+  backendStatus,
+  deactivate,
+  deleteBackend,
+  readSecrets,
+  removeVariable,
+  writeSecrets,
+} from "../config/secrets_file.ts";
+import { login, logout } from "../config/login.ts";
+import { dockerConfigPath } from "../config/paths.ts";
+import { UsageError } from "../errors.ts";
+import { registryEndpoint } from "../reference.ts";
+import type { CliContext } from "./context.ts";
+import { print, printErr } from "./output.ts";
+import { readSecret } from "./prompt.ts";
+
+/** Adds `backend`, `login` and `logout`. */
+export function addConfigCommands(program: Command, ctx: () => CliContext): void {
+  const backend = program.command("backend")
+    .description("show or change settings in the settings file (SREGISTRY_CLIENT_SECRETS)");
+  const edit = (change: (data: Record<string, unknown>) => Record<string, unknown>) => {
+    const file = readSecrets(ctx().settings.secretsPath);
+    writeSecrets({ ...file, data: change(file.data) });
+  };
+  backend.command("ls").description("list backends, or one backend's settings (secrets masked)")
+    .argument("[backend]").option("--reveal", "show secret values")
+    .action((name, opts) => {
+      const file = readSecrets(ctx().settings.secretsPath);
+      for (const line of backendList(file.data, name, { reveal: opts.reveal })) print(line);
+    });
+  backend.command("status").description("the active backend")
+    .action(() => {
+      for (const line of backendStatus(readSecrets(ctx().settings.secretsPath).data)) print(line);
+    });
+  backend.command("activate").argument("<backend>").description("make a backend the default")
+    .action((name) => edit((d) => activate(d, name)));
+  backend.command("deactivate").description("remove the default backend")
+    .action(() => edit(deactivate));
+  backend.command("add").description("store a setting: backend add docker SREGISTRY_DOCKER_CMD yes")
+    .argument("<backend>").argument("<variable>").argument("<value>")
+    .option("-f, --force", "overwrite an existing value")
+    .action((name, variable, value, opts) =>
+      edit((d) => addVariable(d, name, variable, value, opts.force ?? false))
+    );
+  backend.command("remove").alias("rm").description("remove a stored setting")
+    .argument("<backend>").argument("<variable>")
+    .action((name, variable) => edit((d) => removeVariable(d, name, variable)));
+  backend.command("delete").description("remove a backend and its settings")
+    .argument("<backend>")
+    .action((name) => edit((d) => deleteBackend(d, name)));
+
+  program.command("login").description("store credentials for a registry in the docker config file")
+    .argument("[registry]", "registry host", "docker.io")
+    .option("-u, --username <name>", "user name")
+    .addOption(new Option("--password-stdin", "read the password from standard input"))
+    .action(async (registry, opts) => {
+      const c = ctx();
+      const username = opts.username ??
+        (Deno.stdin.isTerminal() ? await readSecret("Username: ", { echo: true }) : "");
+      if (!username) throw new UsageError("Cannot log in: no user name given: pass --username");
+      const password = await readSecret("Password: ", { echo: false, stdin: opts.passwordStdin });
+      if (!password) throw new UsageError("Cannot log in: empty password");
+      const path = dockerConfigPath(c.env);
+      await c.verifyLogin(registryEndpoint(registry), { username, password });
+      login(path, registry, username, password);
+      printErr(`Login Succeeded: credentials for ${registry} saved in ${path}`);
+    });
+  program.command("logout").description("remove stored credentials for a registry")
+    .argument("[registry]", "registry host", "docker.io")
+    .action((registry) => {
+      const path = dockerConfigPath(ctx().env);
+      const removed = logout(path, registry);
+      printErr(removed ? `Removed credentials for ${registry} from ${path}` : `No credentials for ${registry} in ${path}`);
+    });
+}

@@ -1,0 +1,76 @@
+/**
+ * `sregistry pull REF`: the main job.
+ * @module
+ */
+import { Command, Option } from "@commander-js/extra-typings";
+import { UsageError } from "../errors.ts";
+import { pull } from "../pull/pull.ts";
+import { RegistrySource } from "../pull/registry_source.ts";
+import { parsePlatform } from "../registry/platform.ts";
+import { parseReference } from "../reference.ts";
+import type { CliContext } from "./context.ts";
+import { print } from "./output.ts";
+import { Progress } from "./progress.ts";
+
+/** The `pull` command. */
+export function pullCommand(ctx: () => CliContext): Command<[string], Record<string, unknown>> {
+  return new Command("pull")
+    .description("pull an image into a SIF file recorded in the catalogue, or a sandbox folder")
+    .argument("<reference>", "image reference, e.g. busybox:latest, docker://ghcr.io/org/img:1")
+    .option("-n, --name <file>", "write the SIF to this file (and record that path)")
+    .option("-f, --force", "rebuild even if the same image is already there")
+    .option("--no-cache", "do not record in the catalogue; write to --name or ./<image>_<tag>.sif")
+    .option("--sandbox <dir>", "write only the root filesystem to this new folder (no SIF)")
+    .option("--platform <os/arch[/variant]>", "platform to pull from a multi-platform image")
+    .addOption(
+      new Option("--builder <builder>", "how to build the SIF").choices(
+        ["auto", "native", "apptainer", "singularity"] as const,
+      ).default("auto" as const),
+    )
+    .addOption(
+      new Option("--compression <algorithm>", "squashfs compression (native builder)").choices(
+        ["gzip", "zstd", "lz4", "xz"] as const,
+      ).default("gzip" as const),
+    )
+    .option("--sudo", "run apptainer/singularity build through sudo")
+    .option("--no-https", "talk plain HTTP to the registry")
+    .option("-j, --jobs <n>", "layers downloaded at once (default SREGISTRY_PYTHON_THREADS)")
+    .action(async (reference, opts) => {
+      const c = ctx();
+      const settings = c.settings;
+      const ref = parseReference(reference);
+      const jobs = opts.jobs === undefined ? settings.jobs : Number(opts.jobs);
+      if (!Number.isInteger(jobs) || jobs < 1) {
+        throw new UsageError(`Cannot pull: --jobs must be a positive whole number, not "${opts.jobs}"`);
+      }
+      const client = c.registryClient({ noHttps: opts.https === false });
+      const cache = c.blobCache();
+      const progress = new Progress({ tty: Deno.stderr.isTerminal(), quiet: c.global.quiet });
+      const result = await pull({
+        ref,
+        source: new RegistrySource(client, ref, cache),
+        headDigest: async () => (await client.headManifest(ref))?.digest,
+        platform: opts.platform ? parsePlatform(opts.platform) : undefined,
+        sandbox: opts.sandbox,
+        name: opts.name,
+        force: opts.force,
+        noCache: opts.cache === false,
+        builder: opts.builder,
+        compression: opts.compression,
+        sudo: opts.sudo,
+      }, {
+        cache,
+        catalogue: opts.cache === false ? undefined : c.catalogue(),
+        storageDir: settings.storageDir,
+        tmpDir: settings.tmpDir,
+        jobs,
+        cmdOnly: settings.dockerCmd,
+        maxLayerBytes: settings.maxLayerBytes,
+        isRoot: Deno.uid() === 0,
+        deterministic: c.env.SOURCE_DATE_EPOCH !== undefined,
+        onEvent: progress.handle,
+      });
+      progress.finish();
+      print(result.path);
+    }) as unknown as Command<[string], Record<string, unknown>>;
+}

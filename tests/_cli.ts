@@ -1,0 +1,73 @@
+/**
+ * Runs the `sregistry` CLI as users do, in a subprocess with exactly the
+ * permission flags the README documents (not `-A`), in a sandboxed HOME with
+ * its own storage, database and cache.
+ * @module
+ */
+
+/** The permission flags documented in the README for `deno run`. */
+export const RUN_FLAGS: string[] = JSON.parse(Deno.readTextFileSync(new URL("../deno.json", import.meta.url)))
+  .tasks.sregistry.split(" ").filter((a: string) => a.startsWith("--allow-"));
+
+const MAIN = new URL("../main.ts", import.meta.url).pathname;
+
+/** The result of one CLI run. */
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** A temporary HOME with the sregistry folders inside, removed on dispose. */
+export interface CliHome extends AsyncDisposable {
+  home: string;
+  env: Record<string, string>;
+  run(args: string[], options?: { env?: Record<string, string>; stdin?: string }): Promise<CliResult>;
+}
+
+/** Runs the CLI once. */
+export async function runCli(
+  args: string[],
+  options: { env?: Record<string, string>; stdin?: string; script?: string } = {},
+): Promise<CliResult> {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "--quiet", ...RUN_FLAGS, options.script ?? MAIN, ...args],
+    env: { NO_COLOR: "1", ...options.env },
+    stdin: options.stdin === undefined ? "null" : "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  if (options.stdin !== undefined) {
+    const writer = child.stdin.getWriter();
+    await writer.write(new TextEncoder().encode(options.stdin));
+    await writer.close();
+  }
+  const out = await child.output();
+  return {
+    code: out.code,
+    stdout: new TextDecoder().decode(out.stdout),
+    stderr: new TextDecoder().decode(out.stderr),
+  };
+}
+
+/** Makes a temporary HOME; `run` uses it with `SREGISTRY_DOCKERHUB_NOHTTPS=yes` for the test registry. */
+export async function cliHome(extraEnv: Record<string, string> = {}): Promise<CliHome> {
+  const home = await Deno.makeTempDir({ prefix: "sregistry-home-" });
+  const env: Record<string, string> = {
+    HOME: home,
+    PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
+    SREGISTRY_TMPDIR: `${home}/tmp`,
+    SREGISTRY_DOCKERHUB_NOHTTPS: "yes",
+    ...extraEnv,
+  };
+  return {
+    home,
+    env,
+    run: (args, options = {}) =>
+      runCli(args, { env: { ...env, ...options.env }, stdin: options.stdin }),
+    [Symbol.asyncDispose]: async () => {
+      await new Deno.Command("chmod", { args: ["-R", "u+rwX", home] }).output();
+      await Deno.remove(home, { recursive: true });
+    },
+  };
+}

@@ -1,0 +1,119 @@
+import { assert, assertEquals, assertStringIncludes } from "../_assert.ts";
+import { cliHome } from "../_cli.ts";
+import { buildImage, buildIndex } from "../_images.ts";
+import { pushBlob, pushImage, pushManifest, startRegistry } from "../_registry.ts";
+import { diffTrees, snapshotTree } from "../_tree.ts";
+import { umociUnpack, writeOciLayout } from "../_oci_layout.ts";
+
+const LAYERS = [
+  {
+    entries: [
+      { name: "etc", type: "directory" as const },
+      { name: "etc/os-release", content: "NAME=test\n" },
+      { name: "bin", type: "directory" as const },
+      { name: "bin/tool", content: "#!/bin/sh\necho tool\n", mode: 0o755 },
+      { name: "gone.txt", content: "removed later\n" },
+    ],
+    compression: "gzip" as const,
+  },
+  {
+    entries: [
+      { name: ".wh.gone.txt" },
+      { name: "etc/motd", content: "hello from layer 2\n" },
+    ],
+    compression: "zstd" as const,
+  },
+];
+
+Deno.test("sregistry pull builds a SIF, records it, and a second pull only sends a HEAD", async () => {
+  await using reg = await startRegistry();
+  await using home = await cliHome();
+  const image = await buildImage({
+    layers: LAYERS,
+    config: { Env: ["PATH=/bin", "GREETING=it's \"quoted\" $HOME"], Entrypoint: ["/bin/tool"] },
+  });
+  await pushImage(reg, "test/img", "v1", image);
+  const ref = `${reg.host}/test/img:v1`;
+
+  const first = await home.run(["pull", ref]);
+  assertEquals(first.code, 0, first.stderr);
+  const path = first.stdout.trim();
+  assertEquals(
+    path,
+    `${home.home}/.singularity/shub/${reg.host}/test/img/v1@${image.manifest.digest}.sif`,
+  );
+  const sif = await new Deno.Command("siftool", { args: ["list", path] }).output();
+  assertStringIncludes(new TextDecoder().decode(sif.stdout), "FS (Squashfs/*System/amd64)");
+
+  const get = await home.run(["get", ref]);
+  assertEquals(get.stdout, path + "\n");
+  const before = (await reg.requests()).length;
+
+  const second = await home.run(["pull", ref]);
+  assertEquals(second.code, 0, second.stderr);
+  assertEquals(second.stdout.trim(), path);
+  const after = (await reg.requests()).slice(before).filter((r) => r.path !== "/v2/");
+  assertEquals(after.map((r) => r.method), ["HEAD"], JSON.stringify(after));
+
+  const images = await home.run(["images", "--json"]);
+  const records = JSON.parse(images.stdout);
+  assertEquals(records.length, 1);
+  assertEquals(records[0].manifestDigest, image.manifest.digest);
+  // No sandbox or temp files remain.
+  const tmp = [...Deno.readDirSync(`${home.home}/tmp`)];
+  assertEquals(tmp, []);
+});
+
+Deno.test("sregistry pull --sandbox equals umoci raw unpack of the same image", async () => {
+  await using reg = await startRegistry();
+  await using home = await cliHome();
+  const image = await buildImage({ layers: LAYERS, format: "docker" });
+  await pushImage(reg, "test/sandbox", "latest", image);
+  const out = `${home.home}/sandbox`;
+  const result = await home.run(["pull", "--sandbox", out, `${reg.host}/test/sandbox`]);
+  assertEquals(result.code, 0, result.stderr);
+  const layout = `${home.home}/layout`;
+  await writeOciLayout(layout, image, "latest");
+  const rootfs = await umociUnpack(layout, "latest", `${home.home}/umoci`);
+  const diff = diffTrees(await snapshotTree(out), await snapshotTree(rootfs));
+  assertEquals(diff, []);
+});
+
+Deno.test("sregistry pull picks the platform from an index and skips attestations", async () => {
+  await using reg = await startRegistry();
+  await using home = await cliHome();
+  const amd = await buildImage({
+    layers: [{ entries: [{ name: "arch", content: "amd64\n" }] }],
+    platform: { os: "linux", architecture: "amd64" },
+  });
+  const arm = await buildImage({
+    layers: [{ entries: [{ name: "arch", content: "arm64\n" }] }],
+    platform: { os: "linux", architecture: "arm64", variant: "v8" },
+  });
+  await pushImage(reg, "test/multi", amd.manifest.digest, amd);
+  await pushImage(reg, "test/multi", arm.manifest.digest, arm);
+  const { index, extra } = buildIndex([
+    { image: amd, platform: { os: "linux", architecture: "amd64" } },
+    { image: arm, platform: { os: "linux", architecture: "arm64", variant: "v8" } },
+  ], { attestations: true });
+  for (const b of extra.filter((b) => !b.mediaType.includes("manifest"))) {
+    await pushBlob(reg, "test/multi", b);
+  }
+  for (const b of extra.filter((b) => b.mediaType.includes("manifest"))) {
+    await pushManifest(reg, "test/multi", b.digest, b);
+  }
+  await pushManifest(reg, "test/multi", "latest", index);
+
+  for (const [platform, want] of [[undefined, "amd64\n"], ["linux/arm64", "arm64\n"]]) {
+    const dir = `${home.home}/sb-${want!.trim()}`;
+    const args = ["pull", "--sandbox", dir, `${reg.host}/test/multi`];
+    if (platform) args.push("--platform", platform);
+    const result = await home.run(args);
+    assertEquals(result.code, 0, result.stderr);
+    assertEquals(Deno.readTextFileSync(`${dir}/arch`), want);
+  }
+  const bad = await home.run(["pull", "--sandbox", `${home.home}/x`, "--platform", "linux/s390x", `${reg.host}/test/multi`]);
+  assertEquals(bad.code, 1);
+  assertStringIncludes(bad.stderr, "linux/arm64");
+  assert(!bad.stderr.includes("unknown/unknown"), bad.stderr);
+});
