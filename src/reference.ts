@@ -145,6 +145,7 @@ export function parseReference(s: string): Reference {
   if (typeof s !== "string") throw new TypeError("parseReference() needs a string");
   const input = s;
   s = stripScheme(s);
+  if (s === "") fail(input, "repository name must have at least one component", FORMAT_FIX);
   if (IDENTIFIER_RE.test(s)) {
     fail(
       input,
@@ -163,6 +164,9 @@ export function parseReference(s: string): Reference {
     );
   }
   const raw = parseRaw(input, `${domain}/${remainder}`);
+  if (raw.domain !== domain) {
+    fail(input, `"${domain}" is not a valid registry host`, FORMAT_FIX);
+  }
   const tag = raw.tag ?? (raw.digest === undefined ? "latest" : undefined);
   const out: Reference = { domain: raw.domain, path: raw.path };
   if (tag !== undefined) Object.assign(out, { tag });
