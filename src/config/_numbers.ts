@@ -1,0 +1,60 @@
+/**
+ * Numeric settings: whole numbers in a range, and byte sizes with units.
+ * Errors name the variable; numeric values are not secrets, so they are shown.
+ * @module
+ */
+import { UsageError } from "../errors.ts";
+
+/** Parses a whole number from `min` to `max`. */
+export function parseCount(name: string, value: string, min: number, max: number): number {
+  const text = value.trim();
+  const n = Number(text);
+  if (!/^\d+$/.test(text) || n < min || n > max) {
+    throw new UsageError(
+      `Cannot use ${name}="${value}": it is not a whole number from ${min} to ${max}: set it to one, or unset it`,
+    );
+  }
+  return n;
+}
+
+/** Parses a number of seconds (decimals allowed), more than 0. */
+export function parseSeconds(name: string, value: string): number {
+  const text = value.trim();
+  const n = Number(text);
+  if (!/^\d+(\.\d+)?$/.test(text) || n <= 0) {
+    throw new UsageError(
+      `Cannot use ${name}="${value}": it is not a number of seconds above 0: set it to one (e.g. 30), or unset it`,
+    );
+  }
+  return n;
+}
+
+const UNITS: Record<string, number> = {
+  "": 1,
+  b: 1,
+  k: 2 ** 10,
+  kb: 2 ** 10,
+  kib: 2 ** 10,
+  m: 2 ** 20,
+  mb: 2 ** 20,
+  mib: 2 ** 20,
+  g: 2 ** 30,
+  gb: 2 ** 30,
+  gib: 2 ** 30,
+  t: 2 ** 40,
+  tb: 2 ** 40,
+  tib: 2 ** 40,
+};
+
+/** Parses a size such as `1073741824`, `512M`, `10GiB` (units are powers of 1024). */
+export function parseBytes(name: string, value: string): number {
+  const match = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/i.exec(value.trim());
+  const unit = match ? UNITS[match[2].toLowerCase()] : undefined;
+  const n = match && unit ? Math.floor(Number(match[1]) * unit) : 0;
+  if (!(n > 0) || !Number.isSafeInteger(n)) {
+    throw new UsageError(
+      `Cannot use ${name}="${value}": it is not a size in bytes (e.g. 1073741824, 512M, 10GiB): set it to one, or unset it`,
+    );
+  }
+  return n;
+}

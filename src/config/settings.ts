@@ -1,0 +1,193 @@
+/**
+ * One typed `Settings` object resolved from the environment and the settings
+ * file, with the original's lookup rule: the environment first, then
+ * `secrets[<client>][NAME]`, then the default. Variables of one backend
+ * (`SREGISTRY_NVIDIA_*`, `SREGISTRY_DOCKERHUB_*`, `SREGISTRY_DOCKER_CMD`) are
+ * also found in that backend's entry when another backend is active. Empty
+ * values count as unset. Nothing is ever written back to the file (the
+ * original persisted NVIDIA tokens found in the environment).
+ * @module
+ */
+import { join } from "node:path";
+import { parseBoolean } from "./booleans.ts";
+import { expandHome, homeDir, nonEmpty, secretsFilePath } from "./paths.ts";
+import type { SecretsFile } from "./secrets_file.ts";
+import { parseBytes, parseCount, parseSeconds } from "./_numbers.ts";
+import {
+  DEFAULT_JOBS,
+  DEFAULT_MAX_LAYER_BYTES,
+  DEFAULT_RETRIES,
+  DEFAULT_TIMEOUT_S,
+  SETTINGS_DOCS,
+} from "./_settings_table.ts";
+
+type Env = Record<string, string | undefined>;
+
+/** Everything the tool reads from the environment and the settings file. */
+export interface Settings {
+  /** Active backend: `SREGISTRY_CLIENT`, the file's `SREGISTRY_CLIENT`, else `docker` (not validated here). */
+  client: string;
+  /** Folder of the catalogue database (`SREGISTRY_DATABASE`). */
+  databaseDir: string;
+  /** Storage root for images (`SREGISTRY_STORAGE`). */
+  storageDir: string;
+  /** Parent of temporary folders (`SREGISTRY_TMPDIR`, `TMPDIR`, `/tmp`). */
+  tmpDir: string;
+  /** `SREGISTRY_DISABLE` or `SINGULARITY_DISABLE_CACHE`: no catalogue, no storage. */
+  catalogueDisabled: boolean;
+  /** `SINGULARITY_DISABLE_CACHE`: no layer cache either. */
+  layerCacheDisabled: boolean;
+  /** The settings file path (`SREGISTRY_CLIENT_SECRETS`). */
+  secretsPath: string;
+  /** Layers downloaded at once (`SREGISTRY_PYTHON_THREADS`). */
+  jobs: number;
+  /** `SREGISTRY_HTTPS_NOVERIFY`. */
+  httpsNoVerify: boolean;
+  /** Docker backend settings. */
+  dockerhub: {
+    base: string;
+    version: string;
+    noHttps: boolean;
+    username?: string;
+    password?: string;
+    /** Which variables the username/password came from, e.g. `SINGULARITY_DOCKER_*`. */
+    credentialSource?: string;
+    /** `SREGISTRY_DOCKERHUB_SECRETS`: an explicit docker config file. */
+    secretsPath?: string;
+    mirrors: string[];
+  };
+  /** `SREGISTRY_DOCKER_CMD`. */
+  dockerCmd: boolean;
+  /** NVIDIA backend settings. */
+  nvidia: { base: string; username: string; token?: string };
+  /** Layer cache root (`SINGULARITY_CACHEDIR`). */
+  cacheDir: string;
+  retries: number;
+  timeoutS: number;
+  maxLayerBytes: number;
+  /** `SREGISTRY_PROCESSORS`; unset means all. */
+  processors?: number;
+  offline: boolean;
+  /** `SREGISTRY_CA_FILE`. */
+  caFile?: string;
+}
+
+/** Backend entry a variable belongs to, besides the active client's. */
+function homeBackend(name: string): string | undefined {
+  if (name.startsWith("SREGISTRY_NVIDIA_")) return "nvidia";
+  if (name.startsWith("SREGISTRY_DOCKER")) return "docker";
+  return undefined;
+}
+
+function fromEntry(data: Record<string, unknown>, backend: string, name: string) {
+  const entry = data[backend];
+  if (typeof entry !== "object" || entry === null) return undefined;
+  const value = (entry as Record<string, unknown>)[name];
+  if (typeof value === "number" || typeof value === "boolean") return String(value);
+  return typeof value === "string" ? nonEmpty(value) : undefined;
+}
+
+/** The lookup: environment, then the active client's entry, then the variable's backend entry. */
+function lookup(env: Env, data: Record<string, unknown>, client: string) {
+  return (name: string): string | undefined => {
+    const home = homeBackend(name);
+    return nonEmpty(env[name]) ?? fromEntry(data, client, name) ??
+      (home && home !== client ? fromEntry(data, home, name) : undefined);
+  };
+}
+
+/** The first variable pair with both a user name and a password. */
+function envCredential(get: (name: string) => string | undefined) {
+  for (const prefix of ["SREGISTRY_DOCKERHUB", "SINGULARITY_DOCKER", "APPTAINER_DOCKER"]) {
+    const username = get(`${prefix}_USERNAME`);
+    const password = get(`${prefix}_PASSWORD`);
+    if (username && password) return { username, password, credentialSource: `${prefix}_*` };
+  }
+  return {};
+}
+
+function mirrors(value: string | undefined): string[] {
+  return (value ?? "").split(",").map((m) => m.trim()).filter((m) => m !== "");
+}
+
+/**
+ * Resolves every setting.
+ *
+ * @param env the environment, e.g. `Deno.env.toObject()`
+ * @param secrets the settings file, from `readSecrets(secretsFilePath(env))`
+ * @returns the settings
+ * @throws {UsageError} when a numeric variable is not a valid number
+ * @example
+ * ```ts
+ * const settings = loadSettings({ HOME: "/home/me", SREGISTRY_PYTHON_THREADS: "2" });
+ * settings.jobs; // 2
+ * settings.databaseDir; // "/home/me/.singularity"
+ * ```
+ */
+export function loadSettings(env: Env, secrets?: SecretsFile): Settings {
+  const data = secrets?.data ?? {};
+  const fileClient = typeof data.SREGISTRY_CLIENT === "string"
+    ? nonEmpty(data.SREGISTRY_CLIENT)
+    : undefined;
+  const client = (nonEmpty(env.SREGISTRY_CLIENT) ?? fileClient ?? "docker").trim().toLowerCase();
+  const get = lookup(env, data, client);
+  const path = (name: string, fallback: string) => expandHome(get(name) ?? fallback, env);
+  const home = homeDir(env);
+  const singularityDir = join(home, ".singularity");
+  const disableCache = parseBoolean(get("SINGULARITY_DISABLE_CACHE"));
+  const jobs = get("SREGISTRY_PYTHON_THREADS");
+  const retries = get("SREGISTRY_RETRIES");
+  const timeout = get("SREGISTRY_TIMEOUT");
+  const maxLayer = get("SREGISTRY_MAX_LAYER_SIZE");
+  const processors = get("SREGISTRY_PROCESSORS");
+  const dockerSecrets = get("SREGISTRY_DOCKERHUB_SECRETS");
+  const caFile = get("SREGISTRY_CA_FILE");
+  return {
+    client,
+    databaseDir: path("SREGISTRY_DATABASE", singularityDir),
+    storageDir: path("SREGISTRY_STORAGE", join(singularityDir, "shub")),
+    tmpDir: path("SREGISTRY_TMPDIR", nonEmpty(env.TMPDIR) ?? "/tmp"),
+    catalogueDisabled: parseBoolean(get("SREGISTRY_DISABLE")) || disableCache,
+    layerCacheDisabled: disableCache,
+    secretsPath: secrets?.path ?? secretsFilePath(env),
+    jobs: jobs ? parseCount("SREGISTRY_PYTHON_THREADS", jobs, 1, 64) : DEFAULT_JOBS,
+    httpsNoVerify: parseBoolean(get("SREGISTRY_HTTPS_NOVERIFY")),
+    dockerhub: {
+      base: get("SREGISTRY_DOCKERHUB_BASE") ?? "index.docker.io",
+      version: get("SREGISTRY_DOCKERHUB_VERSION") ?? "v2",
+      noHttps: parseBoolean(get("SREGISTRY_DOCKERHUB_NOHTTPS")),
+      ...envCredential(get),
+      ...(dockerSecrets ? { secretsPath: expandHome(dockerSecrets, env) } : {}),
+      mirrors: mirrors(get("SREGISTRY_DOCKERHUB_MIRROR")),
+    },
+    dockerCmd: parseBoolean(get("SREGISTRY_DOCKER_CMD")),
+    nvidia: {
+      base: get("SREGISTRY_NVIDIA_BASE") ?? "nvcr.io",
+      username: get("SREGISTRY_NVIDIA_USERNAME") ?? "$oauthtoken",
+      ...(get("SREGISTRY_NVIDIA_TOKEN") ? { token: get("SREGISTRY_NVIDIA_TOKEN") } : {}),
+    },
+    cacheDir: path("SINGULARITY_CACHEDIR", singularityDir),
+    retries: retries ? parseCount("SREGISTRY_RETRIES", retries, 0, 20) : DEFAULT_RETRIES,
+    timeoutS: timeout ? parseSeconds("SREGISTRY_TIMEOUT", timeout) : DEFAULT_TIMEOUT_S,
+    maxLayerBytes: maxLayer
+      ? parseBytes("SREGISTRY_MAX_LAYER_SIZE", maxLayer)
+      : DEFAULT_MAX_LAYER_BYTES,
+    ...(processors ? { processors: parseCount("SREGISTRY_PROCESSORS", processors, 1, 4096) } : {}),
+    offline: parseBoolean(get("SREGISTRY_OFFLINE")),
+    ...(caFile ? { caFile: expandHome(caFile, env) } : {}),
+  };
+}
+
+/**
+ * The documented variables, for the README table: name, default, meaning.
+ * The single source of that table.
+ */
+export function settingsTable(): { name: string; default: string; meaning: string }[] {
+  return SETTINGS_DOCS.map((row) => ({ ...row }));
+}
+
+/** The README table as Markdown. */
+export function settingsMarkdown(): string {
+  const rows = settingsTable().map((r) => `| \`${r.name}\` | ${r.default} | ${r.meaning} |`);
+  return ["| Variable | Default | Meaning |", "|---|---|---|", ...rows].join("\n");
+}
