@@ -7,8 +7,8 @@
  * blob once; partial files of dead processes are swept.
  * @module
  */
-import { createHash } from "node:crypto";
 import { hostname } from "node:os";
+import { DigestVerifier, sha256Digest } from "../digest.ts";
 import { DigestMismatchError, SregistryError } from "../errors.ts";
 import { acquireLock, type LockOptions, processAlive, withLock } from "./locks.ts";
 
@@ -97,7 +97,7 @@ export class BlobCache {
   has(blob: BlobRef): boolean {
     try {
       const info = Deno.statSync(this.blobPath(blob.digest));
-      return blob.size === undefined || info.size === blob.size;
+      return blob.size === undefined || blob.size < 0 || info.size === blob.size;
     } catch {
       return false;
     }
@@ -111,7 +111,7 @@ export class BlobCache {
   /** Stores bytes already in memory (manifests, configs) after checking their digest. */
   putBytes(blob: BlobRef, bytes: Uint8Array): void {
     this.init();
-    const actual = "sha256:" + createHash("sha256").update(bytes).digest("hex");
+    const actual = sha256Digest(bytes);
     if (actual !== blob.digest) throw new DigestMismatchError(blob.digest, actual, "blob");
     if (!this.has(blob)) writeFileAtomic(this.blobPath(blob.digest), bytes);
   }
@@ -138,22 +138,15 @@ export class BlobCache {
     if (this.has(blob)) return false; // another process fetched it while we waited
     const tmp = `${final}.${HOST}.${Deno.pid}.${counter++}.partial`;
     const file = Deno.openSync(tmp, { createNew: true, write: true, mode: 0o644 });
-    const hash = options.verified ? undefined : createHash("sha256");
-    let size = 0;
+    const size = blob.size !== undefined && blob.size >= 0 ? blob.size : undefined;
+    const verifier = options.verified ? undefined : new DigestVerifier(blob.digest, size);
     try {
       for await (const chunk of await open()) {
-        hash?.update(chunk);
-        size += chunk.length;
+        verifier?.update(chunk);
         writeAllSync(file, chunk);
       }
       file.close();
-      if (hash) {
-        const actual = "sha256:" + hash.digest("hex");
-        if (actual !== blob.digest) throw new DigestMismatchError(blob.digest, actual, "blob");
-        if (blob.size !== undefined && size !== blob.size) {
-          throw new DigestMismatchError(`${blob.size} bytes`, `${size} bytes`, `size of ${blob.digest}`);
-        }
-      }
+      verifier?.verify();
       Deno.renameSync(tmp, final);
       return true;
     } catch (e) {

@@ -1,0 +1,154 @@
+/**
+ * An image in a local OCI image layout (`oci:DIR[:TAG]`): skopeo's output, a
+ * colleague's copy, or our own blob cache (for `--offline`). Every blob read is
+ * verified against its digest, as from a registry.
+ * @module
+ */
+import { DigestVerifier } from "../digest.ts";
+import { SregistryError } from "../errors.ts";
+import { type Descriptor, type ImageManifest, parseManifest } from "../registry/manifest.ts";
+import { formatPlatform, hostPlatform, type Platform, selectManifest } from "../registry/platform.ts";
+import type { ImageSource, Resolved } from "./source.ts";
+
+const REF_NAME = "org.opencontainers.image.ref.name";
+
+/** Streams `stream` through, erroring at the end when digest or size differ. */
+export function verifyStream(
+  stream: ReadableStream<Uint8Array>,
+  desc: Descriptor,
+): ReadableStream<Uint8Array> {
+  const verifier = new DigestVerifier(desc.digest, desc.size >= 0 ? desc.size : undefined);
+  return stream.pipeThrough(
+    new TransformStream({
+      transform(chunk, controller) {
+        verifier.update(chunk);
+        controller.enqueue(chunk);
+      },
+      flush() {
+        verifier.verify();
+      },
+    }),
+  );
+}
+
+/** An OCI layout source. */
+export class LayoutSource implements ImageSource {
+  readonly name: string;
+  readonly verifies = true;
+  readonly #dir: string;
+  readonly #tag?: string;
+  readonly #missing: (what: string) => string;
+
+  /**
+   * @param dir the layout folder
+   * @param tag the `org.opencontainers.image.ref.name` to use; optional when the layout holds one image
+   * @param options.name how to name the source; `options.missing` words the error for an absent tag
+   */
+  constructor(
+    dir: string,
+    tag?: string,
+    options: { name?: string; missing?: (what: string) => string } = {},
+  ) {
+    this.#dir = dir;
+    this.#tag = tag;
+    this.name = options.name ?? `oci:${dir}${tag ? ":" + tag : ""}`;
+    this.#missing = options.missing ??
+      ((what) => `Cannot find ${what} in the OCI layout ${dir}: check the folder and tag`);
+  }
+
+  #read(digest: string): Uint8Array {
+    const hex = digest.replace(/^sha256:/, "");
+    try {
+      return Deno.readFileSync(`${this.#dir}/blobs/sha256/${hex}`);
+    } catch {
+      throw new SregistryError(this.#missing(`blob ${digest}`));
+    }
+  }
+
+  #readVerified(desc: Descriptor): Uint8Array {
+    const bytes = this.#read(desc.digest);
+    const v = new DigestVerifier(desc.digest, desc.size >= 0 ? desc.size : undefined);
+    v.update(bytes);
+    v.verify();
+    return bytes;
+  }
+
+  #entry(): Descriptor {
+    let index: { manifests?: Descriptor[] };
+    try {
+      index = JSON.parse(Deno.readTextFileSync(`${this.#dir}/index.json`));
+    } catch (e) {
+      throw new SregistryError(
+        `Cannot read the OCI layout ${this.#dir}: ${(e as Error).message}: give a folder with index.json and blobs/`,
+        { cause: e },
+      );
+    }
+    const manifests = index.manifests ?? [];
+    const found = this.#tag === undefined
+      ? (manifests.length === 1 ? manifests[0] : undefined)
+      : manifests.find((m) => m.annotations?.[REF_NAME] === this.#tag);
+    if (!found) {
+      const names = manifests.map((m) => m.annotations?.[REF_NAME]).filter(Boolean);
+      const what = this.#tag === undefined ? "a single image" : `"${this.#tag}"`;
+      throw new SregistryError(
+        this.#missing(what) + (names.length ? ` (it has: ${names.join(", ")})` : ""),
+      );
+    }
+    return found;
+  }
+
+  resolve(platform?: Platform): Promise<Resolved> {
+    const entry = this.#entry();
+    const bytes = this.#readVerified(entry);
+    const parsed = parseManifest(bytes, entry.mediaType);
+    let manifestDesc = entry;
+    let manifestBytes = bytes;
+    let manifest: ImageManifest;
+    if (parsed.kind === "index") {
+      manifestDesc = selectManifest(parsed, platform ?? hostPlatform());
+      manifestBytes = this.#readVerified(manifestDesc);
+      const inner = parseManifest(manifestBytes, manifestDesc.mediaType);
+      if (inner.kind !== "manifest") throw new SregistryError(`Cannot use nested indexes in ${this.name}`);
+      manifest = inner;
+    } else {
+      manifest = parsed;
+    }
+    const configBytes = manifest.configBytes ?? this.#readVerified(manifest.config);
+    const config = JSON.parse(new TextDecoder().decode(configBytes));
+    const chosen: Platform | undefined = manifestDesc.platform ??
+      (config.architecture
+        ? { os: config.os ?? "linux", architecture: config.architecture, variant: config.variant }
+        : undefined);
+    if (platform && chosen && parsed.kind !== "index" && formatPlatform(chosen) !== formatPlatform(platform)) {
+      // a single-platform image: the platform is what it is; say so rather than guess
+      if (chosen.architecture !== platform.architecture) {
+        throw new SregistryError(
+          `Cannot pull ${this.name} for ${formatPlatform(platform)}: the image is ${formatPlatform(chosen)} only`,
+        );
+      }
+    }
+    return Promise.resolve({
+      digest: entry.digest,
+      mediaType: parsed.mediaType,
+      bytes,
+      index: parsed.kind === "index" ? parsed : undefined,
+      manifestDigest: manifestDesc.digest,
+      manifestMediaType: manifest.mediaType,
+      manifestBytes,
+      manifest,
+      configBytes,
+      platform: chosen,
+    });
+  }
+
+  async openBlob(desc: Descriptor): Promise<ReadableStream<Uint8Array>> {
+    const hex = desc.digest.replace(/^sha256:/, "");
+    let file: Deno.FsFile;
+    try {
+      file = await Deno.open(`${this.#dir}/blobs/sha256/${hex}`);
+    } catch {
+      throw new SregistryError(this.#missing(`blob ${desc.digest}`));
+    }
+    return verifyStream(file.readable, desc);
+  }
+}
