@@ -5,9 +5,9 @@
 import { Command, Option } from "@commander-js/extra-typings";
 import { UsageError } from "../errors.ts";
 import { pull } from "../pull/pull.ts";
-import { RegistrySource } from "../pull/registry_source.ts";
+import { openSource } from "../pull/sources.ts";
+import { temporaryDir } from "../pull/temp.ts";
 import { parsePlatform } from "../registry/platform.ts";
-import { parseReference } from "../reference.ts";
 import type { CliContext } from "./context.ts";
 import { print } from "./output.ts";
 import { Progress } from "./progress.ts";
@@ -16,7 +16,10 @@ import { Progress } from "./progress.ts";
 export function pullCommand(ctx: () => CliContext): Command<[string], Record<string, unknown>> {
   return new Command("pull")
     .description("pull an image into a SIF file recorded in the catalogue, or a sandbox folder")
-    .argument("<reference>", "image reference, e.g. busybox:latest, docker://ghcr.io/org/img:1")
+    .argument(
+      "<reference>",
+      "image reference (busybox:latest, docker://ghcr.io/org/img:1) or local source (oci:DIR[:TAG], oci-archive:FILE[:TAG], docker-archive:FILE[:REF])",
+    )
     .option("-n, --name <file>", "write the SIF to this file (and record that path)")
     .option("-f, --force", "rebuild even if the same image is already there")
     .option("--no-cache", "do not record in the catalogue; write to --name or ./<image>_<tag>.sif")
@@ -35,21 +38,31 @@ export function pullCommand(ctx: () => CliContext): Command<[string], Record<str
     .option("--sudo", "run apptainer/singularity build through sudo")
     .option("--no-https", "talk plain HTTP to the registry")
     .option("-j, --jobs <n>", "layers downloaded at once (default SREGISTRY_PYTHON_THREADS)")
+    .option("--offline", "use only the blob cache; make no network request (SREGISTRY_OFFLINE)")
+    .option("--reference <ref>", "record a local source (oci:, oci-archive:, docker-archive:) under this reference")
+    .option("--no-blob-cache", "stream layers without keeping them in the blob cache")
     .action(async (reference, opts) => {
       const c = ctx();
       const settings = c.settings;
-      const ref = parseReference(reference);
       const jobs = opts.jobs === undefined ? settings.jobs : Number(opts.jobs);
       if (!Number.isInteger(jobs) || jobs < 1) {
         throw new UsageError(`Cannot pull: --jobs must be a positive whole number, not "${opts.jobs}"`);
       }
-      const client = c.registryClient({ noHttps: opts.https === false });
-      const cache = c.blobCache();
+      const offline = opts.offline || settings.offline;
+      const cache = opts.blobCache === false && !offline ? undefined : c.blobCache();
       const progress = new Progress({ tty: Deno.stderr.isTerminal(), quiet: c.global.quiet });
+      await using work = await temporaryDir(settings.tmpDir);
+      const { source, ref, headDigest } = await openSource(reference, {
+        client: () => c.registryClient({ noHttps: opts.https === false }),
+        cache,
+        workDir: () => Promise.resolve(work.path),
+        offline,
+        reference: opts.reference,
+      });
       const result = await pull({
         ref,
-        source: new RegistrySource(client, ref, cache),
-        headDigest: async () => (await client.headManifest(ref))?.digest,
+        source,
+        headDigest,
         platform: opts.platform ? parsePlatform(opts.platform) : undefined,
         sandbox: opts.sandbox,
         name: opts.name,
