@@ -129,7 +129,14 @@ export class Catalogue {
       const existing = this.#db.prepare(
         `SELECT id FROM container WHERE registry = :registry AND collection_id = :collection_id
           AND name = :name AND tag = :tag AND client = :client AND version IS :version`,
-      ).get(values) as { id: number } | undefined;
+      ).get({
+        registry: values.registry,
+        collection_id: collectionId,
+        name: values.name,
+        tag: values.tag,
+        client: values.client,
+        version: values.version,
+      }) as { id: number } | undefined;
       const columns = Object.keys(values);
       let id: number;
       if (existing) {
