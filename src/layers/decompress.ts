@@ -1,0 +1,123 @@
+/**
+ * Layer decompression by content, not by label: the first bytes decide
+ * between gzip (`DecompressionStream`), zstd (`node:zlib`) and a plain tar,
+ * because registries serve layers whose media type says gzip but hold a plain
+ * tar (and the reverse). The media type is only used in messages.
+ * @module
+ */
+import { Duplex } from "node:stream";
+import { createZstdDecompress } from "node:zlib";
+import { SregistryError } from "../errors.ts";
+
+/** Compression formats recognised by their magic bytes. */
+export type Compression = "gzip" | "zstd" | "none";
+
+const MAGIC: [Uint8Array, string][] = [
+  [new Uint8Array([0x1f, 0x8b]), "gzip"],
+  [new Uint8Array([0x28, 0xb5, 0x2f, 0xfd]), "zstd"],
+  [new Uint8Array([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]), "xz"],
+  [new Uint8Array([0x42, 0x5a, 0x68]), "bzip2"],
+];
+
+/**
+ * Names the compression of a layer from its first bytes (at least 6 of them
+ * unless the layer is shorter). Throws `SregistryError` for xz and bzip2,
+ * which OCI does not allow in layers.
+ */
+export function sniffCompression(head: Uint8Array, mediaType = "layer"): Compression {
+  for (const [magic, kind] of MAGIC) {
+    if (head.length >= magic.length && magic.every((b, i) => head[i] === b)) {
+      if (kind === "gzip" || kind === "zstd") return kind;
+      throw new SregistryError(
+        `Cannot unpack ${mediaType}: it is ${kind}-compressed, which OCI layers may not be: rebuild the image with gzip or zstd layers`,
+      );
+    }
+  }
+  return "none";
+}
+
+async function readHead(
+  reader: ReadableStreamDefaultReader<Uint8Array>,
+): Promise<Uint8Array> {
+  const parts: Uint8Array[] = [];
+  let length = 0;
+  while (length < 6) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    parts.push(value);
+    length += value.length;
+  }
+  const head = new Uint8Array(length);
+  let offset = 0;
+  for (const p of parts) {
+    head.set(p, offset);
+    offset += p.length;
+  }
+  return head;
+}
+
+function prepend(
+  head: Uint8Array,
+  reader: ReadableStreamDefaultReader<Uint8Array>,
+): ReadableStream<Uint8Array> {
+  let first = head.length > 0;
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      if (first) {
+        first = false;
+        controller.enqueue(head);
+        return;
+      }
+      const { done, value } = await reader.read();
+      if (done) controller.close();
+      else controller.enqueue(value);
+    },
+    cancel: (reason) => reader.cancel(reason),
+  });
+}
+
+function zstdStream(): TransformStream<Uint8Array, Uint8Array> {
+  return Duplex.toWeb(createZstdDecompress()) as unknown as TransformStream<
+    Uint8Array,
+    Uint8Array
+  >;
+}
+
+/**
+ * Decompresses a layer stream, choosing the format from its magic bytes.
+ *
+ * @param stream the layer blob as stored (verified against its digest upstream)
+ * @param mediaType the descriptor's media type, used only in messages
+ * @returns the uncompressed tar stream
+ * @example
+ * ```ts ignore
+ * const tar = decompress(file.readable, "application/vnd.oci.image.layer.v1.tar+gzip");
+ * ```
+ */
+export function decompress(
+  stream: ReadableStream<Uint8Array>,
+  mediaType: string,
+): ReadableStream<Uint8Array> {
+  const source = stream.getReader();
+  let inner: ReadableStreamDefaultReader<Uint8Array> | undefined;
+  const open = async () => {
+    const head = await readHead(source);
+    const kind = sniffCompression(head, mediaType);
+    const raw = prepend(head, source);
+    const out = kind === "gzip"
+      ? raw.pipeThrough(new DecompressionStream("gzip") as TransformStream<Uint8Array, Uint8Array>)
+      : kind === "zstd"
+      ? raw.pipeThrough(zstdStream())
+      : raw;
+    return out.getReader();
+  };
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      inner ??= await open();
+      const { done, value } = await inner.read();
+      if (done) controller.close();
+      else controller.enqueue(value);
+    },
+    cancel: (reason) => (inner ? inner.cancel(reason) : source.cancel(reason)),
+  });
+}
