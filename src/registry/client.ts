@@ -306,7 +306,7 @@ export class RegistryClient {
     });
   }
 
-  /** Lists every tag, following `Link` pagination. */
+  /** Lists every tag (sorted, unique), following `Link` pagination. */
   async listTags(ref: Reference, opts: { pageSize?: number } = {}): Promise<string[]> {
     let url: string | undefined = this.#url(ref, "tags/list") +
       (opts.pageSize ? `?n=${opts.pageSize}` : "");
@@ -332,6 +332,6 @@ export class RegistryClient {
       if (Array.isArray(body?.tags)) tags.push(...body.tags.filter((t) => typeof t === "string"));
       url = nextLink(res.headers.get("link"), url);
     }
-    return tags;
+    return [...new Set(tags)].sort();
   }
 }
