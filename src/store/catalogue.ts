@@ -55,9 +55,13 @@ export class Catalogue {
    * folder is created with mode 0700 and the file with 0600 when missing.
    *
    * @param dir the `SREGISTRY_DATABASE` folder.
+   * @throws {TypeError} when `dir` is empty.
    * @throws {SregistryError} when the folder or file cannot be opened or the schema is newer.
    */
   static open(dir: string): Catalogue {
+    if (dir === "" || dir.includes("\0")) {
+      throw new TypeError("Cannot open the catalogue: no folder given: set SREGISTRY_DATABASE");
+    }
     const file = `${dir.replace(/\/+$/, "")}/${DATABASE_FILE}`;
     let db: DatabaseSync | undefined;
     try {

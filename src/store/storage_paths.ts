@@ -115,8 +115,14 @@ function checkNames(names: StorageNames): void {
  * @throws {RangeError} when a component could name something outside the storage root.
  * @example
  * ```ts
- * storageNames({ domain: "docker.io", path: "busybox" });
- * // { registry: "docker.io", collection: "library", name: "busybox", tag: "latest" }
+ * import { storageNames } from "./storage_paths.ts";
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(storageNames({ domain: "docker.io", path: "busybox" }), {
+ *   registry: "docker.io",
+ *   collection: "library",
+ *   name: "busybox",
+ *   tag: "latest",
+ * });
  * ```
  */
 export function storageNames(
@@ -146,8 +152,10 @@ export function storageNames(
  * @throws {RangeError} for a component that is not a registry, repository, tag or digest.
  * @example
  * ```ts
- * storageFile("/s", { registry: "ghcr.io", collection: "a/b", name: "c", tag: "1", digest: "sha256:ab" });
- * // "/s/ghcr.io/a/b/c/1@sha256:ab.sif"
+ * import { storageFile } from "./storage_paths.ts";
+ * import assert from "node:assert/strict";
+ * const parts = { registry: "ghcr.io", collection: "a/b", name: "c", tag: "1", digest: "sha256:ab" };
+ * assert.equal(storageFile("/s", parts), "/s/ghcr.io/a/b/c/1@sha256:ab.sif");
  * ```
  */
 export function storageFile(root: string, parts: StorageParts): string {
@@ -169,7 +177,9 @@ export function storageFile(root: string, parts: StorageParts): string {
  * @throws {RangeError} for a name or tag that is not a single safe component.
  * @example
  * ```ts
- * defaultNoCacheName("busybox", "latest"); // "./busybox_latest.sif"
+ * import { defaultNoCacheName } from "./storage_paths.ts";
+ * import assert from "node:assert/strict";
+ * assert.equal(defaultNoCacheName("busybox", "latest"), "./busybox_latest.sif");
  * ```
  */
 export function defaultNoCacheName(name: string, tag: string): string {
