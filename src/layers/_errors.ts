@@ -4,7 +4,7 @@
  * @module
  */
 import { SregistryError } from "../errors.ts";
-import { TooLargeError } from "./_source.ts";
+import { SourceError, TooLargeError } from "./_source.ts";
 
 /** A bad, truncated or hostile layer archive; the message names the entry and the layer. */
 export class LayerFormatError extends SregistryError {}
@@ -24,7 +24,7 @@ export function wrapError(
   where: { entry?: string; layer: string; inEntry: boolean; maxBytes: number },
 ): Error {
   if (e instanceof SregistryError) return e;
-  const entry = where.entry === undefined ? "the first entry" : `entry ${quoteName(where.entry)}`;
+  const entry = where.entry === undefined ? "the start" : `entry ${quoteName(where.entry)}`;
   const layer = `layer ${where.layer}`;
   if (e instanceof TooLargeError) {
     return new LayerFormatError(
@@ -33,6 +33,12 @@ export function wrapError(
     );
   }
   const message = e instanceof Error ? e.message : String(e);
+  if (e instanceof SourceError) {
+    return new LayerFormatError(
+      `Cannot unpack ${entry} of ${layer}: the archive ends inside it: the layer is truncated; pull it again, and report the image if it persists`,
+      { cause: e.cause },
+    );
+  }
   if (!where.inEntry) {
     return new LayerFormatError(
       `Cannot unpack ${layer}: ${message} (after ${entry}): the layer is truncated or not a tar archive; pull it again, and report the image if it persists`,

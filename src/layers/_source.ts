@@ -15,6 +15,14 @@ export interface SourceEntry {
   drain(): Promise<void>;
 }
 
+/** An entry body that could not be read to its end (truncated archive); `cause` says why. */
+export class SourceError extends Error {
+  constructor(options?: ErrorOptions) {
+    super("the archive ends inside an entry", options);
+    this.name = "SourceError";
+  }
+}
+
 /** Thrown through the iteration when the stream exceeds `maxBytes`. */
 export class TooLargeError extends Error {
   constructor(readonly limit: number) {
@@ -43,6 +51,20 @@ async function pump(
   if (!extract.destroyed) extract.end();
 }
 
+async function* guard(body: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
+  const it = body[Symbol.asyncIterator]();
+  while (true) {
+    let r: IteratorResult<Uint8Array>;
+    try {
+      r = await it.next();
+    } catch (e) {
+      throw new SourceError({ cause: e });
+    }
+    if (r.done) return;
+    yield r.value;
+  }
+}
+
 /**
  * Yields the entries of `stream`. Parser and read errors (truncation, bad
  * headers, `TooLargeError`) are thrown from the iteration; leaving the loop
@@ -63,7 +85,7 @@ export async function* tarEntries(
       const drain = async () => {
         for await (const _ of entry) { /* discard */ }
       };
-      yield { header: entry.header, body: entry, drain };
+      yield { header: entry.header, body: guard(entry), drain };
       await drain();
     }
   } finally {
