@@ -37,6 +37,11 @@ const NEWEST = "COALESCE(c.updated_at, c.created_at) DESC, c.id DESC";
 const SELECT = `SELECT c.*, col.name AS collection FROM container c
   JOIN collection col ON col.id = c.collection_id`;
 
+/** The named parameters `keys` of `row` (node:sqlite refuses unknown names). */
+function pick(row: Row, keys: string[]): Row {
+  return Object.fromEntries(keys.map((k) => [k, row[k]]));
+}
+
 /** `%` and `_` in a user's query match themselves: LIKE with `ESCAPE '\'`. */
 function likePattern(query: string): string {
   return `%${query.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
@@ -133,14 +138,9 @@ export class Catalogue {
       const existing = this.#db.prepare(
         `SELECT id FROM container WHERE registry = :registry AND collection_id = :collection_id
           AND name = :name AND tag = :tag AND client = :client AND version IS :version`,
-      ).get({
-        registry: values.registry,
-        collection_id: collectionId,
-        name: values.name,
-        tag: values.tag,
-        client: values.client,
-        version: values.version,
-      }) as { id: number } | undefined;
+      ).get(pick(values, ["registry", "collection_id", "name", "tag", "client", "version"])) as
+        | { id: number }
+        | undefined;
       const columns = Object.keys(values);
       let id: number;
       if (existing) {
@@ -153,7 +153,7 @@ export class Catalogue {
           VALUES (${columns.map((c) => `:${c}`).join(", ")}, ${NOW}, ${NOW_MS})`;
         id = Number(this.#db.prepare(sql).run(values).lastInsertRowid);
       }
-      return this.#get(id)!;
+      return this.get(id)!;
     });
   }
 
@@ -219,11 +219,6 @@ export class Catalogue {
     return rows.map(recordFromRow);
   }
 
-  /** The record with this id. */
-  get(id: number): ImageRecord | undefined {
-    return this.#get(id);
-  }
-
   /**
    * Deletes the record (not its file; empty collections stay, as the original).
    * @returns whether a row was deleted.
@@ -275,13 +270,14 @@ export class Catalogue {
     });
   }
 
-  #get(id: number): ImageRecord | undefined {
+  /** The record with this id. */
+  get(id: number): ImageRecord | undefined {
     const row = this.#db.prepare(`${SELECT} WHERE c.id = ?`).get(id) as Row | undefined;
     return row && recordFromRow(row);
   }
 
   #mustGet(id: number, action: string): ImageRecord {
-    const rec = this.#get(id);
+    const rec = this.get(id);
     if (!rec) {
       throw new SregistryError(
         `Cannot ${action} image ${id}: it is not in the catalogue: list images with "sregistry images"`,
