@@ -1,0 +1,83 @@
+/**
+ * Running external programs (`mksquashfs`, `apptainer`, `singularity`) through
+ * an injectable {@link CommandRunner}, and finding them on `PATH`.
+ * @module
+ */
+
+import { delimiter, join } from "node:path";
+
+/** Options of a {@link CommandRunner} call. */
+export interface CommandOptions {
+  /** Receives the program's stdout and stderr text as it arrives. */
+  onOutput?: (chunk: string) => void;
+  /** Variables to remove from the inherited environment. */
+  unsetEnv?: string[];
+}
+
+/** Runs a program to completion; `stderr` holds the tail of its error output. */
+export type CommandRunner = (
+  cmd: string,
+  args: string[],
+  opts?: CommandOptions,
+) => Promise<{ code: number; stderr: string }>;
+
+const STDERR_TAIL = 8192;
+
+/** The real runner: `Deno.Command`, stdin closed, output streamed to `onOutput`. */
+export const runCommand: CommandRunner = async (
+  cmd: string,
+  args: string[],
+  opts: CommandOptions = {},
+): Promise<{ code: number; stderr: string }> => {
+  const env = opts.unsetEnv?.length ? withoutEnv(opts.unsetEnv) : undefined;
+  const child = new Deno.Command(cmd, {
+    args,
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+    ...(env ? { env, clearEnv: true } : {}),
+  }).spawn();
+  let tail = "";
+  const [, , status] = await Promise.all([
+    pump(child.stdout, (text) => opts.onOutput?.(text)),
+    pump(child.stderr, (text) => {
+      tail = (tail + text).slice(-STDERR_TAIL);
+      opts.onOutput?.(text);
+    }),
+    child.status,
+  ]);
+  return { code: status.code, stderr: tail };
+};
+
+function withoutEnv(names: string[]): Record<string, string> {
+  const env = Deno.env.toObject();
+  for (const name of names) delete env[name];
+  return env;
+}
+
+async function pump(stream: ReadableStream<Uint8Array>, sink: (text: string) => void) {
+  const decoder = new TextDecoder();
+  for await (const chunk of stream) sink(decoder.decode(chunk, { stream: true }));
+  const rest = decoder.decode();
+  if (rest) sink(rest);
+}
+
+/** The absolute path of `program` on `PATH` (executable regular file), or undefined. */
+export function which(program: string): string | undefined {
+  if (program.includes("/")) return isExecutable(program) ? program : undefined;
+  for (const dir of (Deno.env.get("PATH") ?? "").split(delimiter)) {
+    if (!dir) continue;
+    const candidate = join(dir, program);
+    if (isExecutable(candidate)) return candidate;
+  }
+  return undefined;
+}
+
+function isExecutable(path: string): boolean {
+  try {
+    const info = Deno.statSync(path);
+    return info.isFile && ((info.mode ?? 0o111) & 0o111) !== 0;
+  } catch {
+    return false;
+  }
+}

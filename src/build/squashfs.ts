@@ -1,0 +1,123 @@
+/**
+ * Building the root filesystem's squashfs image with `mksquashfs` (Debian
+ * `squashfs-tools`, 4.5 or later) through an injectable {@link CommandRunner}.
+ * @module
+ */
+
+import { SregistryError } from "../errors.ts";
+import { type CommandRunner, runCommand } from "./command.ts";
+
+/** Compressions every squashfs reader in the kernel supports; gzip is read by every runtime. */
+export type Compression = "gzip" | "zstd" | "lz4" | "xz";
+
+/**
+ * Default `-Xcompression-level` per compression (undefined: mksquashfs's own).
+ * gzip 1: measured on a 109 MB tree of binaries and documentation with 2
+ * processors, level 1 built in about a third of the time of level 9 for a few
+ * percent more bytes (numbers in the build report); pulls favour speed.
+ */
+export const DEFAULT_LEVELS: Record<Compression, number | undefined> = {
+  gzip: 1,
+  zstd: undefined,
+  lz4: undefined,
+  xz: undefined,
+};
+
+/** What to squash and how. */
+export interface SquashfsOptions {
+  source: string;
+  output: string;
+  compression: Compression;
+  /** Compression level; default {@link DEFAULT_LEVELS}. lz4 has none. */
+  level?: number;
+  /** `-processors`, usually {@link availableProcessors}. */
+  processors: number;
+  /** Root keeps the layers' owners; others get `-all-root`. */
+  isRoot: boolean;
+  /** SOURCE_DATE_EPOCH: file system and every file time set to it. */
+  deterministicTime?: number;
+}
+
+/** The `mksquashfs` arguments for `opts`. */
+export function mksquashfsArgs(opts: SquashfsOptions): string[] {
+  if (!Number.isInteger(opts.processors) || opts.processors < 1) {
+    throw new RangeError(`processors must be a positive integer, got ${opts.processors}`);
+  }
+  const args = [opts.source, opts.output, "-noappend", "-comp", opts.compression];
+  const level = opts.level ?? DEFAULT_LEVELS[opts.compression];
+  if (level !== undefined) {
+    if (opts.compression === "lz4") throw new RangeError("lz4 has no compression level");
+    args.push("-Xcompression-level", String(level));
+  }
+  args.push("-processors", String(opts.processors));
+  if (!opts.isRoot) args.push("-all-root");
+  if (opts.deterministicTime !== undefined) {
+    const time = String(opts.deterministicTime);
+    args.push("-mkfs-time", time, "-all-time", time);
+  }
+  args.push("-no-progress");
+  return args;
+}
+
+/**
+ * Runs `mksquashfs`. SOURCE_DATE_EPOCH is removed from its environment (it
+ * refuses the variable together with explicit time options; the time is
+ * passed with `deterministicTime` instead).
+ */
+export async function makeSquashfs(
+  opts: SquashfsOptions & { run?: CommandRunner; onOutput?: (chunk: string) => void },
+): Promise<void> {
+  const run = opts.run ?? runCommand;
+  const result = await run("mksquashfs", mksquashfsArgs(opts), {
+    onOutput: opts.onOutput,
+    unsetEnv: ["SOURCE_DATE_EPOCH"],
+  }).catch((error) => {
+    if (error instanceof Deno.errors.NotFound) {
+      throw new SregistryError(
+        "Cannot build the image: mksquashfs is not installed: install squashfs-tools (apt-get install squashfs-tools), or use --builder apptainer",
+        { cause: error },
+      );
+    }
+    throw error;
+  });
+  if (result.code !== 0) {
+    const detail = lastLine(result.stderr) || `exit code ${result.code}`;
+    throw new SregistryError(
+      `Cannot build the image: mksquashfs failed: ${detail}: check free space in the storage folder and run again`,
+    );
+  }
+}
+
+function lastLine(text: string): string {
+  return text.trim().split("\n").at(-1)?.trim() ?? "";
+}
+
+/**
+ * How many CPUs this process may use: the affinity mask in
+ * `/proc/self/status` (`Cpus_allowed_list`), else the CPU count, capped by
+ * `SREGISTRY_PROCESSORS` when that is a positive integer.
+ */
+export function availableProcessors(
+  read: () => string = () => Deno.readTextFileSync("/proc/self/status"),
+  env: (name: string) => string | undefined = (name) => Deno.env.get(name),
+): number {
+  let count = navigator.hardwareConcurrency || 1;
+  try {
+    const match = read().match(/^Cpus_allowed_list:\s*(.+)$/m);
+    if (match) count = countCpuList(match[1]) || count;
+  } catch {
+    // not Linux or no permission: keep the CPU count
+  }
+  const cap = Number(env("SREGISTRY_PROCESSORS"));
+  return Number.isInteger(cap) && cap > 0 ? Math.min(cap, count) : count;
+}
+
+/** Counts the CPUs of a Linux CPU list such as `0-3,8,10-11`. */
+export function countCpuList(list: string): number {
+  let count = 0;
+  for (const part of list.trim().split(",")) {
+    const [low, high] = part.split("-").map(Number);
+    if (Number.isInteger(low)) count += Number.isInteger(high) ? high - low + 1 : 1;
+  }
+  return count;
+}
