@@ -192,6 +192,7 @@ export class AuthSession {
         action: `get a token for ${host}`,
         method: req.method,
         url: url.href,
+        loginHost: this.#opts.credentialHost?.(host) ?? host,
       });
     }
     return this.#parseToken(host, await res.text());

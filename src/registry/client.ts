@@ -132,7 +132,9 @@ export class RegistryClient {
 
   async #check(res: Response, action: string, method: string, url: string): Promise<Response> {
     if (res.ok) return res;
-    throw await responseError(res, { action, method, url });
+    const host = new URL(url).host;
+    const loginHost = host === registryEndpoint("docker.io") ? "docker.io" : host;
+    throw await responseError(res, { action, method, url, loginHost });
   }
 
   /** HEADs a manifest: its digest, type, size and rate-limit headers; undefined on 404. */

@@ -88,15 +88,17 @@ function advice(status: number, codes: string[], host: string, retryAfter?: numb
  * Builds a {@linkcode RegistryError} from an error answer, reading (and
  * consuming) at most 64 KiB of its body.
  * @param res The answer (status >= 400 or unexpected).
- * @param ctx `action` completes "Cannot <action>"; `method`/`url` of the request.
+ * @param ctx `action` completes "Cannot <action>"; `method`/`url` of the request;
+ *   `loginHost` the name to suggest to `sregistry login` (default: the URL's host).
  */
 export async function responseError(
   res: Response,
-  ctx: { action: string; method: string; url: string },
+  ctx: { action: string; method: string; url: string; loginHost?: string },
 ): Promise<RegistryError> {
   const bytes = await readLimited(res, MAX_ERROR_BODY);
   const { errors, summary } = parseErrorBody(new TextDecoder().decode(bytes));
   const host = hostOf(ctx.url);
+  const loginHost = ctx.loginHost ?? host;
   const retryAfter = parseRetryAfter(res.headers.get("retry-after"));
   const codes = errors.map((e) => e.code);
   const said = errors.length
@@ -104,7 +106,7 @@ export async function responseError(
     : summary ?? "no details";
   const message =
     `Cannot ${ctx.action}: ${host} answered ${res.status} ${res.statusText || ""}`.trimEnd() +
-    `: ${said}: ${advice(res.status, codes, host, retryAfter)}`;
+    `: ${said}: ${advice(res.status, codes, loginHost, retryAfter)}`;
   return new RegistryError(message, {
     status: res.status,
     method: ctx.method,
