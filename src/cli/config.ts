@@ -18,7 +18,6 @@ import {
 import { login, logout } from "../config/login.ts";
 import { dockerConfigPath } from "../config/paths.ts";
 import { UsageError } from "../errors.ts";
-import { registryEndpoint } from "../reference.ts";
 import type { CliContext } from "./context.ts";
 import { print, printErr } from "./output.ts";
 import { readSecret } from "./prompt.ts";
@@ -62,6 +61,7 @@ export function addConfigCommands(program: Command, ctx: () => CliContext): void
     .argument("[registry]", "registry host", "docker.io")
     .option("-u, --username <name>", "user name")
     .addOption(new Option("--password-stdin", "read the password from standard input"))
+    .option("--no-https", "talk plain HTTP to the registry")
     .action(async (registry, opts) => {
       const c = ctx();
       const username = opts.username ??
@@ -70,7 +70,7 @@ export function addConfigCommands(program: Command, ctx: () => CliContext): void
       const password = await readSecret("Password: ", { echo: false, stdin: opts.passwordStdin });
       if (!password) throw new UsageError("Cannot log in: empty password");
       const path = dockerConfigPath(c.env);
-      await c.verifyLogin(registryEndpoint(registry), { username, password });
+      await c.verifyLogin(registry, { username, password }, opts.https === false);
       login(path, registry, username, password);
       printErr(`Login Succeeded: credentials for ${registry} saved in ${path}`);
     });

@@ -8,11 +8,14 @@ import { readSecrets } from "../config/secrets_file.ts";
 import { credentialLookup } from "../config/credentials.ts";
 import { SregistryError } from "../errors.ts";
 import { RegistryClient } from "../registry/client.ts";
-import { withUserAgent } from "../registry/transport.ts";
+import { AuthSession, type Credential } from "../registry/auth.ts";
 import type { Fetcher } from "../registry/transport.ts";
+import { registryEndpoint } from "../reference.ts";
 import { BlobCache } from "../store/blob_cache.ts";
 import { Catalogue } from "../store/catalogue.ts";
 import { VERSION } from "../version.ts";
+
+const USER_AGENT = `sregistry/${VERSION} (deno ${Deno.version.deno})`;
 
 /** Global options. */
 export interface GlobalOptions {
@@ -75,12 +78,41 @@ export class CliContext {
     const settings = this.settings;
     const plain = options.noHttps || settings.dockerhub.noHttps;
     return new RegistryClient({
-      fetch: withUserAgent(this.#fetch, `sregistry/${VERSION} (deno ${Deno.version.deno})`),
+      fetch: this.#fetch,
+      userAgent: USER_AGENT,
       credentials: credentialLookup({ env: this.env, settings }),
       plainHttp: () => plain,
       retries: settings.retries,
       stallTimeoutMs: settings.timeoutS * 1000,
     });
+  }
+
+  /** Checks credentials against a registry's `/v2/` endpoint (for `login`). */
+  async verifyLogin(domain: string, credential: Credential, noHttps = false): Promise<void> {
+    const plain = noHttps || this.settings.dockerhub.noHttps;
+    const session = new AuthSession(this.#fetch, {
+      credentials: () => Promise.resolve(credential),
+      allowHttpRealm: () => plain,
+    });
+    const url = `${plain ? "http" : "https"}://${registryEndpoint(domain)}/v2/`;
+    let res: Response;
+    try {
+      res = await session.fetch(new Request(url, { headers: { "User-Agent": USER_AGENT } }));
+    } catch (e) {
+      throw new SregistryError(
+        `Cannot log in to ${domain}: ${(e as Error).message}: check the registry name and your network`,
+        { cause: e },
+      );
+    }
+    await res.body?.cancel();
+    if (res.status === 401 || res.status === 403) {
+      throw new SregistryError(
+        `Cannot log in to ${domain}: the registry refused the user name or password: check them and try again`,
+      );
+    }
+    if (!res.ok) {
+      throw new SregistryError(`Cannot log in to ${domain}: the registry answered ${res.status}`);
+    }
   }
 
   close(): void {

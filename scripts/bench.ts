@@ -1,0 +1,200 @@
+// deno-lint-ignore-file no-console
+/**
+ * `deno task bench`: times sregistry against the Apptainer-style pipeline
+ * (skopeo copy → umoci raw unpack → mksquashfs -comp gzip → siftool) on the
+ * same machine, in one run, alternating the contenders, and prints times,
+ * ratios, SIF sizes and sregistry's peak memory.
+ *
+ *   deno task bench            # the ~170 MB, four-layer benchmark image
+ *   deno task bench --small    # a tiny image: checks that the benchmark works (CI)
+ *   deno task bench --runs 3   # rounds (default 2)
+ * @module
+ */
+import { buildImage, type LayerSpec } from "../tests/_images.ts";
+import { pushImage, startRegistry } from "../tests/_registry.ts";
+import type { TarEntry } from "../tests/_tar.ts";
+import { RUN_FLAGS } from "../tests/_cli.ts";
+
+const args = Deno.args;
+const small = args.includes("--small");
+const runs = Number(args[args.indexOf("--runs") + 1]) || 2;
+const MAIN = new URL("../main.ts", import.meta.url).pathname;
+
+function busyboxLayer(): TarEntry[] {
+  const busybox = Deno.readFileSync("/bin/busybox");
+  const entries: TarEntry[] = [
+    { name: "bin", type: "directory" },
+    { name: "bin/busybox", content: busybox, mode: 0o755 },
+    { name: "etc", type: "directory" },
+    { name: "etc/passwd", content: "root:x:0:0:root:/root:/bin/sh\n" },
+    { name: "tmp", type: "directory", mode: 0o1777 },
+  ];
+  for (const tool of ["sh", "ls", "cat", "echo", "env", "cp", "mv", "rm", "mkdir", "sed", "grep"]) {
+    entries.push({ name: `bin/${tool}`, type: "symlink", linkname: "/bin/busybox" });
+  }
+  return entries;
+}
+
+/** Deterministic pseudo-random bytes (xorshift), so runs are comparable. */
+function randomBytes(size: number, seed: number): Uint8Array {
+  const out = new Uint8Array(size);
+  const view = new Uint32Array(out.buffer, 0, Math.floor(size / 4));
+  let x = seed >>> 0 || 1;
+  for (let i = 0; i < view.length; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    view[i] = x >>> 0;
+  }
+  return out;
+}
+
+function textLog(size: number): Uint8Array {
+  const lines: string[] = [];
+  let length = 0;
+  for (let i = 0; length < size; i++) {
+    const line = `2024-01-01T00:${String(i % 60).padStart(2, "0")}:00Z INFO worker-${
+      i % 16
+    } processed job ${i} in ${(i * 7919) % 1000} ms status=ok\n`;
+    lines.push(line);
+    length += line.length;
+  }
+  return new TextEncoder().encode(lines.join("")).slice(0, size);
+}
+
+function benchLayers(): LayerSpec[] {
+  const files = small ? 200 : 12_000;
+  const folders = small ? 10 : 200;
+  const many: TarEntry[] = [{ name: "data", type: "directory" }];
+  for (let d = 0; d < folders; d++) many.push({ name: `data/d${d}`, type: "directory" });
+  for (let i = 0; i < files; i++) {
+    many.push({
+      name: `data/d${i % folders}/file${i}.txt`,
+      content: `file ${i}\n`.repeat(20 + (i % 50)),
+    });
+  }
+  const big: TarEntry[] = [
+    { name: "opt", type: "directory" },
+    { name: "opt/random.bin", content: randomBytes(small ? 1 << 20 : 48 << 20, 42) },
+    { name: "opt/app.log", content: textLog(small ? 2 << 20 : 85 << 20) },
+  ];
+  const whiteouts: TarEntry[] = [
+    { name: "data/d0/.wh.file0.txt" },
+    { name: "data/d1/.wh..wh..opq" },
+    { name: "data/d1/new.txt", content: "replaced\n" },
+  ];
+  return [
+    { entries: busyboxLayer() },
+    { entries: many },
+    { entries: big },
+    { entries: whiteouts },
+  ];
+}
+
+interface Timing {
+  seconds: number;
+  maxRssKb?: number;
+}
+
+async function timed(cmd: string, cmdArgs: string[], env?: Record<string, string>): Promise<Timing> {
+  const start = performance.now();
+  const out = await new Deno.Command("/usr/bin/time", {
+    args: ["-f", "%M", cmd, ...cmdArgs],
+    env,
+    stdout: "null",
+    stderr: "piped",
+  }).output();
+  const seconds = (performance.now() - start) / 1000;
+  const stderr = new TextDecoder().decode(out.stderr);
+  if (!out.success) throw new Error(`${cmd} ${cmdArgs.join(" ")} failed:\n${stderr}`);
+  const maxRssKb = Number(stderr.trim().split("\n").pop());
+  return { seconds, maxRssKb };
+}
+
+function sregistry(env: Record<string, string>, ...cliArgs: string[]): Promise<Timing> {
+  return timed(Deno.execPath(), ["run", "--quiet", ...RUN_FLAGS, MAIN, ...cliArgs], env);
+}
+
+async function pipeline(ref: string, dir: string, withSif: boolean): Promise<{ t: Timing; sif?: string }> {
+  const start = performance.now();
+  const step = (cmd: string, a: string[]) => timed(cmd, a);
+  await step("skopeo", ["copy", "--quiet", "--src-tls-verify=false", `docker://${ref}`, `oci:${dir}/layout:bench`]);
+  await step("umoci", ["raw", "unpack", "--image", `${dir}/layout:bench`, `${dir}/rootfs`]);
+  let sif: string | undefined;
+  if (withSif) {
+    await step("mksquashfs", [`${dir}/rootfs`, `${dir}/root.sqfs`, "-noappend", "-comp", "gzip", "-no-progress"]);
+    sif = `${dir}/image.sif`;
+    await step("siftool", ["new", sif]);
+    await step("siftool", ["add", "--datatype", "4", "--parttype", "2", "--partfs", "1", "--partarch", "2", "--groupid", "1", sif, `${dir}/root.sqfs`]);
+  }
+  return { t: { seconds: (performance.now() - start) / 1000 }, sif };
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+}
+
+async function main(): Promise<void> {
+  const cpuModel = (Deno.readTextFileSync("/proc/cpuinfo").match(/model name\s*:\s*(.*)/) ?? [])[1];
+  console.log(`machine: ${navigator.hardwareConcurrency} CPUs (${cpuModel ?? "unknown"}), ${Deno.build.os}/${Deno.build.arch}, deno ${Deno.version.deno}`);
+  await using reg = await startRegistry();
+  const image = await buildImage({ layers: benchLayers(), format: "oci" });
+  const uncompressed = image.tars.reduce((n, t) => n + t.length, 0);
+  const compressed = image.layers.reduce((n, l) => n + l.size, 0);
+  await pushImage(reg, "bench/image", "latest", image);
+  const ref = `${reg.host}/bench/image:latest`;
+  console.log(`image: ${image.layers.length} layers, ${(uncompressed / 1e6).toFixed(1)} MB uncompressed, ${(compressed / 1e6).toFixed(1)} MB compressed`);
+
+  const root = await Deno.makeTempDir({ prefix: "sregistry-bench-" });
+  const times: Record<string, number[]> = { cold: [], warm: [], sandbox: [], pipeline: [], unpack: [] };
+  const rss: Record<string, number[]> = { cold: [], warm: [], sandbox: [] };
+  let sifSize = 0;
+  let pipelineSifSize = 0;
+  try {
+    for (let round = 0; round < runs; round++) {
+      const home = `${root}/home${round}`;
+      const env = {
+        HOME: home,
+        PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
+        SREGISTRY_DOCKERHUB_NOHTTPS: "yes",
+        SREGISTRY_TMPDIR: `${home}/tmp`,
+      };
+      const cold = await sregistry(env, "--quiet", "pull", ref);
+      times.cold.push(cold.seconds);
+      rss.cold.push(cold.maxRssKb ?? 0);
+      const pipe = await pipeline(ref, `${root}/pipe${round}`, true);
+      times.pipeline.push(pipe.t.seconds);
+      pipelineSifSize = Deno.statSync(pipe.sif!).size;
+      const warm = await sregistry(env, "--quiet", "pull", ref);
+      times.warm.push(warm.seconds);
+      rss.warm.push(warm.maxRssKb ?? 0);
+      const sif = [...Deno.readDirSync(`${home}/.singularity/shub/${reg.host}/bench/image`)][0];
+      sifSize = Deno.statSync(`${home}/.singularity/shub/${reg.host}/bench/image/${sif.name}`).size;
+      const sandboxHome = { ...env, HOME: `${home}-sb` };
+      const sb = await sregistry(sandboxHome, "--quiet", "pull", "--sandbox", `${root}/sandbox${round}`, ref);
+      times.sandbox.push(sb.seconds);
+      rss.sandbox.push(sb.maxRssKb ?? 0);
+      const unpack = await pipeline(ref, `${root}/unpack${round}`, false);
+      times.unpack.push(unpack.t.seconds);
+      console.log(
+        `round ${round + 1}: cold ${cold.seconds.toFixed(2)}s, pipeline ${pipe.t.seconds.toFixed(2)}s, warm ${
+          warm.seconds.toFixed(2)
+        }s, sandbox ${sb.seconds.toFixed(2)}s, skopeo+umoci ${unpack.t.seconds.toFixed(2)}s`,
+      );
+    }
+  } finally {
+    await new Deno.Command("chmod", { args: ["-R", "u+rwX", root] }).output();
+    await Deno.remove(root, { recursive: true });
+  }
+  const m = Object.fromEntries(Object.entries(times).map(([k, v]) => [k, median(v)]));
+  const peak = (k: string) => (Math.max(...rss[k]) / 1024).toFixed(0);
+  console.log("\nmedians (s):", Object.entries(m).map(([k, v]) => `${k} ${v.toFixed(2)}`).join(", "));
+  console.log(`cold pull / pipeline:        ${(m.cold / m.pipeline).toFixed(3)}x (target <= 0.35)`);
+  console.log(`warm pull / pipeline:        ${(m.warm / m.pipeline).toFixed(3)}x (target <= 0.05)`);
+  console.log(`pull --sandbox / skopeo+umoci: ${(m.sandbox / m.unpack).toFixed(3)}x (target <= 0.7)`);
+  console.log(`SIF size / pipeline's:       ${(sifSize / pipelineSifSize).toFixed(3)}x (${sifSize} vs ${pipelineSifSize} bytes; target <= 1.10)`);
+  console.log(`peak memory (MB): cold ${peak("cold")}, warm ${peak("warm")}, sandbox ${peak("sandbox")} (target < 256)`);
+}
+
+if (import.meta.main) await main();
