@@ -26,6 +26,8 @@ const layer1: TarEntry[] = [
   { name: "usr/bin/sh", type: "symlink", linkname: "/usr/bin/busybox" },
   { name: "tmp", type: "directory", mode: 0o1777 },
   { name: "srv", type: "directory", mode: 0o2750, uid: 33, gid: 33 },
+  { name: "home", type: "directory" },
+  { name: "home/user", type: "directory", uid: 1000, gid: 1000, mode: 0o700 },
   { name: "home/user/file", content: "owned", uid: 1000, gid: 1000, mode: 0o600 },
   { name: "secret", content: "nobody reads me", mode: 0 },
   { name: "ro", type: "directory", mode: 0o555 },
@@ -34,6 +36,7 @@ const layer1: TarEntry[] = [
   { name: "closed/inside", content: "in a closed dir" },
   { name: LONG, type: "directory" },
   { name: LONG_FILE, content: "long" },
+  { name: "données", type: "directory" },
   { name: "données/été ☀.txt", content: "utf-8" },
   { name: "hl1", type: "link", linkname: "etc/passwd" },
   { name: "rep1", content: "file becomes dir" },
@@ -48,9 +51,15 @@ const layer1: TarEntry[] = [
   { name: "opaque/a", content: "lower a" },
   { name: "opaque/b", content: "lower b" },
   { name: "opaque/sub/c", content: "lower c" },
-  { name: "keep", type: "directory" },
+  { name: "keep", type: "directory", mode: 0o700, uid: 7 },
   { name: "keep/x", content: "lower x" },
+  { name: "var", type: "directory" },
+  { name: "var/lib", type: "directory", mode: 0o711 },
   { name: "var/lib/data", content: "data", mtime: 1_500_000_000 },
+  { name: "dev", type: "directory" },
+  { name: "run", type: "directory", mtime: 1_300_000_000 },
+  { name: "dev/null", type: "char", devmajor: 1, devminor: 3, mode: 0o666 },
+  { name: "run/initctl", type: "fifo", mode: 0o600 },
 ];
 
 const layer2: TarEntry[] = [
@@ -92,9 +101,12 @@ Deno.test("RootfsWriter.applyLayer() gives the same tree as umoci raw unpack", a
   await writeOciLayout(`${box.dir}/layout`, image);
   const theirs = await umociUnpack(`${box.dir}/layout`, "latest", `${box.dir}/umoci`);
   await unpackImage(image, box.root);
-  const a = await snapshotTree(theirs);
-  const b = await snapshotTree(box.root);
-  assertEquals(diffTrees(a, b), []);
+  const a = await snapshotTree(theirs, { dirMtime: true });
+  const b = await snapshotTree(box.root, { dirMtime: true });
+  // umoci leaves a lower directory modified by a later layer with the time of the
+  // modification; we restore the mtime its last tar entry gave (reproducible)
+  const implicit = (line: string) => line.startsWith("keep: mtime");
+  assertEquals(diffTrees(a, b).filter((l) => !implicit(l)), []);
   // the cases really happened
   assertEquals(b.get("opaque/b"), undefined);
   assertEquals(b.get("opaque/a")?.size, 34);
@@ -105,4 +117,5 @@ Deno.test("RootfsWriter.applyLayer() gives the same tree as umoci raw unpack", a
   assertEquals(b.get("usr/bin/busybox")?.inoGroup, "hl2");
   assertEquals(b.get("usr/bin/sh")?.target, "/usr/bin/busybox");
   assertEquals(b.get(LONG_FILE)?.sha256 !== undefined, true);
+  if (Deno.uid() === 0) assertEquals(b.get("dev/null")?.rdev, (1 << 8) | 3);
 });
