@@ -5,7 +5,7 @@
  * @module
  */
 import { RegistryError, type RegistryErrorEntry, SregistryError } from "../errors.ts";
-import { isUnknownHostError, parseRetryAfter, safeUrl } from "./transport.ts";
+import { errorText, isUnknownHostError, parseRetryAfter, safeUrl } from "./transport.ts";
 
 /** The largest error body we read. */
 export const MAX_ERROR_BODY = 64 * 1024;
@@ -127,7 +127,7 @@ function hostOf(url: string): string {
 /** Turns a network failure (refused, unknown host, TLS, reset) into a clear error. */
 export function networkError(e: unknown, url: string, action: string): SregistryError {
   const host = hostOf(url);
-  const text = String((e as Error)?.message ?? e);
+  const text = errorText(e);
   let reason: string;
   let fix: string;
   if (isUnknownHostError(e)) {

@@ -55,9 +55,19 @@ export function isTemporaryStatus(status: number): boolean {
     (status >= 500 && status <= 599 && status !== 501 && status !== 505);
 }
 
+/** The messages of an error and its `cause` chain, joined. */
+export function errorText(e: unknown): string {
+  const parts: string[] = [];
+  for (let x = e, i = 0; x !== undefined && x !== null && i < 8; i++) {
+    parts.push(String((x as Error)?.message ?? x));
+    x = (x as Error)?.cause;
+  }
+  return parts.join(": ");
+}
+
 /** A DNS failure: retrying does not help. */
 export function isUnknownHostError(e: unknown): boolean {
-  const text = String((e as Error)?.message ?? e);
+  const text = errorText(e);
   return /dns error|failed to lookup|Name or service not known|No address associated/i.test(
     text,
   );
