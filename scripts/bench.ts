@@ -116,6 +116,7 @@ function sregistry(env: Record<string, string>, ...cliArgs: string[]): Promise<T
 }
 
 async function pipeline(ref: string, dir: string, withSif: boolean): Promise<{ t: Timing; sif?: string }> {
+  Deno.mkdirSync(dir, { recursive: true });
   const start = performance.now();
   const step = (cmd: string, a: string[]) => timed(cmd, a);
   await step("skopeo", ["copy", "--quiet", "--src-tls-verify=false", `docker://${ref}`, `oci:${dir}/layout:bench`]);
@@ -136,7 +137,10 @@ function median(xs: number[]): number {
 }
 
 async function main(): Promise<void> {
-  const cpuModel = (Deno.readTextFileSync("/proc/cpuinfo").match(/model name\s*:\s*(.*)/) ?? [])[1];
+  // Deno reads /proc/cpuinfo only with --allow-all; ask grep.
+  const cpuinfo = await new Deno.Command("grep", { args: ["-m1", "model name", "/proc/cpuinfo"] })
+    .output();
+  const cpuModel = new TextDecoder().decode(cpuinfo.stdout).split(":")[1]?.trim();
   console.log(`machine: ${navigator.hardwareConcurrency} CPUs (${cpuModel ?? "unknown"}), ${Deno.build.os}/${Deno.build.arch}, deno ${Deno.version.deno}`);
   await using reg = await startRegistry();
   const image = await buildImage({ layers: benchLayers(), format: "oci" });
