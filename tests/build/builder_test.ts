@@ -1,4 +1,10 @@
-import { assertEquals, assertRejects, assertStringIncludes, assertThrows } from "../_assert.ts";
+import {
+  assertEquals,
+  assertMatch,
+  assertRejects,
+  assertStringIncludes,
+  assertThrows,
+} from "../_assert.ts";
 import { buildSif, chooseBuilder, runtimeBuildArgs } from "../../src/build/builder.ts";
 import { which } from "../../src/build/command.ts";
 import { definitionFile, ociConfigJson, singularityMetadata } from "../../src/build/metadata.ts";
@@ -165,11 +171,7 @@ Deno.test("buildSif() native: siftool sees Def.FILE, oci-config.json and a prima
     const header = await run("siftool", ["header", sif]);
     assertStringIncludes(header.text, "Primary Architecture: arm64");
     const info = await run("siftool", ["info", "2", sif]);
-    assertStringIncludes(
-      info.text,
-      "Name:             oci-config.json".replace(/ +/, " ").slice(0, 5),
-    );
-    assertStringIncludes(info.text, "oci-config.json");
+    assertMatch(info.text, /Name:\s+oci-config\.json/);
     assertEquals((await run("siftool", ["dump", "1", sif])).text, definitionFile("example:1"));
     assertEquals((await run("siftool", ["dump", "2", sif])).text, ociConfigJson(CONFIG));
     const offset = Number(
