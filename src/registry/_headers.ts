@@ -39,3 +39,14 @@ export function nextLink(link: string | null, requestUrl: string): string | unde
   }
   return undefined;
 }
+
+/** The tags of one `tags/list` page (`tags` may be null), or undefined when not JSON. */
+export function parseTagPage(text: string): string[] | undefined {
+  try {
+    const body = JSON.parse(text);
+    const tags = body?.tags;
+    return Array.isArray(tags) ? tags.filter((t): t is string => typeof t === "string") : [];
+  } catch {
+    return undefined;
+  }
+}

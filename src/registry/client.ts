@@ -8,13 +8,11 @@
 import { DigestMismatchError, SregistryError } from "../errors.ts";
 import { isDigest } from "../digest.ts";
 import { formatReference, pullScope, type Reference, registryEndpoint } from "../reference.ts";
-import { AuthSession, type CredentialLookup } from "./auth.ts";
+import { AuthSession } from "./auth.ts";
 import { verifiedBlobStream } from "./_blob_stream.ts";
 import { networkError, readLimited, responseError } from "./errors.ts";
 import {
   type Descriptor,
-  type ImageIndex,
-  type ImageManifest,
   MANIFEST_ACCEPT,
   manifestDigest,
   MAX_MANIFEST_BYTES,
@@ -23,55 +21,11 @@ import {
 } from "./manifest.ts";
 import { hostPlatform, type Platform, selectManifest } from "./platform.ts";
 import { type Fetcher, withRetry, withUserAgent } from "./transport.ts";
-import { nextLink, parseRateLimit, type RateLimit } from "./_headers.ts";
+import { nextLink, parseRateLimit, parseTagPage, type RateLimit } from "./_headers.ts";
 
 export type { RateLimit } from "./_headers.ts";
-
-/** Something the client reports; the library never prints. */
-export interface ClientEvent {
-  kind: "retry" | "ratelimit" | "resume";
-  message: string;
-}
-
-/** Options of {@linkcode RegistryClient}. */
-export interface ClientOptions {
-  /** The HTTP function (default: global fetch). */
-  fetch?: Fetcher;
-  credentials?: CredentialLookup;
-  /** True for registry domains reached over plain http (`--no-https`). */
-  plainHttp?: (domain: string) => boolean;
-  userAgent?: string;
-  /** Retries of temporary failures (default 5). */
-  retries?: number;
-  /** Abort and resume a blob body stalled this long (default 60 s). */
-  stallTimeoutMs?: number;
-  onEvent?: (e: ClientEvent) => void;
-  /** Injectable sleep (tests). */
-  sleep?: (ms: number) => Promise<void>;
-}
-
-/** What `resolve()` returns. */
-export interface ResolvedImage {
-  ref: Reference;
-  /** What the reference resolved to (the index's digest for multi-arch images). */
-  digest: string;
-  mediaType: string;
-  bytes: Uint8Array;
-  index?: ImageIndex;
-  manifestDigest: string;
-  manifestBytes: Uint8Array;
-  manifest: ImageManifest;
-  platform?: Platform;
-}
-
-/** A fetched manifest. */
-export interface FetchedManifest {
-  digest: string;
-  mediaType: string;
-  bytes: Uint8Array;
-  parsed: ImageIndex | ImageManifest;
-  rateLimit?: RateLimit;
-}
+export type { ClientEvent, ClientOptions, FetchedManifest, ResolvedImage } from "./types.ts";
+import type { ClientOptions, FetchedManifest, ResolvedImage } from "./types.ts";
 
 const MAX_REDIRECTS = 10;
 const MAX_TAG_PAGES = 10_000;
@@ -137,6 +91,12 @@ export class RegistryClient {
     throw await responseError(res, { action, method, url, loginHost });
   }
 
+  /** GETs from the registry with auth, failing on error answers. */
+  async #get(ref: Reference, url: string, action: string, accept: string): Promise<Response> {
+    const res = await this.#send(url, { headers: { accept } }, { action, scope: pullScope(ref) });
+    return await this.#check(res, action, "GET", url);
+  }
+
   /** HEADs a manifest: its digest, type, size and rate-limit headers; undefined on 404. */
   async headManifest(ref: Reference): Promise<
     { digest: string; mediaType: string; size: number; rateLimit?: RateLimit } | undefined
@@ -181,15 +141,7 @@ export class RegistryClient {
     const want = reference ?? ref.digest ?? ref.tag ?? "latest";
     const url = this.#url(ref, `manifests/${want}`);
     const action = `get the manifest of ${formatReference(ref)}`;
-    const res = await this.#check(
-      await this.#send(url, { headers: { accept: MANIFEST_ACCEPT } }, {
-        action,
-        scope: pullScope(ref),
-      }),
-      action,
-      "GET",
-      url,
-    );
+    const res = await this.#get(ref, url, action, MANIFEST_ACCEPT);
     const declared = Number(res.headers.get("content-length") ?? 0);
     if (declared > MAX_MANIFEST_BYTES) {
       await res.body?.cancel();
@@ -315,23 +267,13 @@ export class RegistryClient {
     const action = `list the tags of ${ref.domain}/${ref.path}`;
     const tags: string[] = [];
     for (let page = 0; url && page < MAX_TAG_PAGES; page++) {
-      const res = await this.#check(
-        await this.#send(url, { headers: { accept: "application/json" } }, {
-          action,
-          scope: pullScope(ref),
-        }),
-        action,
-        "GET",
-        url,
-      );
+      const res = await this.#get(ref, url, action, "application/json");
       const text = new TextDecoder().decode(await readLimited(res, MAX_MANIFEST_BYTES));
-      let body: { tags?: unknown };
-      try {
-        body = JSON.parse(text);
-      } catch {
+      const pageTags = parseTagPage(text);
+      if (!pageTags) {
         throw new SregistryError(`Cannot ${action}: the registry answered non-JSON: try again`);
       }
-      if (Array.isArray(body?.tags)) tags.push(...body.tags.filter((t) => typeof t === "string"));
+      tags.push(...pageTags);
       url = nextLink(res.headers.get("link"), url);
     }
     return [...new Set(tags)].sort();
