@@ -6,7 +6,6 @@
  */
 // @ts-types="npm:@types/tar-stream@3.1.5"
 import tar from "tar-stream";
-import { once } from "node:events";
 
 /** A tar entry: its header and its body (iterate it fully, or call `drain`). */
 export interface SourceEntry {
@@ -31,6 +30,19 @@ export class TooLargeError extends Error {
   }
 }
 
+/** Waits for `drain` or `close`, removing both listeners afterwards. */
+function drained(extract: tar.Extract): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      extract.off("drain", done);
+      extract.off("close", done);
+      resolve();
+    };
+    extract.on("drain", done);
+    extract.on("close", done);
+  });
+}
+
 async function pump(
   reader: ReadableStreamDefaultReader<Uint8Array>,
   extract: tar.Extract,
@@ -44,9 +56,7 @@ async function pump(
     total += value.length;
     if (total > maxBytes) throw new TooLargeError(maxBytes);
     onBytes(value.length);
-    if (!extract.write(value)) {
-      await Promise.race([once(extract, "drain"), once(extract, "close")]);
-    }
+    if (!extract.write(value)) await drained(extract);
   }
   if (!extract.destroyed) extract.end();
 }
