@@ -7,17 +7,17 @@ import assert from "node:assert/strict";
 
 /** Deep, strict equality. */
 export function assertEquals<T>(actual: T, expected: T, message?: string): void {
-  assert.deepStrictEqual(actual, expected, message);
+  assert.deepStrictEqual(actual, expected, message as string);
 }
 
 /** Deep, strict inequality. */
 export function assertNotEquals<T>(actual: T, expected: T, message?: string): void {
-  assert.notDeepStrictEqual(actual, expected, message);
+  assert.notDeepStrictEqual(actual, expected, message as string);
 }
 
 /** A truthy value. */
 export function assert_(value: unknown, message?: string): asserts value {
-  assert.ok(value, message);
+  assert.ok(value, message as string);
 }
 export { assert_ as assert };
 
@@ -31,7 +31,7 @@ export function assertStringIncludes(actual: string, expected: string, message?:
 
 /** `actual` matches `pattern`. */
 export function assertMatch(actual: string, pattern: RegExp, message?: string): void {
-  assert.match(actual, pattern, message);
+  assert.match(actual, pattern, message as string);
 }
 
 /** `fn` throws an instance of `ErrorClass` whose message includes `includes`. */
