@@ -7,23 +7,29 @@
  *    order into a temporary rootfs, add the Singularity metadata, build the SIF
  *    to a temporary file beside its final path, then rename it and record it in
  *    one step: the record and the file appear together or not at all.
+ *
+ * Crash safety: a process killed at any point leaves only files a later pull
+ * sweeps (work folders, partial blobs and SIFs, locks of dead pids) or, killed
+ * between the rename and the commit, an image file without a record, which the
+ * next pull of that image replaces or removes inside its own transaction.
+ * A full disk is reported naming the folder and the variable that moves it.
  * @module
  */
 import { SregistryError, UsageError } from "../errors.ts";
 import { singularityMetadata } from "../build/metadata.ts";
 import { writeMetadata } from "../build/metadata_writer.ts";
-import { buildSif, type BuilderName, chooseBuilder } from "../build/builder.ts";
+import { type BuilderName, buildSif, chooseBuilder } from "../build/builder.ts";
 import { which } from "../build/command.ts";
 import type { Platform } from "../registry/platform.ts";
 import { formatReference, type Reference } from "../reference.ts";
-import type { BlobCache } from "../store/blob_cache.ts";
+import { type BlobCache, isNoSpace } from "../store/blob_cache.ts";
 import type { Catalogue } from "../store/catalogue.ts";
 import type { ImageRecord } from "../store/record.ts";
 import { defaultNoCacheName, storageFile, storageNames } from "../store/storage_paths.ts";
 import type { PullListener } from "./events.ts";
 import type { ImageSource, Resolved } from "./source.ts";
 import { unpackImage } from "./unpack.ts";
-import { temporaryDir } from "./temp.ts";
+import { partialPath, sweepOrphanImages, sweepPartials, temporaryDir } from "./temp.ts";
 
 /** What to pull and how. */
 export interface PullRequest {
@@ -106,6 +112,8 @@ export async function pull(req: PullRequest, ctx: PullContext): Promise<PullResu
     if (found) return { path: found.image!, record: found, reused: true, downloaded: 0 };
   }
   if (req.sandbox) checkSandboxTarget(req.sandbox);
+  ctx.cache?.init();
+  ctx.cache?.sweep();
   const resolved = await req.source.resolve(req.platform);
   await rememberManifests(ctx, req, resolved);
   ctx.onEvent?.({
@@ -115,35 +123,43 @@ export async function pull(req: PullRequest, ctx: PullContext): Promise<PullResu
     platform: platformString(resolved.platform),
     layers: resolved.manifest.layers.map((l) => ({ digest: l.digest, size: l.size })),
   });
-  await using work = await temporaryDir(ctx.tmpDir);
+  await using work = await noSpaceIn(
+    ctx.tmpDir,
+    "SREGISTRY_TMPDIR",
+    () => temporaryDir(ctx.tmpDir),
+  );
   const rootfs = req.sandbox ?? `${work.path}/rootfs`;
   Deno.mkdirSync(rootfs, { recursive: true });
-  const downloaded = await unpackImage({
-    source: req.source,
-    resolved,
-    cache: ctx.cache,
-    rootfs,
-    jobs: ctx.jobs,
-    isRoot: ctx.isRoot,
-    maxLayerBytes: ctx.maxLayerBytes,
-    onEvent: ctx.onEvent,
-  });
+  const unpackDir = req.sandbox ?? ctx.tmpDir;
+  const unpackVar = req.sandbox ? "--sandbox" : "SREGISTRY_TMPDIR";
+  const downloaded = await noSpaceIn(unpackDir, unpackVar, () =>
+    unpackImage({
+      source: req.source,
+      resolved,
+      cache: ctx.cache,
+      rootfs,
+      jobs: ctx.jobs,
+      isRoot: ctx.isRoot,
+      maxLayerBytes: ctx.maxLayerBytes,
+      onEvent: ctx.onEvent,
+    }));
   if (req.sandbox) return { path: req.sandbox, reused: false, downloaded };
   const config = JSON.parse(new TextDecoder().decode(resolved.configBytes));
   const from = formatReference(req.ref);
   const arch = config.architecture ?? resolved.platform?.architecture ?? "amd64";
-  writeMetadata(
-    rootfs,
-    singularityMetadata({
-      config: config.config ?? {},
-      from,
-      arch,
-      variant: config.variant,
-      created: config.created ?? new Date(0).toISOString(),
-      baseDigest: resolved.digest,
-      cmdOnly: ctx.cmdOnly,
-    }),
-  );
+  noSpaceIn(ctx.tmpDir, "SREGISTRY_TMPDIR", () =>
+    writeMetadata(
+      rootfs,
+      singularityMetadata({
+        config: config.config ?? {},
+        from,
+        arch,
+        variant: config.variant,
+        created: config.created ?? new Date(0).toISOString(),
+        baseDigest: resolved.digest,
+        cmdOnly: ctx.cmdOnly,
+      }),
+    ));
   const names = storageNames(req.ref);
   const target = req.name ??
     (recording
@@ -151,23 +167,26 @@ export async function pull(req: PullRequest, ctx: PullContext): Promise<PullResu
       : defaultNoCacheName(names.name, names.tag));
   const dir = target.includes("/") ? target.slice(0, target.lastIndexOf("/")) || "/" : ".";
   Deno.mkdirSync(dir, { recursive: true });
-  const partial = `${dir}/.${target.slice(dir.length + 1)}.${Deno.pid}.partial`;
+  sweepPartials(target);
+  const partial = partialPath(target);
   ctx.onEvent?.({ kind: "step", text: "building the SIF image" });
+  const storageVar = req.name ? "--name" : recording ? "SREGISTRY_STORAGE" : "--name";
   try {
-    await buildSif({
-      builder: chooseBuilder(req.builder ?? "auto", which),
-      rootfs,
-      output: partial,
-      from,
-      config,
-      arch,
-      compression: req.compression,
-      isRoot: ctx.isRoot,
-      deterministic: ctx.deterministic,
-      sudo: req.sudo,
-      tmpDir: work.path,
-      onOutput: (text) => ctx.onEvent?.({ kind: "output", text }),
-    });
+    await noSpaceIn(dir, storageVar, () =>
+      buildSif({
+        builder: chooseBuilder(req.builder ?? "auto", which),
+        rootfs,
+        output: partial,
+        from,
+        config,
+        arch,
+        compression: req.compression,
+        isRoot: ctx.isRoot,
+        deterministic: ctx.deterministic,
+        sudo: req.sudo,
+        tmpDir: work.path,
+        onOutput: (text) => ctx.onEvent?.({ kind: "output", text }),
+      }), { tmpDir: ctx.tmpDir });
     const size = Deno.statSync(partial).size;
     if (!recording) {
       Deno.renameSync(partial, target);
@@ -194,6 +213,7 @@ export async function pull(req: PullRequest, ctx: PullContext): Promise<PullResu
         metrics: {},
       });
       Deno.renameSync(partial, target);
+      if (!req.name) sweepOrphanImages(dir, names.tag, (path) => isRecorded(ctx.catalogue!, path));
       return rec;
     });
     return { path: target, record, reused: false, downloaded };
@@ -202,6 +222,48 @@ export async function pull(req: PullRequest, ctx: PullContext): Promise<PullResu
       Deno.removeSync(partial);
     } catch { /* renamed into place */ }
   }
+}
+
+/**
+ * Runs `fn`; a full disk becomes "Cannot write to DIR: no space left on
+ * device: free space or set VAR". A failed mksquashfs writes its temporary
+ * squashfs in the work folder, so it names `tmpDir` when given.
+ */
+function noSpaceIn<T>(dir: string, variable: string, fn: () => T, o: { tmpDir?: string } = {}): T {
+  const fail = (e: unknown): never => {
+    if (!isNoSpace(e) || (e instanceof SregistryError && /blob cache/.test(e.message))) throw e;
+    const [where, what] = o.tmpDir && /mksquashfs/.test((e as Error).message)
+      ? [o.tmpDir, "SREGISTRY_TMPDIR"]
+      : [dir, variable];
+    throw new SregistryError(
+      `Cannot write to ${where}: no space left on device (or quota exceeded): ` +
+        `free space there or ${what.startsWith("--") ? "give" : "set"} ${what} ${
+          what.startsWith("--") ? "a folder" : "to a folder"
+        } with more room`,
+      { cause: e },
+    );
+  };
+  try {
+    const result = fn();
+    return result instanceof Promise ? result.catch(fail) as T : result;
+  } catch (e) {
+    return fail(e);
+  }
+}
+
+/** True when a record names the file at `path` (compared by inode, so spelling does not matter). */
+function isRecorded(catalogue: Catalogue, path: string): boolean {
+  const file = Deno.statSync(path);
+  const base = path.slice(path.lastIndexOf("/") + 1);
+  return catalogue.all().some((r) => {
+    if (!r.image?.endsWith(`/${base}`) && r.image !== base) return false;
+    try {
+      const other = Deno.statSync(r.image);
+      return other.dev === file.dev && other.ino === file.ino;
+    } catch {
+      return false;
+    }
+  });
 }
 
 function checkSandboxTarget(dir: string): void {
@@ -215,7 +277,9 @@ function checkSandboxTarget(dir: string): void {
   } catch (e) {
     if (e instanceof Deno.errors.NotFound) return;
     if (e instanceof UsageError) throw e;
-    throw new SregistryError(`Cannot use ${dir} as a sandbox: ${(e as Error).message}`, { cause: e });
+    throw new SregistryError(`Cannot use ${dir} as a sandbox: ${(e as Error).message}`, {
+      cause: e,
+    });
   }
 }
 

@@ -1,12 +1,21 @@
 /**
- * Temporary work folders under SREGISTRY_TMPDIR, named with the owner's pid so
- * a later run can sweep those of dead processes, and removed when disposed even
- * when the image made parts of them read-only.
+ * Temporary files of a pull and the leftovers of pulls that died:
+ * - work folders under SREGISTRY_TMPDIR, named with the owner's pid and host,
+ *   removed when disposed even when the image made parts of them read-only,
+ *   and swept when their owner is a dead process on this host;
+ * - partial SIF files beside their final path (`.<file>.<host>.<pid>.partial`),
+ *   swept the same way;
+ * - image files in storage that no record names (a crash between renaming the
+ *   SIF into place and committing its record), removed by the next pull of
+ *   that image while it holds the catalogue's write lock.
  * @module
  */
+import { hostname } from "node:os";
 import { processAlive } from "../store/locks.ts";
 
 const PREFIX = "sregistry-work-";
+const HOST = hostname();
+const DAY_MS = 86_400_000;
 
 /** A temporary folder removed on dispose. */
 export interface TempDir extends AsyncDisposable {
@@ -40,18 +49,111 @@ function makeWritable(dir: string): void {
 export async function temporaryDir(parent: string): Promise<TempDir> {
   Deno.mkdirSync(parent, { recursive: true });
   await sweepWorkDirs(parent);
-  const path = Deno.makeTempDirSync({ dir: parent, prefix: `${PREFIX}${Deno.pid}-` });
+  const path = Deno.makeTempDirSync({ dir: parent, prefix: `${PREFIX}${Deno.pid}@${HOST}-` });
   return { path, [Symbol.asyncDispose]: () => removeTree(path) };
 }
 
-/** Removes work folders of processes that are gone. */
+/**
+ * Removes work folders of processes that are gone: those of this host whose
+ * pid is dead (folders without a host are taken as this host's). Folders of
+ * other hosts (a shared SREGISTRY_TMPDIR) are left to their owners.
+ */
 export async function sweepWorkDirs(parent: string): Promise<number> {
   let removed = 0;
   for (const entry of Deno.readDirSync(parent)) {
-    const m = new RegExp(`^${PREFIX}(\\d+)-`).exec(entry.name);
-    if (!m || !entry.isDirectory || processAlive(Number(m[1]))) continue;
+    const m = new RegExp(`^${PREFIX}(\\d+)(@.*)?-[^-]+$`).exec(entry.name);
+    if (!m || !entry.isDirectory) continue;
+    const here = m[2] === undefined || entry.name.startsWith(`${PREFIX}${m[1]}@${HOST}-`);
+    if (!here || processAlive(Number(m[1]))) continue;
     await removeTree(`${parent}/${entry.name}`);
     removed++;
   }
   return removed;
+}
+
+function split(path: string): { dir: string; base: string } {
+  const slash = path.lastIndexOf("/");
+  if (slash < 0) return { dir: ".", base: path };
+  return { dir: path.slice(0, slash) || "/", base: path.slice(slash + 1) };
+}
+
+/** The partial file this process builds `target` in: hidden, beside it, named with host and pid. */
+export function partialPath(target: string): string {
+  const { dir, base } = split(target);
+  return `${dir}/.${base}.${HOST}.${Deno.pid}.partial`;
+}
+
+/**
+ * Removes partial files of `target` (any host's, older than a day) and of
+ * dead processes on this host (those of managed storage names too, any tag).
+ * @returns how many files were removed.
+ */
+export function sweepPartials(target: string): number {
+  const { dir, base } = split(target);
+  let removed = 0;
+  let entries: Deno.DirEntry[];
+  try {
+    entries = [...Deno.readDirSync(dir)];
+  } catch {
+    return 0;
+  }
+  const own = new RegExp(
+    `^\\.(.+)\\.${HOST.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\\.(\\d+)\\.partial$`,
+  );
+  for (const entry of entries) {
+    if (!entry.isFile || !entry.name.endsWith(".partial")) continue;
+    const path = `${dir}/${entry.name}`;
+    const m = own.exec(entry.name);
+    const dead = m !== null && (m[1] === base || /@[a-z0-9]+:[A-Za-z0-9=_-]+\.sif$/.test(m[1])) &&
+      !processAlive(Number(m[2]));
+    const old = entry.name.startsWith(`.${base}.`) && ageMs(path) > DAY_MS;
+    if (dead || old) removed += removeFile(path);
+  }
+  return removed;
+}
+
+/**
+ * Removes the image files of storage folder `dir` named `<tag>@<digest>.sif`
+ * that no record names (`named` answers for a path). Call it inside the
+ * catalogue's write transaction, after the new record is in: another pull
+ * renames its file into place inside that same lock, so a file found here
+ * without a record was left by a process that died before committing.
+ * @returns the removed paths.
+ */
+export function sweepOrphanImages(
+  dir: string,
+  tag: string,
+  named: (path: string) => boolean,
+): string[] {
+  const removed: string[] = [];
+  let entries: Deno.DirEntry[];
+  try {
+    entries = [...Deno.readDirSync(dir)];
+  } catch {
+    return removed;
+  }
+  for (const entry of entries) {
+    if (!entry.isFile || !entry.name.startsWith(`${tag}@`)) continue;
+    if (!/^[^@]+@[a-z0-9]+:[A-Za-z0-9=_-]+\.sif$/.test(entry.name)) continue;
+    const path = `${dir}/${entry.name}`;
+    if (!named(path) && removeFile(path)) removed.push(path);
+  }
+  return removed;
+}
+
+function ageMs(path: string): number {
+  try {
+    return Date.now() - (Deno.statSync(path).mtime?.getTime() ?? 0);
+  } catch {
+    return 0;
+  }
+}
+
+function removeFile(path: string): number {
+  try {
+    Deno.removeSync(path);
+    return 1;
+  } catch {
+    return 0; // gone
+  }
 }

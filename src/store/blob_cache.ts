@@ -4,13 +4,14 @@
  * umoci) can read it. A blob appears under its final name only once verified:
  * it is written to `<hex>.<host>.<pid>.<n>.partial`, checked, then renamed. One
  * lock per blob, held only while fetching, makes concurrent pulls download each
- * blob once; partial files of dead processes are swept.
+ * blob once; partial files and locks of dead processes are swept. A full disk
+ * is reported as such, naming the cache and SINGULARITY_CACHEDIR.
  * @module
  */
 import { hostname } from "node:os";
 import { DigestVerifier, sha256Digest } from "../digest.ts";
 import { DigestMismatchError, SregistryError } from "../errors.ts";
-import { acquireLock, type LockOptions, processAlive, withLock } from "./locks.ts";
+import { acquireLock, type LockOptions, processAlive, removeStaleLock, withLock } from "./locks.ts";
 
 /** The fields of a descriptor the cache needs. */
 export interface BlobRef {
@@ -31,9 +32,21 @@ const REF_NAME = "org.opencontainers.image.ref.name";
 const HOST = hostname();
 let counter = 0;
 
+/** True when `error` (or one of its causes) is ENOSPC or EDQUOT: the disk or quota is full. */
+export function isNoSpace(error: unknown): boolean {
+  for (let e = error; e instanceof Error; e = e.cause) {
+    if (/os error (28|122)\b|ENOSPC|EDQUOT|no space left|quota exceeded/i.test(e.message)) {
+      return true;
+    }
+  }
+  return false;
+}
+
 function hexOf(digest: string): string {
   const match = /^sha256:([a-f0-9]{64})$/.exec(digest);
-  if (!match) throw new SyntaxError(`Cannot use digest "${digest}": only sha256 digests are supported`);
+  if (!match) {
+    throw new SyntaxError(`Cannot use digest "${digest}": only sha256 digests are supported`);
+  }
   return match[1];
 }
 
@@ -81,7 +94,9 @@ export class BlobCache {
       }
     } catch (e) {
       throw new SregistryError(
-        `Cannot use the blob cache ${this.root}: ${(e as Error).message}: set SINGULARITY_CACHEDIR to a writable folder`,
+        `Cannot use the blob cache ${this.root}: ${
+          (e as Error).message
+        }: set SINGULARITY_CACHEDIR to a writable folder`,
         { cause: e },
       );
     }
@@ -113,7 +128,22 @@ export class BlobCache {
     this.init();
     const actual = sha256Digest(bytes);
     if (actual !== blob.digest) throw new DigestMismatchError(blob.digest, actual, "blob");
-    if (!this.has(blob)) writeFileAtomic(this.blobPath(blob.digest), bytes);
+    if (this.has(blob)) return;
+    try {
+      writeFileAtomic(this.blobPath(blob.digest), bytes);
+    } catch (e) {
+      throw this.#storeError(blob.digest, e);
+    }
+  }
+
+  /** A full disk becomes a clear error naming the cache; anything else is kept as it is. */
+  #storeError(what: string, e: unknown): unknown {
+    if (!isNoSpace(e)) return e;
+    return new SregistryError(
+      `Cannot store ${what} in the blob cache ${this.root}: no space left on device (or quota exceeded): ` +
+        `free space there or set SINGULARITY_CACHEDIR to a folder with more room`,
+      { cause: e },
+    );
   }
 
   /**
@@ -137,7 +167,12 @@ export class BlobCache {
     });
     if (this.has(blob)) return false; // another process fetched it while we waited
     const tmp = `${final}.${HOST}.${Deno.pid}.${counter++}.partial`;
-    const file = Deno.openSync(tmp, { createNew: true, write: true, mode: 0o644 });
+    let file: Deno.FsFile;
+    try {
+      file = Deno.openSync(tmp, { createNew: true, write: true, mode: 0o644 });
+    } catch (e) {
+      throw this.#storeError(blob.digest, e);
+    }
     const size = blob.size !== undefined && blob.size >= 0 ? blob.size : undefined;
     const verifier = options.verified ? undefined : new DigestVerifier(blob.digest, size);
     try {
@@ -156,7 +191,7 @@ export class BlobCache {
       try {
         Deno.removeSync(tmp);
       } catch { /* gone */ }
-      throw e;
+      throw this.#storeError(blob.digest, e);
     }
   }
 
@@ -176,7 +211,11 @@ export class BlobCache {
       const index = this.index();
       index.manifests = index.manifests.filter((m) => m.annotations?.[REF_NAME] !== name);
       index.manifests.push({ ...entry, annotations: { ...entry.annotations, [REF_NAME]: name } });
-      writeFileAtomic(`${this.root}/index.json`, JSON.stringify(index, null, 2));
+      try {
+        writeFileAtomic(`${this.root}/index.json`, JSON.stringify(index, null, 2));
+      } catch (e) {
+        throw this.#storeError(`the tag ${name}`, e);
+      }
     }, this.#lockOptions);
   }
 
@@ -185,33 +224,47 @@ export class BlobCache {
     return this.index().manifests.find((m) => m.annotations?.[REF_NAME] === name);
   }
 
-  /** Removes partial files and locks left by dead processes on this host, or older than a day. */
+  /**
+   * Removes partial files left by dead processes on this host (or older than a
+   * day), and locks whose owner is dead (see `lockIsStale`).
+   * @returns how many files were removed.
+   */
   sweep(): number {
+    const staleMs = this.#lockOptions.staleMs ?? 10 * 60_000;
     let removed = 0;
-    const dir = `${this.root}/blobs/sha256`;
-    let entries: Deno.DirEntry[];
-    try {
-      entries = [...Deno.readDirSync(dir)];
-    } catch {
-      return 0;
-    }
-    for (const entry of entries) {
-      const m = /^[a-f0-9]{64}\.(.+)\.(\d+)\.\d+\.partial$/.exec(entry.name);
-      if (!m) continue;
-      const path = `${dir}/${entry.name}`;
-      const deadHere = m[1] === HOST && !processAlive(Number(m[2]));
-      let old = false;
+    for (const dir of [`${this.root}/blobs/sha256`, this.root]) {
+      let entries: Deno.DirEntry[];
       try {
-        old = Date.now() - (Deno.statSync(path).mtime?.getTime() ?? 0) > 86_400_000;
-      } catch { /* gone */ }
-      if (deadHere || old) {
-        try {
-          Deno.removeSync(path);
-          removed++;
-        } catch { /* gone */ }
+        entries = [...Deno.readDirSync(dir)];
+      } catch {
+        continue;
+      }
+      for (const entry of entries) {
+        const path = `${dir}/${entry.name}`;
+        if (/^([a-f0-9]{64}|index\.json)\.lock(\.takeover)?$/.test(entry.name)) {
+          if (removeStaleLock(path, staleMs)) removed++;
+        } else if (sweepPartial(path, entry.name)) removed++;
       }
     }
     return removed;
+  }
+}
+
+/** Removes `path` when it is the partial file of a dead process on this host, or older than a day. */
+function sweepPartial(path: string, name: string): boolean {
+  const m = /^(?:[a-f0-9]{64}|index\.json|oci-layout)\.(.+)\.(\d+)\.\d+\.partial$/.exec(name);
+  if (!m) return false;
+  const deadHere = m[1] === HOST && !processAlive(Number(m[2]));
+  let old = false;
+  try {
+    old = Date.now() - (Deno.statSync(path).mtime?.getTime() ?? 0) > 86_400_000;
+  } catch { /* gone */ }
+  if (!deadHere && !old) return false;
+  try {
+    Deno.removeSync(path);
+    return true;
+  } catch {
+    return false; // gone
   }
 }
 

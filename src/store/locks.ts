@@ -80,6 +80,41 @@ function tryCreate(path: string): boolean {
   }
 }
 
+/** How long a takeover guard may live before it is presumed abandoned. */
+const GUARD_STALE_MS = 10_000;
+
+/**
+ * Removes the lock at `path` if it is stale (see {@linkcode lockIsStale}).
+ * Removals are serialised by a short-lived guard file (`<path>.takeover`), and
+ * staleness is checked again inside it, so two waiters can never both judge
+ * one stale lock and the second remove the fresh lock the first just took.
+ * @returns true when this call removed the lock.
+ */
+export function removeStaleLock(path: string, staleMs: number): boolean {
+  if (!lockIsStale(path, staleMs)) return false;
+  const guard = `${path}.takeover`;
+  if (!tryCreate(guard)) {
+    // Another waiter is taking over; clear its guard only if it died inside.
+    if (lockIsStale(guard, GUARD_STALE_MS)) {
+      try {
+        Deno.removeSync(guard);
+      } catch { /* gone */ }
+    }
+    return false;
+  }
+  try {
+    if (!lockIsStale(path, staleMs)) return false;
+    Deno.removeSync(path);
+    return true;
+  } catch {
+    return false; // already gone
+  } finally {
+    try {
+      Deno.removeSync(guard);
+    } catch { /* gone */ }
+  }
+}
+
 /** Waits for and takes the lock at `path`. */
 export async function acquireLock(path: string, options: LockOptions = {}): Promise<Lock> {
   const staleMs = options.staleMs ?? 10 * 60_000;
@@ -88,13 +123,7 @@ export async function acquireLock(path: string, options: LockOptions = {}): Prom
   while (!tryCreate(path)) {
     options.signal?.throwIfAborted();
     if (lockIsStale(path, staleMs)) {
-      // Take over: remove only if it is still the same stale file.
-      const owner = JSON.stringify(readOwner(path));
-      if (lockIsStale(path, staleMs) && JSON.stringify(readOwner(path)) === owner) {
-        try {
-          Deno.removeSync(path);
-        } catch { /* someone else took it over */ }
-      }
+      if (!removeStaleLock(path, staleMs)) await new Promise((r) => setTimeout(r, pollMs));
       continue;
     }
     if (!told) {
