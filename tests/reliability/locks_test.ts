@@ -1,0 +1,100 @@
+import { hostname } from "node:os";
+import { assert, assertEquals, assertRejects } from "../_assert.ts";
+import { acquireLock, lockIsStale, type LockOwner, removeStaleLock } from "../../src/store/locks.ts";
+import { deadPid, runScript, sleep } from "./_procs.ts";
+
+function writeLock(path: string, owner: LockOwner, ageMs = 0): void {
+  Deno.writeTextFileSync(path, JSON.stringify(owner));
+  const t = new Date(Date.now() - ageMs);
+  Deno.utimeSync(path, t, t);
+}
+
+function owner(path: string): LockOwner {
+  return JSON.parse(Deno.readTextFileSync(path));
+}
+
+Deno.test("acquireLock() takes over a lock whose owner is a dead process on this host", async () => {
+  const dir = Deno.makeTempDirSync();
+  const path = `${dir}/blob.lock`;
+  writeLock(path, { host: hostname(), pid: await deadPid(), since: new Date().toISOString() });
+  const started = Date.now();
+  const lock = await acquireLock(path, { staleMs: 600_000, signal: AbortSignal.timeout(5000) });
+  assert(Date.now() - started < 2000, "took over at once, without waiting for staleMs");
+  assertEquals(owner(path).pid, Deno.pid);
+  lock.release();
+  assertEquals([...Deno.readDirSync(dir)], [], "lock and takeover guard are gone");
+  Deno.removeSync(dir);
+});
+
+Deno.test("acquireLock() takes over a lock of another host whose mtime is older than staleMs", async () => {
+  const dir = Deno.makeTempDirSync();
+  const path = `${dir}/blob.lock`;
+  // pid 1 is alive here: only the age may decide for a lock of another host.
+  writeLock(path, { host: "other-node.cluster", pid: 1, since: "2020-01-01T00:00:00Z" }, 3_600_000);
+  const lock = await acquireLock(path, { staleMs: 60_000, signal: AbortSignal.timeout(5000) });
+  assertEquals(owner(path).host, hostname());
+  lock.release();
+  Deno.removeSync(dir, { recursive: true });
+});
+
+Deno.test("acquireLock() waits for a fresh lock of another host and of a live process here", async () => {
+  const sleeper = new Deno.Command("sleep", { args: ["30"] }).spawn();
+  try {
+    for (const held of [{ host: "other-node.cluster", pid: await deadPid() }, { host: hostname(), pid: sleeper.pid }]) {
+      const dir = Deno.makeTempDirSync();
+      const path = `${dir}/blob.lock`;
+      writeLock(path, { ...held, since: new Date().toISOString() });
+      let told: LockOwner | undefined;
+      await assertRejects(() =>
+        acquireLock(path, {
+          staleMs: 60_000,
+          pollMs: 20,
+          signal: AbortSignal.timeout(400),
+          onWait: (o) => told = o,
+        })
+      );
+      assertEquals(told?.pid, held.pid, "onWait names the owner");
+      assertEquals(owner(path).pid, held.pid, "the lock is untouched");
+      assertEquals(lockIsStale(path, 60_000), false);
+      assertEquals(removeStaleLock(path, 60_000), false);
+      Deno.removeSync(dir, { recursive: true });
+    }
+  } finally {
+    sleeper.kill("SIGKILL");
+    await sleeper.status;
+  }
+});
+
+Deno.test("acquireLock() heartbeat keeps a held lock from going stale", async () => {
+  const dir = Deno.makeTempDirSync();
+  const path = `${dir}/blob.lock`;
+  const lock = await acquireLock(path, { staleMs: 1500 });
+  const old = new Date(Date.now() - 3_600_000);
+  Deno.utimeSync(path, old, old);
+  await sleep(1300);
+  const age = Date.now() - Deno.statSync(path).mtime!.getTime();
+  assert(age < 1500, `mtime refreshed (age ${age} ms)`);
+  lock.release();
+  Deno.removeSync(dir, { recursive: true });
+});
+
+Deno.test("acquireLock() across processes: a stale lock is taken over by one waiter at a time", async () => {
+  const dir = Deno.makeTempDirSync();
+  const path = `${dir}/blob.lock`;
+  const log = `${dir}/log`;
+  writeLock(path, { host: hostname(), pid: await deadPid(), since: new Date().toISOString() });
+  const worker = new URL("./_lock_worker.ts", import.meta.url);
+  const results = await Promise.all(
+    Array.from({ length: 6 }, () => runScript(worker, [path, log, "60"])),
+  );
+  for (const r of results) assertEquals(r.code, 0, r.stderr);
+  const events = Deno.readTextFileSync(log).trim().split("\n").map((l) => l.split(" "));
+  assertEquals(events.length, 12);
+  // Critical sections never overlap: the log alternates enter/leave of one pid.
+  for (let i = 0; i < events.length; i += 2) {
+    assertEquals([events[i][0], events[i + 1][0]], ["enter", "leave"], Deno.readTextFileSync(log));
+    assertEquals(events[i][1], events[i + 1][1]);
+  }
+  assertEquals([...Deno.readDirSync(dir)].map((e) => e.name), ["log"]);
+  Deno.removeSync(dir, { recursive: true });
+});
