@@ -3,7 +3,7 @@
  * `images`, `get`, `inspect`, `rm`, `mv`, `rename`, `add`.
  * @module
  */
-import { Command } from "@commander-js/extra-typings";
+import type { Command } from "@commander-js/extra-typings";
 import { createHash } from "node:crypto";
 import { SregistryError, UsageError } from "../errors.ts";
 import { parseReference } from "../reference.ts";
@@ -14,6 +14,7 @@ import type { CliContext } from "./context.ts";
 import { print, printErr } from "./output.ts";
 import { humanSize } from "./progress.ts";
 import { moveFile } from "../store/move_file.ts";
+import { pruneImageBlobs } from "./cache.ts";
 
 /** Finds the record a reference names: the newest, or the one named by `@digest`. */
 export function findRecord(catalogue: Catalogue, reference: string): ImageRecord {
@@ -65,7 +66,9 @@ export function addCatalogueCommands(program: Command, ctx: () => CliContext): v
       });
       if (rows.length === 0) return printErr("No images in the catalogue.");
       const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => row[i].length)));
-      for (const row of rows) print(row.map((cell, i) => cell.padEnd(widths[i])).join("  ").trimEnd());
+      for (const row of rows) {
+        print(row.map((cell, i) => cell.padEnd(widths[i])).join("  ").trimEnd());
+      }
       print(`${rows.length} image${rows.length === 1 ? "" : "s"}, ${humanSize(total)} in total`);
     });
 
@@ -85,10 +88,12 @@ export function addCatalogueCommands(program: Command, ctx: () => CliContext): v
 
   program.command("rm").description("remove an image: its record and its file")
     .argument("<reference>")
-    .action((reference) => {
+    .option("--prune", "also remove the blobs in the cache that only this image used")
+    .action(async (reference, opts) => {
       const catalogue = ctx().requireCatalogue(`remove ${reference}`);
       const r = findRecord(catalogue, reference);
       catalogue.remove(r.id);
+      if (opts.prune) await pruneImageBlobs(ctx(), catalogue, r);
       if (r.image) {
         try {
           Deno.removeSync(r.image);
@@ -110,7 +115,9 @@ export function addCatalogueCommands(program: Command, ctx: () => CliContext): v
       try {
         if (Deno.statSync(path).isDirectory) target = `${path}/${r.image.split("/").pop()}`;
       } catch { /* a new file name */ }
-      if (target === r.image) throw new UsageError(`Cannot move ${reference}: it is already at ${target}`);
+      if (target === r.image) {
+        throw new UsageError(`Cannot move ${reference}: it is already at ${target}`);
+      }
       moveFile(r.image, target);
       catalogue.updatePath(r.id, target);
       print(target);
@@ -123,7 +130,10 @@ export function addCatalogueCommands(program: Command, ctx: () => CliContext): v
       const catalogue = c.requireCatalogue(`rename ${reference}`);
       const r = findRecord(catalogue, reference);
       const names = storageNames(parseReference(newReference));
-      const target = storageFile(c.settings.storageDir, { ...names, digest: r.version ?? undefined });
+      const target = storageFile(c.settings.storageDir, {
+        ...names,
+        digest: r.version ?? undefined,
+      });
       if (r.image) moveFile(r.image, target);
       catalogue.rename(r.id, names, target);
       print(target);

@@ -79,6 +79,10 @@ export function addConfigCommands(program: Command, ctx: () => CliContext): void
     .action((registry) => {
       const path = dockerConfigPath(ctx().env);
       const removed = logout(path, registry);
-      printErr(removed ? `Removed credentials for ${registry} from ${path}` : `No credentials for ${registry} in ${path}`);
+      printErr(
+        removed
+          ? `Removed credentials for ${registry} from ${path}`
+          : `No credentials for ${registry} in ${path}`,
+      );
     });
 }

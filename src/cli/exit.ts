@@ -4,11 +4,15 @@
  * @module
  */
 import { UsageError } from "../errors.ts";
+import { ReferenceSyntaxError } from "../reference.ts";
 import { printErr } from "./output.ts";
 
-/** The exit code for an error. */
+/**
+ * The exit code for an error: 2 for a usage error, which includes a
+ * malformed image reference typed on the command line; 1 otherwise.
+ */
 export function exitCodeFor(error: unknown): number {
-  return error instanceof UsageError ? 2 : 1;
+  return error instanceof UsageError || error instanceof ReferenceSyntaxError ? 2 : 1;
 }
 
 /** Prints an error the way users read it and returns its exit code. */

@@ -19,15 +19,21 @@ export function addMiscCommands(program: Command, ctx: () => CliContext): void {
       for (const tag of await client.listTags(parseReference(reference))) print(tag);
     });
 
-  program.command("shell").description("an interactive Deno session with the sregistry library loaded")
+  program.command("shell").description(
+    "an interactive Deno session with the sregistry library loaded",
+  )
     .argument("[endpoint]", "backend (only docker is supported)")
     .action(async (endpoint) => {
       if (endpoint && endpoint !== "docker" && endpoint !== "nvidia") {
-        throw new SregistryError(`Cannot open a shell for "${endpoint}": only docker and nvidia are supported`);
+        throw new SregistryError(
+          `Cannot open a shell for "${endpoint}": only docker and nvidia are supported`,
+        );
       }
       const mod = new URL("../../mod.ts", import.meta.url);
       if (mod.protocol !== "file:") {
-        throw new SregistryError("Cannot open a shell: this build has no library source: run sregistry from a checkout");
+        throw new SregistryError(
+          "Cannot open a shell: this build has no library source: run sregistry from a checkout",
+        );
       }
       const eval_ = `import * as sregistry from "${mod.href}"; globalThis.sregistry = sregistry;` +
         ` console.log("sregistry library loaded as \\"sregistry\\" (try sregistry.parseReference(\\"busybox\\"))");`;

@@ -63,7 +63,9 @@ export class Progress {
           total: l.size,
           started: this.#now(),
         }));
-        this.#line(`Pulling ${event.reference} (${event.platform ?? "single platform"}) ${event.digest}`);
+        this.#line(
+          `Pulling ${event.reference} (${event.platform ?? "single platform"}) ${event.digest}`,
+        );
         return;
       case "layer":
         return this.#layer(event);
@@ -113,9 +115,9 @@ export class Progress {
     const total = this.#layers.reduce((n, l) => n + l.total, 0);
     const finished = this.#layers.filter((l) => l.state === "done").length;
     lines.push(
-      `total: ${humanSize(done)} / ${humanSize(total)}, ${finished}/${this.#layers.length} layers, ${
-        ((now - this.#started) / 1000).toFixed(1)
-      }s`,
+      `total: ${humanSize(done)} / ${
+        humanSize(total)
+      }, ${finished}/${this.#layers.length} layers, ${((now - this.#started) / 1000).toFixed(1)}s`,
     );
     this.#write(lines.map((l) => `\x1b[2K${l}\n`).join(""));
     this.#drawn = lines.length;
