@@ -20,6 +20,8 @@ import {
   writeNewFile,
 } from "./_fsops.ts";
 import { LowerLayers } from "./_lower.ts";
+import { SMALL_FILE, WritePool } from "./_write_pool.ts";
+import { SregistryError } from "../errors.ts";
 
 export { LayerFormatError } from "./_errors.ts";
 
@@ -31,6 +33,8 @@ export interface ExtractOptions {
   maxLayerBytes?: number;
   /** Receives summary warnings (the library never prints). */
   onWarning?: (message: string) => void;
+  /** Threads creating small files; default the CPU count (at most 4); 0 writes on this thread. */
+  writers?: number;
 }
 
 /** What one layer did. */
@@ -71,6 +75,7 @@ export class RootfsWriter {
   #lower: LowerLayers;
   #totals = { devices: 0, xattrs: 0, reRooted: 0, other: 0, badWhiteouts: 0 };
   #finished = false;
+  #pool?: WritePool;
 
   /** @param root an existing directory (normally empty) that becomes the root filesystem */
   constructor(root: string, options: ExtractOptions = {}) {
@@ -82,6 +87,8 @@ export class RootfsWriter {
     this.#maxBytes = options.maxLayerBytes ?? DEFAULT_MAX;
     this.#warn = options.onWarning ?? (() => {});
     this.#lower = new LowerLayers(this.#root, (rel, info) => this.#remove(rel, info));
+    const writers = options.writers ?? Math.min(4, navigator.hardwareConcurrency || 1);
+    if (writers > 0) this.#pool = new WritePool(writers);
   }
 
   /**
@@ -108,7 +115,10 @@ export class RootfsWriter {
         await this.#apply(h, entry.body, stats, label);
         where.inEntry = false;
       }
+      await this.#flush(label);
     } catch (e) {
+      this.#pool?.close();
+      this.#pool = undefined;
       throw wrapError(e, { ...where, maxBytes: this.#maxBytes });
     }
     this.#totals.devices += stats.skippedDevices;
@@ -119,6 +129,7 @@ export class RootfsWriter {
   /** Applies directory modes and times (deepest first) and reports one warning per skipped kind. */
   finish(): Promise<void> {
     this.#finished = true;
+    this.#pool?.close();
     const depth = (rel: string) => (rel === "" ? -1 : rel.split("/").length);
     const dirs = [...this.#dirs].sort(([a], [b]) => depth(b) - depth(a));
     let relaxed = 0;
@@ -186,6 +197,10 @@ export class RootfsWriter {
     }
     if (wasReRooted(h.name)) this.#totals.reRooted++;
     const c = name === "" ? { kind: "entry" as const } : classify(name);
+    const small = this.#pool !== undefined && c.kind === "entry" && name !== "" &&
+      h.kind === "file" && h.size <= SMALL_FILE;
+    if (small) return await this.#smallFile(name, h, body, label);
+    await this.#flush(label);
     if (c.kind === "opaque") return this.#lower.opaque(c.dir);
     if (c.kind === "whiteout") return this.#lower.whiteout(c.target);
     if (c.kind === "invalid") return void this.#totals.badWhiteouts++;
@@ -280,6 +295,54 @@ export class RootfsWriter {
     await writeNewFile(abs, body);
     this.#metadata(abs, h, false);
     this.#lower.written(rel);
+  }
+
+  /** Waits for files being written by the pool; a failure names the file and the layer. */
+  async #flush(label: string): Promise<void> {
+    try {
+      await this.#pool?.flush();
+    } catch (e) {
+      const path = (e as { path?: string }).path ?? "";
+      const rel = path.startsWith(this.#root) ? path.slice(this.#root.length + 1) : path;
+      throw new SregistryError(
+        `Cannot write ${quoteName(rel)} of layer ${label}: ${
+          (e as Error).message
+        }: check free space, quota and permissions of the destination`,
+        { cause: e },
+      );
+    }
+  }
+
+  /** A small regular file: placed here, written by the pool. */
+  async #smallFile(
+    name: string,
+    h: EntryHeader,
+    body: AsyncIterable<Uint8Array>,
+    label: string,
+  ): Promise<void> {
+    // A buffer of its own: it is transferred to a worker.
+    const data = new Uint8Array(h.size);
+    let offset = 0;
+    for await (const chunk of body) {
+      data.set(chunk, offset);
+      offset += chunk.length;
+    }
+    let place = this.#place(name);
+    if (this.#pool!.has(place.abs) || place.existing?.isDirectory) {
+      await this.#flush(label);
+      place = this.#place(name);
+    }
+    if (place.existing) this.#remove(place.rel, place.existing);
+    this.#pool!.add({
+      path: place.abs,
+      data: data.subarray(0, offset),
+      mode: h.mode,
+      uid: this.#isRoot ? h.uid : undefined,
+      gid: this.#isRoot ? h.gid : undefined,
+      atime: h.atime,
+      mtime: h.mtime,
+    });
+    this.#lower.written(place.rel);
   }
 
   #symlink(name: string, h: EntryHeader, label: string): void {
