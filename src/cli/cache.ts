@@ -8,7 +8,6 @@ import { UsageError } from "../errors.ts";
 import type { BlobCache } from "../store/blob_cache.ts";
 import type { Catalogue } from "../store/catalogue.ts";
 import {
-  blobsInUse,
   type BlobUsage,
   type CacheUsage,
   cacheUsage,
@@ -16,6 +15,7 @@ import {
   listBlobs,
 } from "../store/cache_usage.ts";
 import {
+  blobsInUse,
   lostRecords,
   parseDuration,
   parseSize,
@@ -129,7 +129,6 @@ async function prune(
     return;
   }
   const result = await removeBlobs(cache, plan.remove, { inUse: inUse(c, cache) });
-  cache.sweep();
   report(usage, result);
   const size = listBlobs(cache).reduce((n, b) => n + b.size, 0);
   if (maxSize !== undefined && size > maxSize) {
@@ -162,7 +161,6 @@ async function clean(c: CliContext, opts: { force?: boolean }): Promise<void> {
     }
   }
   const result = await removeBlobs(cache, usage.blobs, { inUse: inUse(c, cache) });
-  cache.sweep();
   report(usage, result);
 }
 

@@ -6,10 +6,19 @@
  * locked or in use by a running pull are skipped.
  * @module
  */
+import { hostname } from "node:os";
 import type { BlobCache } from "./blob_cache.ts";
 import { writeFileAtomic } from "./blob_cache.ts";
-import type { BlobUsage, CacheUsage } from "./cache_usage.ts";
-import { acquireLock, type Lock, withLock } from "./locks.ts";
+import {
+  type BlobUsage,
+  type CacheUsage,
+  holdLock,
+  listBlobs,
+  pidAlive,
+  pinnedDigests,
+  taggedBlobs,
+} from "./cache_usage.ts";
+import { withLock } from "./locks.ts";
 import type { ImageRecord } from "./record.ts";
 
 /** What `prune` may remove. */
@@ -31,22 +40,11 @@ export interface PrunePlan {
   sizeAfter: number;
 }
 
-const UNITS: Record<string, number> = {
-  "": 1,
-  b: 1,
-  k: 1e3,
-  kb: 1e3,
-  m: 1e6,
-  mb: 1e6,
-  g: 1e9,
-  gb: 1e9,
-  t: 1e12,
-  tb: 1e12,
-  kib: 2 ** 10,
-  mib: 2 ** 20,
-  gib: 2 ** 30,
-  tib: 2 ** 40,
-};
+const UNITS: Record<string, number> = Object.fromEntries([
+  ...["", "b"].map((u) => [u, 1]),
+  ...["k", "m", "g", "t"].flatMap((u, i) => [[u, 1000 ** (i + 1)], [`${u}b`, 1000 ** (i + 1)]]),
+  ...["kib", "mib", "gib", "tib"].map((u, i) => [u, 1024 ** (i + 1)]),
+]);
 
 /**
  * Parses a size: `500MB`, `10G`, `1.5GiB`, `1000` (bytes). `k/M/G/T` are
@@ -63,13 +61,8 @@ export function parseSize(text: string): number {
   return Math.floor(Number(m[1]) * unit);
 }
 
-const DURATIONS: Record<string, number> = {
-  s: 1000,
-  m: 60_000,
-  h: 3_600_000,
-  d: 86_400_000,
-  w: 7 * 86_400_000,
-};
+const HOST = hostname();
+const DURATIONS: Record<string, number> = { s: 1e3, m: 6e4, h: 36e5, d: 864e5, w: 6048e5 };
 
 /**
  * Parses a duration: `30d`, `12h`, `90m`, `45s`, `2w`, or a combination (`1d12h`).
@@ -173,17 +166,6 @@ export interface RemoveOptions {
   lockWaitMs?: number;
 }
 
-async function tryLock(path: string, waitMs: number): Promise<Lock | undefined> {
-  try {
-    return await acquireLock(path, { pollMs: 20, signal: AbortSignal.timeout(waitMs) });
-  } catch (e) {
-    if (e instanceof DOMException && (e.name === "TimeoutError" || e.name === "AbortError")) {
-      return undefined;
-    }
-    throw e;
-  }
-}
-
 /**
  * Removes blobs, each while holding its lock, skipping those locked longer
  * than `lockWaitMs` or in use; then drops the `index.json` tags whose blob is
@@ -201,8 +183,8 @@ export async function removeBlobs(
   const result: RemoveResult = { removed: [], skipped: [] };
   for (const blob of blobs) {
     const path = cache.blobPath(blob.digest);
-    const lock = await tryLock(`${path}.lock`, options.lockWaitMs ?? 500);
-    if (!lock) {
+    const release = await holdLock(`${path}.lock`, { waitMs: options.lockWaitMs ?? 500 });
+    if (!release) {
       result.skipped.push(blob);
       continue;
     }
@@ -218,7 +200,7 @@ export async function removeBlobs(
       }
       result.removed.push(blob);
     } finally {
-      lock.release();
+      release();
     }
   }
   await dropDanglingTags(cache);
@@ -245,4 +227,71 @@ export async function dropDanglingTags(cache: BlobCache): Promise<number> {
     }
   });
   return dropped;
+}
+
+/** A work folder's pull runs when its pid lives or, when that cannot be told, for a day. */
+function running(pid: string, host: string | undefined, dir: string): boolean {
+  const alive = host !== undefined && host !== HOST ? undefined : pidAlive(Number(pid));
+  if (alive !== undefined) return alive;
+  try {
+    const info = Deno.statSync(dir);
+    return Date.now() - ((info.birthtime ?? info.mtime)?.getTime() ?? 0) < 86_400_000;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * When the oldest running pull began (from the work folders
+ * `sregistry-work-<pid>[@<host>]-*` that pulls keep in the temporary folder),
+ * or undefined when none runs.
+ *
+ * @param tmpDir the pulls' temporary folder (SREGISTRY_TMPDIR).
+ */
+export function runningPullsSince(tmpDir: string): number | undefined {
+  let since: number | undefined;
+  try {
+    for (const entry of Deno.readDirSync(tmpDir)) {
+      const m = /^sregistry-work-(\d+)(?:@(.*))?-[^-]+$/.exec(entry.name);
+      if (!m || !entry.isDirectory) continue;
+      if (Number(m[1]) === Deno.pid || !running(m[1], m[2], `${tmpDir}/${entry.name}`)) continue;
+      try {
+        const info = Deno.statSync(`${tmpDir}/${entry.name}`);
+        const t = (info.birthtime ?? info.mtime)?.getTime() ?? 0;
+        since = since === undefined ? t : Math.min(since, t);
+      } catch { /* finished meanwhile */ }
+    }
+  } catch { /* no folder: no pull */ }
+  return since;
+}
+
+/**
+ * What no prune may remove now, as a function to call under each blob's lock:
+ * the blobs pinned by running pulls (read afresh each call) and, while a pull
+ * runs that may not pin (older versions), every blob a tag reaches and every
+ * blob written since that pull began (refreshed at most every `refreshMs`).
+ *
+ * @param cache the blob cache.
+ * @param options.tmpDir where pulls keep their work folders; without it only pins count.
+ */
+export function blobsInUse(
+  cache: BlobCache,
+  options: { tmpDir?: string; refreshMs?: number } = {},
+): () => Set<string> {
+  let fallback = new Set<string>();
+  let checked = -Infinity;
+  return () => {
+    if (options.tmpDir !== undefined && Date.now() - checked >= (options.refreshMs ?? 250)) {
+      fallback = new Set();
+      const since = runningPullsSince(options.tmpDir);
+      if (since !== undefined) {
+        fallback = taggedBlobs(cache);
+        for (const b of listBlobs(cache)) if (b.lastUsed >= since - 2000) fallback.add(b.digest);
+      }
+      checked = Date.now();
+    }
+    const held = pinnedDigests(cache);
+    for (const d of fallback) held.add(d);
+    return held;
+  };
 }

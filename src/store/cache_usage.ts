@@ -11,7 +11,6 @@
  */
 import { hostname } from "node:os";
 import type { BlobCache } from "./blob_cache.ts";
-import { acquireLock, processAlive } from "./locks.ts";
 import type { ImageRecord } from "./record.ts";
 
 /** One blob of the cache. */
@@ -180,9 +179,7 @@ export async function useBlobs(cache: BlobCache, digests: Iterable<string>): Pro
     } catch { /* already released */ }
   };
   try {
-    await Promise.all(list.map(async (d) => {
-      (await acquireLock(`${cache.blobPath(d)}.lock`, { pollMs: 20 })).release();
-    }));
+    await Promise.all(list.map(async (d) => (await holdLock(`${cache.blobPath(d)}.lock`))?.()));
   } catch (e) {
     release();
     throw e;
@@ -205,7 +202,8 @@ export function pinnedDigests(cache: BlobCache): Set<string> {
     try {
       const pin = JSON.parse(Deno.readTextFileSync(path));
       const age = Date.now() - (Deno.statSync(path).mtime?.getTime() ?? 0);
-      const dead = pin.host === HOST ? !processAlive(pin.pid) : age > PIN_STALE_MS;
+      const alive = pin.host === HOST ? pidAlive(pin.pid) : undefined;
+      const dead = alive === false || (alive === undefined && age > PIN_STALE_MS);
       if (dead) Deno.removeSync(path);
       else for (const d of pin.digests ?? []) held.add(d);
     } catch { /* released meanwhile, or half-written: its owner is still barriering */ }
@@ -243,55 +241,46 @@ export function taggedBlobs(cache: BlobCache): Set<string> {
 }
 
 /**
- * When the oldest pull still running on this host began (from the work
- * folders `sregistry-work-<pid>-*` that pulls keep in the temporary folder),
- * or undefined when none runs.
- *
- * @param tmpDir the pulls' temporary folder (SREGISTRY_TMPDIR).
+ * Whether process `pid` of this host lives, or undefined when this process
+ * may not tell (Deno refuses `/proc` without `--allow-all`).
  */
-export function runningPullsSince(tmpDir: string): number | undefined {
-  let since: number | undefined;
+export function pidAlive(pid: number): boolean | undefined {
   try {
-    for (const entry of Deno.readDirSync(tmpDir)) {
-      const m = /^sregistry-work-(\d+)-/.exec(entry.name);
-      if (!m || Number(m[1]) === Deno.pid || !processAlive(Number(m[1]))) continue;
-      try {
-        const info = Deno.statSync(`${tmpDir}/${entry.name}`);
-        const t = (info.birthtime ?? info.mtime)?.getTime() ?? 0;
-        since = since === undefined ? t : Math.min(since, t);
-      } catch { /* finished meanwhile */ }
-    }
-  } catch { /* no folder: no pull */ }
-  return since;
+    Deno.statSync(`/proc/${pid}`);
+    return true;
+  } catch (e) {
+    return e instanceof Deno.errors.NotFound ? false : undefined;
+  }
 }
 
 /**
- * What no prune may remove now, as a function to call under each blob's lock:
- * the blobs pinned by running pulls (read afresh each call) and, while a pull
- * runs that may not pin (older versions), every blob a tag reaches and every
- * blob written since that pull began (refreshed at most every `refreshMs`).
+ * Takes a blob lock file (the one `BlobCache.ensure` holds while
+ * downloading) without taking over live owners: a lock is only broken when
+ * its owner has not refreshed it for `staleMs` (locks.ts's pid test cannot
+ * see other processes under the README's permissions).
  *
- * @param cache the blob cache.
- * @param options.tmpDir where pulls keep their work folders; without it only pins count.
+ * @param path the lock file.
+ * @param options.waitMs give up after this long (default: wait).
+ * @returns the release function, or undefined when it gave up.
  */
-export function blobsInUse(
-  cache: BlobCache,
-  options: { tmpDir?: string; refreshMs?: number } = {},
-): () => Set<string> {
-  let fallback = new Set<string>();
-  let checked = -Infinity;
-  return () => {
-    if (options.tmpDir !== undefined && Date.now() - checked >= (options.refreshMs ?? 250)) {
-      fallback = new Set();
-      const since = runningPullsSince(options.tmpDir);
-      if (since !== undefined) {
-        fallback = taggedBlobs(cache);
-        for (const b of listBlobs(cache)) if (b.lastUsed >= since - 2000) fallback.add(b.digest);
-      }
-      checked = Date.now();
+export async function holdLock(
+  path: string,
+  options: { waitMs?: number; staleMs?: number } = {},
+): Promise<(() => void) | undefined> {
+  const deadline = Date.now() + (options.waitMs ?? Infinity);
+  const owner = JSON.stringify({ host: HOST, pid: Deno.pid, since: new Date().toISOString() });
+  for (;;) {
+    try {
+      Deno.writeTextFileSync(path, owner, { createNew: true });
+      return () => Deno.removeSync(path);
+    } catch (e) {
+      if (!(e instanceof Deno.errors.AlreadyExists)) throw e;
     }
-    const held = pinnedDigests(cache);
-    for (const d of fallback) held.add(d);
-    return held;
-  };
+    try {
+      const age = Date.now() - (Deno.statSync(path).mtime?.getTime() ?? 0);
+      if (age > (options.staleMs ?? PIN_STALE_MS)) Deno.removeSync(path);
+    } catch { /* released meanwhile */ }
+    if (Date.now() >= deadline) return undefined;
+    await new Promise((r) => setTimeout(r, 20));
+  }
 }
