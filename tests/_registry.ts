@@ -27,6 +27,8 @@ export interface RegistryOptions {
   htpasswd?: string;
   /** Run as a pull-through cache of this remote URL. */
   proxyRemote?: string;
+  /** Serve https with this certificate and key (PEM file paths); `url` is then https. */
+  tls?: { certificate: string; key: string };
 }
 
 /** The registry binary, or undefined with the reason when it is missing. */
@@ -57,6 +59,9 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Test
     ? `auth:\n  htpasswd:\n    realm: test-realm\n    path: ${dir}/htpasswd\n`
     : "";
   if (options.htpasswd) await Deno.writeTextFile(`${dir}/htpasswd`, options.htpasswd);
+  const tls = options.tls
+    ? `  tls:\n    certificate: ${options.tls.certificate}\n    key: ${options.tls.key}\n`
+    : "";
   const proxy = options.proxyRemote ? `proxy:\n  remoteurl: ${options.proxyRemote}\n` : "";
   await Deno.writeTextFile(
     `${dir}/config.yml`,
@@ -73,7 +78,7 @@ storage:
     enabled: true
 http:
   addr: 127.0.0.1:${port}
-${auth}${proxy}`,
+${tls}${auth}${proxy}`,
   );
   const child = new Deno.Command(binary, {
     args: ["serve", `${dir}/config.yml`],
@@ -86,10 +91,14 @@ ${auth}${proxy}`,
   const logDone = child.stderr.pipeThrough(new TextDecoderStream()).pipeTo(
     new WritableStream({ write: (chunk) => void (logText += chunk) }),
   );
-  const url = `http://127.0.0.1:${port}`;
+  const url = `${options.tls ? "https" : "http"}://127.0.0.1:${port}`;
   const deadline = Date.now() + 15_000;
   for (;;) {
     try {
+      if (options.tls) {
+        (await Deno.connect({ hostname: "127.0.0.1", port })).close(); // no CA here
+        break;
+      }
       const res = await fetch(`${url}/v2/`);
       await res.body?.cancel();
       break;

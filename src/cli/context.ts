@@ -7,7 +7,11 @@ import { loadSettings, type Settings } from "../config/settings.ts";
 import { readSecrets } from "../config/secrets_file.ts";
 import { credentialLookup } from "../config/credentials.ts";
 import { SregistryError } from "../errors.ts";
-import { RegistryClient } from "../registry/client.ts";
+import type { ClientEvent, RegistryClient } from "../registry/client.ts";
+import { createHttpFetcher, type HttpFetcher } from "../registry/http_client.ts";
+import { hubEndpoint, MirroredClient, parseMirrors } from "../registry/mirrors.ts";
+import type { PullEvent } from "../pull/events.ts";
+import { printErr } from "./output.ts";
 import { AuthSession, type Credential } from "../registry/auth.ts";
 import type { Fetcher } from "../registry/transport.ts";
 import { registryEndpoint } from "../reference.ts";
@@ -29,12 +33,13 @@ export class CliContext {
   readonly global: GlobalOptions;
   #settings?: Settings;
   #catalogue?: Catalogue;
-  #fetch: Fetcher;
+  #fetch?: Fetcher;
+  #http?: HttpFetcher;
 
   constructor(
     env: Record<string, string | undefined>,
     global: GlobalOptions,
-    fetch: Fetcher = (req) => globalThis.fetch(req),
+    fetch?: Fetcher,
   ) {
     this.env = env;
     this.global = global;
@@ -73,24 +78,63 @@ export class CliContext {
     return new BlobCache(`${this.settings.cacheDir}/oci`);
   }
 
-  /** A registry client with credentials and the user's network settings. */
-  registryClient(options: { noHttps?: boolean } = {}): RegistryClient {
+  /** The HTTP function with the user's CA file and TLS messages (made once). */
+  #httpFetch(): Fetcher {
+    this.#http ??= createHttpFetcher(
+      { caFile: this.settings.caFile, httpsNoVerify: this.settings.httpsNoVerify },
+      this.#fetch ? { fetch: this.#fetch } : {},
+    );
+    return this.#http.fetch;
+  }
+
+  /**
+   * A registry client with credentials and the user's network settings: CA
+   * file, Docker Hub endpoint (`SREGISTRY_DOCKERHUB_BASE`) and mirrors
+   * (`SREGISTRY_DOCKERHUB_MIRROR`). Its events (rate limits, retries, mirrors)
+   * go to `onEvent` as pull events, or else to stderr; which mirror served
+   * shows only with `--debug`.
+   */
+  registryClient(
+    options: { noHttps?: boolean; onEvent?: (e: PullEvent) => void } = {},
+  ): RegistryClient {
     const settings = this.settings;
     const plain = options.noHttps || settings.dockerhub.noHttps;
-    return new RegistryClient({
-      fetch: this.#fetch,
+    const hub = hubEndpoint(settings.dockerhub.base, plain);
+    const isHub = (domain: string) => domain === "docker.io" || domain === hub.host;
+    return new MirroredClient({
+      fetch: this.#httpFetch(),
       userAgent: USER_AGENT,
       credentials: credentialLookup({ env: this.env, settings }),
-      plainHttp: () => plain,
+      endpoint: (domain) => (domain === "docker.io" ? hub.host : registryEndpoint(domain)),
+      plainHttp: (domain) => (isHub(domain) ? hub.plainHttp : plain),
       retries: settings.retries,
       stallTimeoutMs: settings.timeoutS * 1000,
+      mirrors: parseMirrors(settings.dockerhub.mirrors, { plainHttp: plain }),
+      onEvent: this.#clientEvents(options.onEvent),
     });
+  }
+
+  /** Client events as pull events: warnings, steps, debug-only steps; each text once. */
+  #clientEvents(onEvent?: (e: PullEvent) => void): (e: ClientEvent) => void {
+    const emit = onEvent ?? ((e: PullEvent) => {
+      if (this.global.quiet) return;
+      if (e.kind === "warning") printErr(`Warning: ${e.text}`);
+      else if (e.kind === "step") printErr(e.text);
+    });
+    const seen = new Set<string>();
+    return (e) => {
+      if (e.kind === "mirror" && !this.global.debug) return;
+      if (seen.has(e.message)) return;
+      seen.add(e.message);
+      const warning = e.kind === "ratelimit" || e.kind === "mirror-failed";
+      emit(warning ? { kind: "warning", text: e.message } : { kind: "step", text: e.message });
+    };
   }
 
   /** Checks credentials against a registry's `/v2/` endpoint (for `login`). */
   async verifyLogin(domain: string, credential: Credential, noHttps = false): Promise<void> {
     const plain = noHttps || this.settings.dockerhub.noHttps;
-    const session = new AuthSession(this.#fetch, {
+    const session = new AuthSession(this.#httpFetch(), {
       credentials: () => Promise.resolve(credential),
       allowHttpRealm: () => plain,
     });
@@ -100,7 +144,9 @@ export class CliContext {
       res = await session.fetch(new Request(url, { headers: { "User-Agent": USER_AGENT } }));
     } catch (e) {
       throw new SregistryError(
-        `Cannot log in to ${domain}: ${(e as Error).message}: check the registry name and your network`,
+        `Cannot log in to ${domain}: ${
+          (e as Error).message
+        }: check the registry name and your network`,
         { cause: e },
       );
     }
@@ -117,5 +163,6 @@ export class CliContext {
 
   close(): void {
     this.#catalogue?.close();
+    this.#http?.close();
   }
 }

@@ -53,13 +53,18 @@ export class RegistryClient {
     this.#auth = new AuthSession(this.#plain, {
       credentials: opts.credentials,
       allowHttpRealm: (host) => opts.plainHttp?.(host) ?? false,
-      credentialHost: (host) => (host === registryEndpoint("docker.io") ? "docker.io" : host),
+      credentialHost: (host) => (host === this.#host("docker.io") ? "docker.io" : host),
     });
+  }
+
+  /** The host serving a reference domain (`endpoint` option, else `registryEndpoint`). */
+  #host(domain: string): string {
+    return this.#opts.endpoint?.(domain) ?? registryEndpoint(domain);
   }
 
   #url(ref: Reference, path: string): string {
     const scheme = this.#opts.plainHttp?.(ref.domain) ? "http" : "https";
-    return `${scheme}://${registryEndpoint(ref.domain)}/v2/${ref.path}/${path}`;
+    return `${scheme}://${this.#host(ref.domain)}/v2/${ref.path}/${path}`;
   }
 
   /** Sends through auth (or not), following redirects itself. */
@@ -87,7 +92,7 @@ export class RegistryClient {
   async #check(res: Response, action: string, method: string, url: string): Promise<Response> {
     if (res.ok) return res;
     const host = new URL(url).host;
-    const loginHost = host === registryEndpoint("docker.io") ? "docker.io" : host;
+    const loginHost = host === this.#host("docker.io") ? "docker.io" : host;
     throw await responseError(res, { action, method, url, loginHost });
   }
 

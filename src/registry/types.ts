@@ -11,7 +11,7 @@ import type { Fetcher } from "./transport.ts";
 
 /** Something the client reports; the library never prints. */
 export interface ClientEvent {
-  kind: "retry" | "ratelimit" | "resume";
+  kind: "retry" | "ratelimit" | "resume" | "mirror" | "mirror-failed";
   message: string;
 }
 
@@ -20,6 +20,11 @@ export interface ClientOptions {
   /** The HTTP function (default: global fetch). */
   fetch?: Fetcher;
   credentials?: CredentialLookup;
+  /**
+   * The host[:port] serving a reference domain (default `registryEndpoint`:
+   * registry-1.docker.io for docker.io, the domain itself otherwise).
+   */
+  endpoint?: (domain: string) => string;
   /** True for registry domains reached over plain http (`--no-https`). */
   plainHttp?: (domain: string) => boolean;
   userAgent?: string;

@@ -1,0 +1,157 @@
+/**
+ * The HTTP function the registry client runs on, built from the user's
+ * network settings: an extra CA bundle (`SREGISTRY_CA_FILE`, through
+ * `Deno.createHttpClient({ caCerts })`) and certificate failures turned into
+ * messages that say what to set. What Deno does natively is left to Deno:
+ * `DENO_CERT` (an extra CA file), `DENO_TLS_CA_STORE=system` (the system's
+ * CAs) and `HTTP_PROXY`/`HTTPS_PROXY`/`NO_PROXY`, which `fetch` and clients
+ * made by `createHttpClient` both honour. Deno 2.9 cannot turn certificate
+ * checks off per client: `SREGISTRY_HTTPS_NOVERIFY` needs the runtime flag
+ * `--unsafely-ignore-certificate-errors`, and failures say so.
+ * @module
+ */
+import { SregistryError } from "../errors.ts";
+import { errorText, type Fetcher } from "./transport.ts";
+
+/** The settings this layer reads (see `Settings`). */
+export interface HttpSettings {
+  /** `SREGISTRY_CA_FILE`: a PEM bundle trusted in addition to the built-in roots. */
+  caFile?: string;
+  /** `SREGISTRY_HTTPS_NOVERIFY`. */
+  httpsNoVerify?: boolean;
+}
+
+/** A fetch that may take a Deno HTTP client (global `fetch` does). */
+export type ClientFetch = (req: Request, init?: { client?: Deno.HttpClient }) => Promise<Response>;
+
+/** The fetcher and the resources behind it. */
+export interface HttpFetcher extends Disposable {
+  fetch: Fetcher;
+  /** Closes the HTTP client, if one was made. */
+  close(): void;
+}
+
+const PEM_CERT = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/;
+
+/** Reads a CA bundle, with messages naming the variable. */
+export function readCaFile(
+  path: string,
+  read: (path: string) => string = Deno.readTextFileSync,
+): string {
+  let text: string;
+  try {
+    text = read(path);
+  } catch (e) {
+    const why = e instanceof Deno.errors.NotFound ? "no such file" : (e as Error).message;
+    throw new SregistryError(
+      `Cannot read SREGISTRY_CA_FILE ${path}: ${why}: set it to a PEM file of CA certificates`,
+      { cause: e },
+    );
+  }
+  if (!PEM_CERT.test(text)) {
+    throw new SregistryError(
+      `Cannot use SREGISTRY_CA_FILE ${path}: it holds no PEM certificate (-----BEGIN CERTIFICATE-----): set it to a PEM file of CA certificates`,
+    );
+  }
+  return text;
+}
+
+/** The failure's text without URLs (a host may be named "tls.example.org"). */
+function failureText(e: unknown): string {
+  return errorText(e).replace(/\(?\bhttps?:\/\/[^\s)]*\)?/g, "");
+}
+
+const TLS_WORDS =
+  /certificate|UnknownIssuer|NotValidForName|CertExpired|\btls\b|\bssl\b|handshake|corrupt message/i;
+const CERT_WORDS = /certificate|UnknownIssuer|NotValidForName|CertExpired/i;
+
+/** True when a fetch failure is about TLS (certificates, handshake). */
+export function isTlsError(e: unknown): boolean {
+  return TLS_WORDS.test(failureText(e));
+}
+
+/** The problem in Deno's words, e.g. `invalid peer certificate: UnknownIssuer`. */
+function tlsDetail(e: unknown): string {
+  const text = failureText(e);
+  const m = /client error \(Connect\):\s*(.+)$/.exec(text);
+  return (m?.[1] ?? text).trim();
+}
+
+/**
+ * The error for a TLS failure talking to `url`'s host: what went wrong and
+ * what to set, given the settings in force.
+ */
+export function tlsError(url: string, e: unknown, settings: HttpSettings): SregistryError {
+  const host = new URL(url).host;
+  const detail = tlsDetail(e);
+  const certificate = CERT_WORDS.test(detail);
+  const trust =
+    "set SREGISTRY_CA_FILE (or DENO_CERT) to a PEM file with the CA that signed it, or DENO_TLS_CA_STORE=system to trust the system's CAs";
+  let fix = settings.caFile
+    ? `check that SREGISTRY_CA_FILE (${settings.caFile}) holds the CA that signed it, or ${trust}`
+    : trust;
+  if (settings.httpsNoVerify) {
+    fix =
+      `SREGISTRY_HTTPS_NOVERIFY is set, but Deno cannot turn certificate checks off from inside a program: run with the flag --unsafely-ignore-certificate-errors=${
+        new URL(url).hostname
+      } (deno run/compile), or ${trust}`;
+  }
+  if (!certificate) fix += "; for a plain-HTTP registry use --no-https";
+  const what = certificate ? "its TLS certificate is not trusted" : "the TLS handshake failed";
+  return new SregistryError(`Cannot connect to ${host}: ${what} (${detail}): ${fix}`, {
+    cause: e,
+  });
+}
+
+/**
+ * Builds the fetcher for `settings`.
+ *
+ * @param settings CA file and no-verify setting
+ * @param options `fetch`: the underlying fetch (default global `fetch`);
+ *   `readFile`, `createHttpClient`: injectable for tests
+ * @returns the fetcher; `close()` it (or `using`) when done
+ * @throws {SregistryError} when the CA file cannot be read or holds no certificate
+ * @example
+ * ```ts
+ * using http = createHttpFetcher({});
+ * const res = await http.fetch(new Request("https://registry-1.docker.io/v2/"));
+ * await res.body?.cancel();
+ * ```
+ */
+export function createHttpFetcher(
+  settings: HttpSettings,
+  options: {
+    fetch?: ClientFetch;
+    readFile?: (path: string) => string;
+    createHttpClient?: (o: Deno.CreateHttpClientOptions) => Deno.HttpClient;
+  } = {},
+): HttpFetcher {
+  const inner: ClientFetch = options.fetch ?? ((req, init) => fetch(req, init));
+  let client: Deno.HttpClient | undefined;
+  if (settings.caFile) {
+    const pem = readCaFile(settings.caFile, options.readFile);
+    try {
+      client = (options.createHttpClient ?? Deno.createHttpClient)({ caCerts: [pem] });
+    } catch (e) {
+      throw new SregistryError(
+        `Cannot use SREGISTRY_CA_FILE ${settings.caFile}: ${
+          (e as Error).message
+        }: set it to a PEM file of CA certificates`,
+        { cause: e },
+      );
+    }
+  }
+  const fetcher: Fetcher = async (req) => {
+    try {
+      return await inner(req, client ? { client } : undefined);
+    } catch (e) {
+      if (!req.signal.aborted && isTlsError(e)) throw tlsError(req.url, e, settings);
+      throw e;
+    }
+  };
+  const close = () => {
+    client?.close();
+    client = undefined;
+  };
+  return { fetch: fetcher, close, [Symbol.dispose]: close };
+}
