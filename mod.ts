@@ -1,13 +1,34 @@
 /**
- * sregistry as a library: parse references, talk to registries, unpack layers,
- * build SIF images and query the local catalogue.
+ * sregistry as a library: parse references, talk to registries, unpack layers
+ * into a root filesystem, build SIF images and query the local catalogue.
  *
  * @example
  * ```ts
- * import { VERSION } from "./mod.ts";
- * console.log(VERSION);
+ * import { parseReference } from "./mod.ts";
+ * const ref = parseReference("busybox");
+ * console.log(ref.domain, ref.path, ref.tag); // docker.io library/busybox latest
  * ```
  * @module
  */
 export { VERSION } from "./src/version.ts";
 export { DigestMismatchError, RegistryError, SregistryError, UsageError } from "./src/errors.ts";
+export {
+  familiarReference,
+  formatReference,
+  parseReference,
+  type Reference,
+  ReferenceSyntaxError,
+  registryEndpoint,
+} from "./src/reference.ts";
+export { DigestVerifier, parseDigest, sha256Digest } from "./src/digest.ts";
+export * from "./src/registry/mod.ts";
+export * from "./src/layers/mod.ts";
+export * from "./src/build/mod.ts";
+export * from "./src/store/mod.ts";
+export * from "./src/pull/mod.ts";
+export {
+  type Credential as ConfigCredential,
+  credentialLookup,
+  loadSettings,
+  type Settings,
+} from "./src/config/mod.ts";
