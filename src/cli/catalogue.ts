@@ -14,13 +14,15 @@ import type { CliContext } from "./context.ts";
 import { print, printErr } from "./output.ts";
 import { humanSize } from "./progress.ts";
 import { moveFile } from "../store/move_file.ts";
+import { resolve } from "node:path";
 import { pruneImageBlobs } from "./cache.ts";
 
 /** Finds the record a reference names: the newest, or the one named by `@digest`. */
 export function findRecord(catalogue: Catalogue, reference: string): ImageRecord {
   const ref = parseReference(reference);
   const names = storageNames(ref);
-  const record = catalogue.find({ ...names, version: ref.digest });
+  // `repo@digest` names a version under any tag; `repo` alone is `repo:latest`.
+  const record = catalogue.find({ ...names, tag: ref.tag, version: ref.digest });
   if (!record) {
     throw new SregistryError(
       `Cannot find ${reference}: no such image in the catalogue: run "sregistry images" to list them, or "sregistry pull ${reference}"`,
@@ -35,13 +37,43 @@ export function displayName(r: ImageRecord): string {
   return `${prefix}${r.collection}/${r.name}:${r.tag}${r.version ? "@" + r.version : ""}`;
 }
 
+/** The size of the record's file as it is now; undefined when the file is gone. */
 function fileSize(r: ImageRecord): number | undefined {
-  if (r.size !== undefined && r.size !== null) return r.size;
+  if (!r.image) return r.size ?? undefined;
   try {
-    return r.image ? Deno.statSync(r.image).size : undefined;
+    return Deno.statSync(r.image).size;
   } catch {
     return undefined;
   }
+}
+
+/** Refuses to overwrite a file that another image (or anything else) may own. */
+function checkFree(action: string, path: string): void {
+  try {
+    Deno.lstatSync(path);
+  } catch {
+    return;
+  }
+  throw new SregistryError(
+    `Cannot ${action}: ${path} already exists: remove it or choose another name`,
+  );
+}
+
+/** The sha256 digest of a file, read in chunks. */
+function fileDigest(path: string, action: string): string {
+  const hash = createHash("sha256");
+  let file: Deno.FsFile;
+  try {
+    file = Deno.openSync(path);
+  } catch (e) {
+    throw new SregistryError(`Cannot ${action}: ${(e as Error).message}: check the file's path`, {
+      cause: e,
+    });
+  }
+  using f = file;
+  const buf = new Uint8Array(1 << 20);
+  for (let n = f.readSync(buf); n !== null; n = f.readSync(buf)) hash.update(buf.subarray(0, n));
+  return "sha256:" + hash.digest("hex");
 }
 
 /** Adds the catalogue commands to `program`. */
@@ -65,11 +97,13 @@ export function addCatalogueCommands(program: Command, ctx: () => CliContext): v
         ];
       });
       if (rows.length === 0) return printErr("No images in the catalogue.");
+      rows.unshift(["ID", "CREATED", "CLIENT", "REFERENCE", "SIZE"]);
       const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => row[i].length)));
       for (const row of rows) {
         print(row.map((cell, i) => cell.padEnd(widths[i])).join("  ").trimEnd());
       }
-      print(`${rows.length} image${rows.length === 1 ? "" : "s"}, ${humanSize(total)} in total`);
+      const count = records.length;
+      print(`${count} image${count === 1 ? "" : "s"}, ${humanSize(total)} in total`);
     });
 
   program.command("get").description("print the path of an image (for $(sregistry get REF))")
@@ -83,7 +117,7 @@ export function addCatalogueCommands(program: Command, ctx: () => CliContext): v
     .argument("<reference>")
     .action((reference) => {
       const r = findRecord(ctx().requireCatalogue(`inspect ${reference}`), reference);
-      print(JSON.stringify(r, null, 2));
+      print(JSON.stringify({ ...r, path: r.image }, null, 2));
     });
 
   program.command("rm").description("remove an image: its record and its file")
@@ -111,15 +145,19 @@ export function addCatalogueCommands(program: Command, ctx: () => CliContext): v
       const catalogue = ctx().requireCatalogue(`move ${reference}`);
       const r = findRecord(catalogue, reference);
       if (!r.image) throw new SregistryError(`Cannot move ${reference}: it has no file`);
-      let target = path;
+      let target = resolve(path);
       try {
-        if (Deno.statSync(path).isDirectory) target = `${path}/${r.image.split("/").pop()}`;
+        if (Deno.statSync(target).isDirectory) target = `${target}/${r.image.split("/").pop()}`;
       } catch { /* a new file name */ }
       if (target === r.image) {
         throw new UsageError(`Cannot move ${reference}: it is already at ${target}`);
       }
-      moveFile(r.image, target);
-      catalogue.updatePath(r.id, target);
+      checkFree(`move ${reference}`, target);
+      // The record changes only if the file moved.
+      catalogue.transaction(() => {
+        catalogue.updatePath(r.id, target);
+        moveFile(r.image!, target);
+      });
       print(target);
     });
 
@@ -134,8 +172,12 @@ export function addCatalogueCommands(program: Command, ctx: () => CliContext): v
         ...names,
         digest: r.version ?? undefined,
       });
-      if (r.image) moveFile(r.image, target);
-      catalogue.rename(r.id, names, target);
+      if (r.image !== target) checkFree(`rename ${reference}`, target);
+      // The record changes only if the file moved (and a taken name moves nothing).
+      catalogue.transaction(() => {
+        catalogue.rename(r.id, names, target);
+        if (r.image && r.image !== target) moveFile(r.image, target);
+      });
       print(target);
     });
 
@@ -147,8 +189,8 @@ export function addCatalogueCommands(program: Command, ctx: () => CliContext): v
       const catalogue = c.requireCatalogue(`add ${file}`);
       const ref = parseReference(opts.name);
       const names = storageNames(ref);
-      const bytes = Deno.readFileSync(file);
-      const version = ref.digest ?? "sha256:" + createHash("sha256").update(bytes).digest("hex");
+      const version = ref.digest ?? fileDigest(file, `add ${file}`);
+      const size = Deno.statSync(file).size;
       const target = storageFile(c.settings.storageDir, { ...names, digest: version });
       moveFile(file, target, { copy: opts.copy });
       const record = catalogue.upsert({
@@ -157,8 +199,8 @@ export function addCatalogueCommands(program: Command, ctx: () => CliContext): v
         client: "docker",
         image: target,
         url: null,
-        size: bytes.length,
-        source: `file:${file}`,
+        size,
+        source: `file:${resolve(file)}`,
         metrics: {},
       });
       print(record.image ?? target);
