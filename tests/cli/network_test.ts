@@ -4,7 +4,7 @@
  * proxies from the environment, and rate-limit messages.
  */
 import { assert, assertEquals, assertStringIncludes } from "../_assert.ts";
-import { cliHome } from "../_cli.ts";
+import { cliHome, RUN_FLAGS } from "../_cli.ts";
 import { buildImage } from "../_images.ts";
 import { pushImage, startRegistry } from "../_registry.ts";
 
@@ -65,4 +65,138 @@ Deno.test("sregistry pull of docker.io goes through SREGISTRY_DOCKERHUB_MIRROR, 
   assertEquals(await Deno.readTextFile(`${home.home}/b/etc/hello`), "hello\n");
   const direct = (await upstream.requests()).slice(before).map((r) => r.path);
   assert(direct.includes(`/v2/library/tool/blobs/${LAYER}`), JSON.stringify(direct));
+});
+
+/** A private CA and a certificate for 127.0.0.1 signed by it, made with openssl. */
+async function makeCertificates(dir: string): Promise<{ ca: string; cert: string; key: string }> {
+  const run = async (args: string[]) => {
+    const out = await new Deno.Command("openssl", { args, cwd: dir, stderr: "piped" }).output();
+    if (!out.success) {
+      throw new Error(`openssl ${args[0]}: ${new TextDecoder().decode(out.stderr)}`);
+    }
+  };
+  const ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
+  await run([
+    "req",
+    "-x509",
+    ...ec,
+    "-keyout",
+    "ca.key",
+    "-out",
+    "ca.pem",
+    "-days",
+    "2",
+    "-subj",
+    "/CN=sregistry test CA",
+    "-addext",
+    "basicConstraints=critical,CA:TRUE",
+    "-addext",
+    "keyUsage=critical,keyCertSign,cRLSign",
+  ]);
+  await run([
+    "req",
+    ...ec,
+    "-keyout",
+    "server.key",
+    "-out",
+    "server.csr",
+    "-subj",
+    "/CN=127.0.0.1",
+  ]);
+  await Deno.writeTextFile(
+    `${dir}/ext.cnf`,
+    "subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n",
+  );
+  await run([
+    "x509",
+    "-req",
+    "-in",
+    "server.csr",
+    "-CA",
+    "ca.pem",
+    "-CAkey",
+    "ca.key",
+    "-CAcreateserial",
+    "-out",
+    "server.pem",
+    "-days",
+    "2",
+    "-extfile",
+    "ext.cnf",
+  ]);
+  return { ca: `${dir}/ca.pem`, cert: `${dir}/server.pem`, key: `${dir}/server.key` };
+}
+
+/** A plain registry with the image, and a TLS registry (pull-through cache) in front of it. */
+async function tlsRegistry(dir: string) {
+  const certs = await makeCertificates(dir);
+  const upstream = await startRegistry();
+  await pushImage(upstream, "test/tls", "v1", image);
+  const tls = await startRegistry({
+    proxyRemote: upstream.url,
+    tls: { certificate: certs.cert, key: certs.key },
+  });
+  return {
+    ...certs,
+    tls,
+    async [Symbol.asyncDispose]() {
+      await tls.stop();
+      await upstream.stop();
+    },
+  };
+}
+
+Deno.test("sregistry pull over https: fails without the CA naming the certificate problem, works with SREGISTRY_CA_FILE or DENO_CERT", async () => {
+  await using home = await cliHome({ SREGISTRY_DOCKERHUB_NOHTTPS: "no" });
+  await using reg = await tlsRegistry(home.home);
+  const ref = `${reg.tls.host}/test/tls:v1`;
+  const cases: { name: string; env: Record<string, string>; code: number; says?: string[] }[] = [
+    {
+      name: "no CA",
+      env: {},
+      code: 1,
+      says: [
+        `Cannot connect to ${reg.tls.host}: its TLS certificate is not trusted (invalid peer certificate: UnknownIssuer)`,
+        "set SREGISTRY_CA_FILE (or DENO_CERT) to a PEM file with the CA that signed it",
+      ],
+    },
+    {
+      name: "SREGISTRY_HTTPS_NOVERIFY without the runtime flag",
+      env: { SREGISTRY_HTTPS_NOVERIFY: "yes" },
+      code: 1,
+      says: ["--unsafely-ignore-certificate-errors=127.0.0.1"],
+    },
+    { name: "SREGISTRY_CA_FILE", env: { SREGISTRY_CA_FILE: reg.ca }, code: 0 },
+    { name: "DENO_CERT", env: { DENO_CERT: reg.ca }, code: 0 },
+  ];
+  for (const [i, c] of cases.entries()) {
+    const out = `${home.home}/out${i}`;
+    const r = await home.run(["pull", "--no-blob-cache", "--sandbox", out, ref], { env: c.env });
+    assertEquals(r.code, c.code, `${c.name}: ${r.stderr}`);
+    for (const s of c.says ?? []) assertStringIncludes(r.stderr, s, c.name);
+    if (c.code === 0) assertEquals(await Deno.readTextFile(`${out}/etc/hello`), "hello\n");
+  }
+});
+
+Deno.test("sregistry pull with SREGISTRY_HTTPS_NOVERIFY under --unsafely-ignore-certificate-errors works", async () => {
+  await using home = await cliHome({ SREGISTRY_DOCKERHUB_NOHTTPS: "no" });
+  await using reg = await tlsRegistry(home.home);
+  const out = `${home.home}/out`;
+  const r = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--quiet",
+      ...RUN_FLAGS,
+      "--unsafely-ignore-certificate-errors=127.0.0.1",
+      new URL("../../main.ts", import.meta.url).pathname,
+      "pull",
+      "--sandbox",
+      out,
+      `${reg.tls.host}/test/tls:v1`,
+    ],
+    env: { ...home.env, NO_COLOR: "1", SREGISTRY_HTTPS_NOVERIFY: "yes" },
+    stdin: "null",
+  }).output();
+  assertEquals(r.code, 0, new TextDecoder().decode(r.stderr));
+  assertEquals(await Deno.readTextFile(`${out}/etc/hello`), "hello\n");
 });
