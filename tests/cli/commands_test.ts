@@ -299,3 +299,68 @@ Deno.test("the Python client's commands for other backends say so in one line", 
     assertMatch(r.stderr, /^Cannot \w+: the docker backend of sregistry pulls only/);
   }
 });
+
+Deno.test("backend commands edit the settings file: original JSON shape, 0600, atomic", async () => {
+  await using home = await cliHome();
+  const dir = `${home.home}/settings`;
+  Deno.mkdirSync(dir);
+  const file = `${dir}/sregistry.json`;
+  // A file the Python client wrote (umask mode) keeps its other backends.
+  Deno.writeTextFileSync(
+    file,
+    JSON.stringify({ hub: { base: "https://singularity-hub.org/api" } }),
+  );
+  Deno.chmodSync(file, 0o644);
+  const env = { SREGISTRY_CLIENT_SECRETS: file };
+  const run = async (args: string, code = 0) => {
+    const r = await home.run(["backend", ...args.split(" ")], { env });
+    assertEquals(r.code, code, `backend ${args}: ${r.stderr}`);
+    assertEquals(
+      [...Deno.readDirSync(dir)].map((e) => e.name),
+      ["sregistry.json"],
+      "no temp files",
+    );
+    assertEquals(
+      Deno.statSync(file).mode! & 0o777,
+      code === 0 ? 0o600 : Deno.statSync(file).mode! & 0o777,
+    );
+    return r;
+  };
+  const content = () => Deno.readTextFileSync(file);
+  const hub = { base: "https://singularity-hub.org/api" };
+
+  await run("add docker CMD yes");
+  await run("add docker SREGISTRY_DOCKERHUB_PASSWORD hunter2-secret");
+  await run("activate docker");
+  const expected = {
+    hub,
+    docker: { SREGISTRY_DOCKER_CMD: "yes", SREGISTRY_DOCKERHUB_PASSWORD: "hunter2-secret" },
+    SREGISTRY_CLIENT: "docker",
+  };
+  assertEquals(content(), JSON.stringify(expected, null, 4) + "\n");
+
+  const refused = await run("add docker CMD no", 2);
+  assertStringIncludes(refused.stderr, "--force");
+  await run("add --force docker CMD no");
+  assertEquals(JSON.parse(content()).docker.SREGISTRY_DOCKER_CMD, "no");
+
+  assertEquals((await run("ls")).stdout, "hub\ndocker\n");
+  const listed = (await run("ls docker")).stdout;
+  assert(!listed.includes("hunter2-secret"), listed);
+  assertEquals(JSON.parse(listed), {
+    SREGISTRY_DOCKERHUB_PASSWORD: "********",
+    SREGISTRY_DOCKER_CMD: "no",
+  });
+  assertStringIncludes((await run("status")).stdout, "active: docker");
+
+  await run("deactivate");
+  assertEquals(JSON.parse(content()).SREGISTRY_CLIENT, undefined);
+  assertStringIncludes((await run("status")).stdout, "There is no active client");
+  await run("remove docker CMD");
+  assertEquals(JSON.parse(content()).docker, { SREGISTRY_DOCKERHUB_PASSWORD: "hunter2-secret" });
+  await run("activate docker");
+  await run("delete docker");
+  assertEquals(content(), JSON.stringify({ hub }, null, 4) + "\n");
+  const unsupported = await run("activate google-drive", 2);
+  assertStringIncludes(unsupported.stderr, "only docker and nvidia");
+});
