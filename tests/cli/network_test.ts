@@ -200,3 +200,95 @@ Deno.test("sregistry pull with SREGISTRY_HTTPS_NOVERIFY under --unsafely-ignore-
   assertEquals(r.code, 0, new TextDecoder().decode(r.stderr));
   assertEquals(await Deno.readTextFile(`${out}/etc/hello`), "hello\n");
 });
+
+/**
+ * A tiny HTTP proxy: `CONNECT host:port` tunnels (https), absolute-form
+ * requests are forwarded to their host (http). Records each connection's
+ * first request line.
+ */
+function startProxy() {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const lines: string[] = [];
+  const conns = new Set<Deno.Conn>();
+  const tasks: Promise<void>[] = [];
+  const serve = async (conn: Deno.Conn) => {
+    conns.add(conn);
+    let data = new Uint8Array(0);
+    const buf = new Uint8Array(64 * 1024);
+    let head = "";
+    while (!head.includes("\r\n\r\n")) {
+      const n = await conn.read(buf).catch(() => null);
+      if (n === null) return conn.close();
+      data = new Uint8Array([...data, ...buf.subarray(0, n)]);
+      head = new TextDecoder().decode(data);
+    }
+    const line = head.split("\r\n")[0];
+    lines.push(line);
+    const [method, target] = line.split(" ");
+    const hostPort = method === "CONNECT" ? target : new URL(target).host;
+    const [hostname, port] = hostPort.split(":");
+    const upstream = await Deno.connect({ hostname, port: Number(port) });
+    conns.add(upstream);
+    if (method === "CONNECT") {
+      await conn.write(new TextEncoder().encode("HTTP/1.1 200 Connection established\r\n\r\n"));
+    } else await upstream.write(data);
+    await Promise.allSettled([
+      conn.readable.pipeTo(upstream.writable),
+      upstream.readable.pipeTo(conn.writable),
+    ]);
+  };
+  const accepting = (async () => {
+    for await (const conn of listener) tasks.push(serve(conn).catch(() => {}));
+  })();
+  return {
+    url: `http://127.0.0.1:${(listener.addr as Deno.NetAddr).port}`,
+    lines,
+    async [Symbol.asyncDispose]() {
+      listener.close();
+      await accepting.catch(() => {});
+      for (const c of conns) {
+        try {
+          c.close();
+        } catch { /* closed */ }
+      }
+      await Promise.allSettled(tasks);
+    },
+  };
+}
+
+Deno.test("sregistry pull honours HTTP_PROXY, HTTPS_PROXY (also with SREGISTRY_CA_FILE) and NO_PROXY", async () => {
+  await using home = await cliHome({ SREGISTRY_DOCKERHUB_NOHTTPS: "no" });
+  await using reg = await tlsRegistry(home.home);
+  await using plain = await startRegistry();
+  await pushImage(plain, "test/plain", "v1", image);
+  await using proxy = startProxy();
+  const cases: { name: string; ref: string; env: Record<string, string>; via: string | null }[] = [
+    {
+      name: "http through HTTP_PROXY",
+      ref: `${plain.host}/test/plain:v1`,
+      env: { HTTP_PROXY: proxy.url, SREGISTRY_DOCKERHUB_NOHTTPS: "yes" },
+      via: `GET ${plain.url}/v2/test/plain/manifests/v1 HTTP/1.1`,
+    },
+    {
+      name: "https through HTTPS_PROXY with a CA file",
+      ref: `${reg.tls.host}/test/tls:v1`,
+      env: { HTTPS_PROXY: proxy.url, SREGISTRY_CA_FILE: reg.ca },
+      via: `CONNECT ${reg.tls.host} HTTP/1.1`,
+    },
+    {
+      name: "NO_PROXY",
+      ref: `${plain.host}/test/plain:v1`,
+      env: { HTTP_PROXY: proxy.url, NO_PROXY: "127.0.0.1", SREGISTRY_DOCKERHUB_NOHTTPS: "yes" },
+      via: null,
+    },
+  ];
+  for (const [i, c] of cases.entries()) {
+    proxy.lines.length = 0;
+    const out = `${home.home}/proxied${i}`;
+    const r = await home.run(["pull", "--no-blob-cache", "--sandbox", out, c.ref], { env: c.env });
+    assertEquals(r.code, 0, `${c.name}: ${r.stderr}`);
+    assertEquals(await Deno.readTextFile(`${out}/etc/hello`), "hello\n");
+    if (c.via) assertStringIncludes(proxy.lines.join("\n"), c.via, c.name);
+    else assertEquals(proxy.lines, [], c.name);
+  }
+});
