@@ -4,6 +4,7 @@ import { buildImage, buildIndex } from "../_images.ts";
 import { pushBlob, pushImage, pushManifest, startRegistry } from "../_registry.ts";
 import { diffTrees, snapshotTree } from "../_tree.ts";
 import { umociUnpack, writeOciLayout } from "../_oci_layout.ts";
+import { LAYER_CASES } from "../_layer_cases.ts";
 
 const LAYERS = [
   {
@@ -30,7 +31,7 @@ Deno.test("sregistry pull builds a SIF, records it, and a second pull only sends
   await using home = await cliHome();
   const image = await buildImage({
     layers: LAYERS,
-    config: { Env: ["PATH=/bin", "GREETING=it's \"quoted\" $HOME"], Entrypoint: ["/bin/tool"] },
+    config: { Env: ["PATH=/bin", 'GREETING=it\'s "quoted" $HOME'], Entrypoint: ["/bin/tool"] },
   });
   await pushImage(reg, "test/img", "v1", image);
   const ref = `${reg.host}/test/img:v1`;
@@ -113,8 +114,30 @@ Deno.test("sregistry pull picks the platform from an index and skips attestation
     assertEquals(result.code, 0, result.stderr);
     assertEquals(Deno.readTextFileSync(`${dir}/arch`), want);
   }
-  const bad = await home.run(["pull", "--sandbox", `${home.home}/x`, "--platform", "linux/s390x", `${reg.host}/test/multi`]);
+  const bad = await home.run([
+    "pull",
+    "--sandbox",
+    `${home.home}/x`,
+    "--platform",
+    "linux/s390x",
+    `${reg.host}/test/multi`,
+  ]);
   assertEquals(bad.code, 1);
   assertStringIncludes(bad.stderr, "linux/arm64");
   assert(!bad.stderr.includes("unknown/unknown"), bad.stderr);
+});
+
+Deno.test("sregistry pull --sandbox of layers with every whiteout, hardlink and long-name case equals umoci", async () => {
+  await using reg = await startRegistry();
+  await using home = await cliHome();
+  const image = await buildImage({ layers: LAYER_CASES, format: "oci" });
+  await pushImage(reg, "test/cases", "v1", image);
+  const out = `${home.home}/sandbox`;
+  const result = await home.run(["pull", "--sandbox", out, `${reg.host}/test/cases:v1`]);
+  assertEquals(result.code, 0, result.stderr);
+  await writeOciLayout(`${home.home}/layout`, image, "v1");
+  const rootfs = await umociUnpack(`${home.home}/layout`, "v1", `${home.home}/umoci`);
+  const ours = await snapshotTree(out);
+  assertEquals(diffTrees(await snapshotTree(rootfs), ours), []);
+  assert(ours.size > 20, `only ${ours.size} entries`);
 });
