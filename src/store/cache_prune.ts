@@ -91,8 +91,8 @@ function recordLastUse(
 
 /**
  * Plans a prune: every blob no record uses (unused for `olderThanMs`, when
- * given); then, while the cache is above `maxSize`, the least recently used
- * image's blobs that no kept image needs. Pure.
+ * given); then, while the cache is above `maxSize`, the blobs of the least
+ * recently used image (unused for `olderThanMs`) that no kept image needs. Pure.
  *
  * @param usage the cache's blobs and records ({@linkcode cacheUsage}).
  * @param options limits.
@@ -100,7 +100,7 @@ function recordLastUse(
  */
 export function planPrune(usage: CacheUsage, options: PruneOptions = {}): PrunePlan {
   const now = options.now ?? Date.now();
-  const oldEnough = (b: BlobUsage) =>
+  const oldEnough = (b: { lastUsed: number }) =>
     options.olderThanMs === undefined || now - b.lastUsed >= options.olderThanMs;
   const removing = new Set(usage.blobs.filter((b) => b.users.length === 0 && oldEnough(b)));
   let size = usage.total - sum(removing);
@@ -111,7 +111,7 @@ export function planPrune(usage: CacheUsage, options: PruneOptions = {}): PruneP
       .sort((a, b) => a.lastUse - b.lastUse || a.record.id - b.record.id);
     const evicted = new Set<number>();
     for (const image of images) {
-      if (size <= options.maxSize) break;
+      if (size <= options.maxSize || !oldEnough({ lastUsed: image.lastUse })) break;
       evicted.add(image.record.id);
       for (const d of image.digests) {
         const blob = byDigest.get(d);
