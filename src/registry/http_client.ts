@@ -11,7 +11,7 @@
  * @module
  */
 import { SregistryError } from "../errors.ts";
-import { errorText, type Fetcher } from "./transport.ts";
+import { errorText, type Fetcher, isUnknownHostError } from "./transport.ts";
 
 /** The settings this layer reads (see `Settings`). */
 export interface HttpSettings {
@@ -67,7 +67,7 @@ const CERT_WORDS = /certificate|UnknownIssuer|NotValidForName|CertExpired/i;
 
 /** True when a fetch failure is about TLS (certificates, handshake). */
 export function isTlsError(e: unknown): boolean {
-  return TLS_WORDS.test(failureText(e));
+  return !isUnknownHostError(e) && TLS_WORDS.test(failureText(e));
 }
 
 /** The problem in Deno's words, e.g. `invalid peer certificate: UnknownIssuer`. */

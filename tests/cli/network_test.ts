@@ -3,7 +3,11 @@
  * mirrors against a real pull-through cache, TLS with a private CA, HTTP
  * proxies from the environment, and rate-limit messages.
  */
-import { assert, assertEquals, assertStringIncludes } from "../_assert.ts";
+import { CliContext } from "../../src/cli/context.ts";
+import type { PullEvent } from "../../src/pull/events.ts";
+import { parseReference } from "../../src/reference.ts";
+import { assert, assertEquals, assertRejects, assertStringIncludes } from "../_assert.ts";
+import { FakeRegistry, json, REGISTRY_HOST } from "../_fake_registry.ts";
 import { cliHome, RUN_FLAGS } from "../_cli.ts";
 import { buildImage } from "../_images.ts";
 import { pushImage, startRegistry } from "../_registry.ts";
@@ -290,5 +294,75 @@ Deno.test("sregistry pull honours HTTP_PROXY, HTTPS_PROXY (also with SREGISTRY_C
     assertEquals(await Deno.readTextFile(`${out}/etc/hello`), "hello\n");
     if (c.via) assertStringIncludes(proxy.lines.join("\n"), c.via, c.name);
     else assertEquals(proxy.lines, [], c.name);
+  }
+});
+
+/** A CLI context on an in-process fake Docker Hub (SREGISTRY_DOCKERHUB_BASE=registry.test). */
+async function fakeHub(headers: (req: Request) => Response | undefined) {
+  const home = await Deno.makeTempDir({ prefix: "sregistry-ratelimit-" });
+  const fake = new FakeRegistry();
+  fake.addImage("library/app", "v1", image);
+  fake.fault = headers;
+  const ctx = new CliContext(
+    { HOME: home, SREGISTRY_DOCKERHUB_BASE: REGISTRY_HOST, SREGISTRY_RETRIES: "0" },
+    {},
+    fake.fetch,
+  );
+  const events: PullEvent[] = [];
+  return {
+    client: ctx.registryClient({ onEvent: (e) => events.push(e) }),
+    events,
+    [Symbol.asyncDispose]: async () => {
+      ctx.close();
+      await Deno.remove(home, { recursive: true });
+    },
+  };
+}
+
+Deno.test("CliContext.registryClient() turns a low Docker Hub rate limit into one warning", async () => {
+  const limited = (req: Request) => {
+    if (!new URL(req.url).pathname.includes("/manifests/")) return undefined;
+    return new Response(req.method === "HEAD" ? null : image.manifest.bytes as BodyInit, {
+      headers: {
+        "content-type": image.manifest.mediaType,
+        "docker-content-digest": image.manifest.digest,
+        "ratelimit-limit": "100;w=21600",
+        "ratelimit-remaining": "4;w=21600",
+      },
+    });
+  };
+  await using hub = await fakeHub(limited);
+  const ref = parseReference("app:v1");
+  assertEquals((await hub.client.headManifest(ref))?.rateLimit?.remaining, 4);
+  await hub.client.resolve(ref);
+  assertEquals(hub.events, [
+    { kind: "warning", text: "4 of 100 pulls left per 6 h; logging in raises the limit" },
+  ]);
+});
+
+Deno.test("CliContext.registryClient() says when to retry a 429 and that logging in raises the limit", async () => {
+  const cases = [
+    { name: "Retry-After", retryAfter: "3600", says: "retry in 3600 s (after " },
+    { name: "no Retry-After", retryAfter: undefined, says: "retry later" },
+  ];
+  for (const c of cases) {
+    await using hub = await fakeHub(() =>
+      json(429, {
+        errors: [{
+          code: "TOOMANYREQUESTS",
+          message: "You have reached your unauthenticated pull rate limit.",
+        }],
+      }, c.retryAfter ? { "retry-after": c.retryAfter } : {})
+    );
+    const e = await assertRejects(() => hub.client.resolve(parseReference("app:v1")));
+    const message = (e as Error).message;
+    assertStringIncludes(message, "Cannot get the manifest of docker.io/library/app:v1", c.name);
+    assertStringIncludes(message, "pull rate limit is reached", c.name);
+    assertStringIncludes(message, c.says, c.name);
+    assertStringIncludes(
+      message,
+      "logging in (`sregistry login docker.io`) raises the limit",
+      c.name,
+    );
   }
 });
