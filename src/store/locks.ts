@@ -34,13 +34,27 @@ export interface LockOwner {
 
 const HOST = hostname();
 
-/** True when `pid` is a live process on this host (Linux `/proc`). */
+/** True unless process `pid` of this host is known to be gone. */
 export function processAlive(pid: number): boolean {
+  return pidState(pid) !== "dead";
+}
+
+/**
+ * Whether process `pid` of this host runs: asks `ps` (Deno reads another
+ * process's `/proc` entry only with --allow-all). "unknown" when `ps` cannot
+ * be run; callers must then treat the process as alive.
+ */
+export function pidState(pid: number): "alive" | "dead" | "unknown" {
+  if (pid === Deno.pid) return "alive";
   try {
-    Deno.statSync(`/proc/${pid}`);
-    return true;
+    const out = new Deno.Command("ps", {
+      args: ["-p", String(pid), "-o", "pid="],
+      stdout: "null",
+      stderr: "null",
+    }).outputSync();
+    return out.success ? "alive" : "dead";
   } catch {
-    return false;
+    return "unknown";
   }
 }
 
