@@ -24,6 +24,9 @@ Deno.test("mksquashfsArgs() builds the command line for each case", () => {
       "-processors",
       "3",
       "-no-progress",
+      "-mem",
+      "128M",
+      "-quiet",
     ]],
     [{ ...BASE, compression: "gzip", level: 9, isRoot: false }, [
       "/r",
@@ -37,6 +40,9 @@ Deno.test("mksquashfsArgs() builds the command line for each case", () => {
       "3",
       "-all-root",
       "-no-progress",
+      "-mem",
+      "128M",
+      "-quiet",
     ]],
     [{ ...BASE, compression: "zstd", isRoot: true, deterministicTime: 1700000000 }, [
       "/r",
@@ -51,6 +57,9 @@ Deno.test("mksquashfsArgs() builds the command line for each case", () => {
       "-all-time",
       "1700000000",
       "-no-progress",
+      "-mem",
+      "128M",
+      "-quiet",
     ]],
     [{ ...BASE, compression: "lz4", isRoot: true }, [
       "/r",
@@ -61,6 +70,9 @@ Deno.test("mksquashfsArgs() builds the command line for each case", () => {
       "-processors",
       "3",
       "-no-progress",
+      "-mem",
+      "128M",
+      "-quiet",
     ]],
   ];
   for (const [opts, want] of table) assertEquals(mksquashfsArgs(opts), want);
@@ -97,6 +109,9 @@ Deno.test("makeSquashfs() runs mksquashfs without SOURCE_DATE_EPOCH and reports 
       "3",
       "-all-root",
       "-no-progress",
+      "-mem",
+      "128M",
+      "-quiet",
     ],
     unset: ["SOURCE_DATE_EPOCH"],
   }]);
