@@ -113,9 +113,8 @@ export function tlsError(url: string, e: unknown, settings: HttpSettings): Sregi
  * @throws {SregistryError} when the CA file cannot be read or holds no certificate
  * @example
  * ```ts
- * using http = createHttpFetcher({});
- * const res = await http.fetch(new Request("https://registry-1.docker.io/v2/"));
- * await res.body?.cancel();
+ * using http = createHttpFetcher({}); // or { caFile: "/etc/ssl/private-ca.pem" }
+ * new RegistryClient({ fetch: http.fetch });
  * ```
  */
 export function createHttpFetcher(

@@ -5,7 +5,9 @@
  * A mirror is skipped for a request on a 404, a 401/403 its credentials did
  * not fix, or a wrong digest; it is skipped for the rest of the run on a
  * connection error or a 5xx. Content is verified exactly as from the
- * registry: a mirror can be missing things, never change them.
+ * registry: a mirror can be missing things, never change them. (A layer
+ * whose bytes turn out wrong while streaming fails the pull rather than
+ * falling back, since its bytes were already handed on.)
  * @module
  */
 import { DigestMismatchError, RegistryError, UsageError } from "../errors.ts";
