@@ -19,12 +19,20 @@ const NOT_FOUND = /credentials not found/i;
 /** Runs a real helper program found on `PATH`. */
 export async function runHelperProgram(helper: string, serverUrl: string): Promise<string> {
   const program = `docker-credential-${helper}`;
-  const child = new Deno.Command(program, {
-    args: ["get"],
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
+  let child: Deno.ChildProcess;
+  try {
+    child = new Deno.Command(program, {
+      args: ["get"],
+      stdin: "piped",
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+  } catch (e) {
+    if (!(e instanceof Deno.errors.NotCapable)) throw e;
+    throw new SregistryError(
+      `Cannot run ${program} for the credentials of ${serverUrl}: this run may not start it: add it to --allow-run (e.g. --allow-run=...,${program}), or use the compiled sregistry`,
+    );
+  }
   const writer = child.stdin.getWriter();
   await writer.write(new TextEncoder().encode(serverUrl));
   await writer.close();
