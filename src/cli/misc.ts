@@ -30,9 +30,14 @@ export function addMiscCommands(program: Command, ctx: () => CliContext): void {
         );
       }
       const mod = new URL("../../mod.ts", import.meta.url);
-      if (mod.protocol !== "file:") {
+      const isDeno = /(^|\/)deno$/.test(Deno.execPath());
+      let hasSource = false;
+      try {
+        hasSource = mod.protocol === "file:" && Deno.statSync(mod).isFile;
+      } catch { /* no source next to this build */ }
+      if (!hasSource || !isDeno) {
         throw new SregistryError(
-          "Cannot open a shell: this build has no library source: run sregistry from a checkout",
+          "Cannot open a shell: this build of sregistry has no library source or no deno: run `deno task sregistry shell` from a checkout",
         );
       }
       const eval_ = `import * as sregistry from "${mod.href}"; globalThis.sregistry = sregistry;` +
