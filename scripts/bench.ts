@@ -8,16 +8,19 @@
  *   deno task bench            # the ~170 MB, four-layer benchmark image
  *   deno task bench --small    # a tiny image: checks that the benchmark works (CI)
  *   deno task bench --runs 3   # rounds (default 2)
+ *   deno task bench --size 2000  # scale: one-layer images of 500, 1000, 2000 MB
  * @module
  */
 import { buildImage, type LayerSpec } from "../tests/_images.ts";
 import { pushImage, startRegistry } from "../tests/_registry.ts";
 import type { TarEntry } from "../tests/_tar.ts";
 import { RUN_FLAGS } from "../tests/_cli.ts";
+import { pushScaleImage } from "./_bench_scale.ts";
 
 const args = Deno.args;
 const small = args.includes("--small");
 const runs = Number(args[args.indexOf("--runs") + 1]) || 2;
+const scaleMb = args.includes("--size") ? Number(args[args.indexOf("--size") + 1]) : undefined;
 const MAIN = new URL("../main.ts", import.meta.url).pathname;
 
 function busyboxLayer(): TarEntry[] {
@@ -62,7 +65,7 @@ function textLog(size: number): Uint8Array {
   return new TextEncoder().encode(lines.join("")).slice(0, size);
 }
 
-function benchLayers(): LayerSpec[] {
+export function benchLayers(): LayerSpec[] {
   const files = small ? 200 : 12_000;
   const folders = small ? 10 : 200;
   const many: TarEntry[] = [{ name: "data", type: "directory" }];
@@ -96,7 +99,11 @@ interface Timing {
   maxRssKb?: number;
 }
 
-async function timed(cmd: string, cmdArgs: string[], env?: Record<string, string>): Promise<Timing> {
+async function timed(
+  cmd: string,
+  cmdArgs: string[],
+  env?: Record<string, string>,
+): Promise<Timing> {
   const start = performance.now();
   const out = await new Deno.Command("/usr/bin/time", {
     args: ["-f", "%M", cmd, ...cmdArgs],
@@ -115,18 +122,49 @@ function sregistry(env: Record<string, string>, ...cliArgs: string[]): Promise<T
   return timed(Deno.execPath(), ["run", "--quiet", ...RUN_FLAGS, MAIN, ...cliArgs], env);
 }
 
-async function pipeline(ref: string, dir: string, withSif: boolean): Promise<{ t: Timing; sif?: string }> {
+async function pipeline(
+  ref: string,
+  dir: string,
+  withSif: boolean,
+): Promise<{ t: Timing; sif?: string }> {
   Deno.mkdirSync(dir, { recursive: true });
   const start = performance.now();
   const step = (cmd: string, a: string[]) => timed(cmd, a);
-  await step("skopeo", ["copy", "--quiet", "--src-tls-verify=false", `docker://${ref}`, `oci:${dir}/layout:bench`]);
+  await step("skopeo", [
+    "copy",
+    "--quiet",
+    "--src-tls-verify=false",
+    `docker://${ref}`,
+    `oci:${dir}/layout:bench`,
+  ]);
   await step("umoci", ["raw", "unpack", "--image", `${dir}/layout:bench`, `${dir}/rootfs`]);
   let sif: string | undefined;
   if (withSif) {
-    await step("mksquashfs", [`${dir}/rootfs`, `${dir}/root.sqfs`, "-noappend", "-comp", "gzip", "-no-progress"]);
+    await step("mksquashfs", [
+      `${dir}/rootfs`,
+      `${dir}/root.sqfs`,
+      "-noappend",
+      "-comp",
+      "gzip",
+      "-no-progress",
+    ]);
     sif = `${dir}/image.sif`;
     await step("siftool", ["new", sif]);
-    await step("siftool", ["add", "--datatype", "4", "--parttype", "2", "--partfs", "1", "--partarch", "2", "--groupid", "1", sif, `${dir}/root.sqfs`]);
+    await step("siftool", [
+      "add",
+      "--datatype",
+      "4",
+      "--parttype",
+      "2",
+      "--partfs",
+      "1",
+      "--partarch",
+      "2",
+      "--groupid",
+      "1",
+      sif,
+      `${dir}/root.sqfs`,
+    ]);
   }
   return { t: { seconds: (performance.now() - start) / 1000 }, sif };
 }
@@ -141,17 +179,31 @@ async function main(): Promise<void> {
   const cpuinfo = await new Deno.Command("grep", { args: ["-m1", "model name", "/proc/cpuinfo"] })
     .output();
   const cpuModel = new TextDecoder().decode(cpuinfo.stdout).split(":")[1]?.trim();
-  console.log(`machine: ${navigator.hardwareConcurrency} CPUs (${cpuModel ?? "unknown"}), ${Deno.build.os}/${Deno.build.arch}, deno ${Deno.version.deno}`);
+  console.log(
+    `machine: ${navigator.hardwareConcurrency} CPUs (${
+      cpuModel ?? "unknown"
+    }), ${Deno.build.os}/${Deno.build.arch}, deno ${Deno.version.deno}`,
+  );
   await using reg = await startRegistry();
   const image = await buildImage({ layers: benchLayers(), format: "oci" });
   const uncompressed = image.tars.reduce((n, t) => n + t.length, 0);
   const compressed = image.layers.reduce((n, l) => n + l.size, 0);
   await pushImage(reg, "bench/image", "latest", image);
   const ref = `${reg.host}/bench/image:latest`;
-  console.log(`image: ${image.layers.length} layers, ${(uncompressed / 1e6).toFixed(1)} MB uncompressed, ${(compressed / 1e6).toFixed(1)} MB compressed`);
+  console.log(
+    `image: ${image.layers.length} layers, ${(uncompressed / 1e6).toFixed(1)} MB uncompressed, ${
+      (compressed / 1e6).toFixed(1)
+    } MB compressed`,
+  );
 
   const root = await Deno.makeTempDir({ prefix: "sregistry-bench-" });
-  const times: Record<string, number[]> = { cold: [], warm: [], sandbox: [], pipeline: [], unpack: [] };
+  const times: Record<string, number[]> = {
+    cold: [],
+    warm: [],
+    sandbox: [],
+    pipeline: [],
+    unpack: [],
+  };
   const rss: Record<string, number[]> = { cold: [], warm: [], sandbox: [] };
   let sifSize = 0;
   let pipelineSifSize = 0;
@@ -176,15 +228,24 @@ async function main(): Promise<void> {
       const sif = [...Deno.readDirSync(`${home}/.singularity/shub/${reg.host}/bench/image`)][0];
       sifSize = Deno.statSync(`${home}/.singularity/shub/${reg.host}/bench/image/${sif.name}`).size;
       const sandboxHome = { ...env, HOME: `${home}-sb` };
-      const sb = await sregistry(sandboxHome, "--quiet", "pull", "--sandbox", `${root}/sandbox${round}`, ref);
+      const sb = await sregistry(
+        sandboxHome,
+        "--quiet",
+        "pull",
+        "--sandbox",
+        `${root}/sandbox${round}`,
+        ref,
+      );
       times.sandbox.push(sb.seconds);
       rss.sandbox.push(sb.maxRssKb ?? 0);
       const unpack = await pipeline(ref, `${root}/unpack${round}`, false);
       times.unpack.push(unpack.t.seconds);
       console.log(
-        `round ${round + 1}: cold ${cold.seconds.toFixed(2)}s, pipeline ${pipe.t.seconds.toFixed(2)}s, warm ${
-          warm.seconds.toFixed(2)
-        }s, sandbox ${sb.seconds.toFixed(2)}s, skopeo+umoci ${unpack.t.seconds.toFixed(2)}s`,
+        `round ${round + 1}: cold ${cold.seconds.toFixed(2)}s, pipeline ${
+          pipe.t.seconds.toFixed(2)
+        }s, warm ${warm.seconds.toFixed(2)}s, sandbox ${sb.seconds.toFixed(2)}s, skopeo+umoci ${
+          unpack.t.seconds.toFixed(2)
+        }s`,
       );
     }
   } finally {
@@ -193,12 +254,55 @@ async function main(): Promise<void> {
   }
   const m = Object.fromEntries(Object.entries(times).map(([k, v]) => [k, median(v)]));
   const peak = (k: string) => (Math.max(...rss[k]) / 1024).toFixed(0);
-  console.log("\nmedians (s):", Object.entries(m).map(([k, v]) => `${k} ${v.toFixed(2)}`).join(", "));
+  console.log(
+    "\nmedians (s):",
+    Object.entries(m).map(([k, v]) => `${k} ${v.toFixed(2)}`).join(", "),
+  );
   console.log(`cold pull / pipeline:        ${(m.cold / m.pipeline).toFixed(3)}x (target <= 0.35)`);
   console.log(`warm pull / pipeline:        ${(m.warm / m.pipeline).toFixed(3)}x (target <= 0.05)`);
-  console.log(`pull --sandbox / skopeo+umoci: ${(m.sandbox / m.unpack).toFixed(3)}x (target <= 0.7)`);
-  console.log(`SIF size / pipeline's:       ${(sifSize / pipelineSifSize).toFixed(3)}x (${sifSize} vs ${pipelineSifSize} bytes; target <= 1.10)`);
-  console.log(`peak memory (MB): cold ${peak("cold")}, warm ${peak("warm")}, sandbox ${peak("sandbox")} (target < 256)`);
+  console.log(
+    `pull --sandbox / skopeo+umoci: ${(m.sandbox / m.unpack).toFixed(3)}x (target <= 0.7)`,
+  );
+  console.log(
+    `SIF size / pipeline's:       ${
+      (sifSize / pipelineSifSize).toFixed(3)
+    }x (${sifSize} vs ${pipelineSifSize} bytes; target <= 1.10)`,
+  );
+  console.log(
+    `peak memory (MB): cold ${peak("cold")}, warm ${peak("warm")}, sandbox ${
+      peak("sandbox")
+    } (target < 256)`,
+  );
 }
 
-if (import.meta.main) await main();
+async function scale(maxMb: number): Promise<void> {
+  await using reg = await startRegistry();
+  const root = await Deno.makeTempDir({ prefix: "sregistry-bench-scale-" });
+  try {
+    for (const mb of [maxMb / 4, maxMb / 2, maxMb].map(Math.round)) {
+      const compressed = await pushScaleImage(reg, "bench/scale", `${mb}mb`, mb * 1e6);
+      const env = {
+        HOME: `${root}/home-${mb}`,
+        PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
+        SREGISTRY_DOCKERHUB_NOHTTPS: "yes",
+        SREGISTRY_TMPDIR: `${root}/tmp`,
+      };
+      const t = await sregistry(env, "--quiet", "pull", `${reg.host}/bench/scale:${mb}mb`);
+      console.log(
+        `${mb} MB layer (${(compressed / 1e6).toFixed(0)} MB compressed): ${
+          t.seconds.toFixed(2)
+        } s, ${(mb / t.seconds).toFixed(0)} MB/s, peak memory ${
+          ((t.maxRssKb ?? 0) / 1024).toFixed(0)
+        } MB`,
+      );
+      await new Deno.Command("rm", { args: ["-rf", env.HOME, env.SREGISTRY_TMPDIR] }).output();
+    }
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+}
+
+if (import.meta.main) {
+  if (scaleMb) await scale(scaleMb);
+  else await main();
+}
