@@ -89,7 +89,12 @@ async function pushStreamedLayer(reg: TestRegistry, repo: string, size: number) 
 }
 
 /** Pushes a one-layer image of `size` bytes as `repo:tag`. */
-export async function pushScaleImage(reg: TestRegistry, repo: string, tag: string, size: number) {
+export async function pushScaleImage(
+  reg: TestRegistry,
+  repo: string,
+  tag: string,
+  size: number,
+): Promise<number> {
   const { layer, diffId } = await pushStreamedLayer(reg, repo, size);
   const config = blob(MEDIA.ociConfig, {
     architecture: "amd64",
