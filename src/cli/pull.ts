@@ -39,21 +39,26 @@ export function pullCommand(ctx: () => CliContext): Command<[string], Record<str
     .option("--no-https", "talk plain HTTP to the registry")
     .option("-j, --jobs <n>", "layers downloaded at once (default SREGISTRY_PYTHON_THREADS)")
     .option("--offline", "use only the blob cache; make no network request (SREGISTRY_OFFLINE)")
-    .option("--reference <ref>", "record a local source (oci:, oci-archive:, docker-archive:) under this reference")
+    .option(
+      "--reference <ref>",
+      "record a local source (oci:, oci-archive:, docker-archive:) under this reference",
+    )
     .option("--no-blob-cache", "stream layers without keeping them in the blob cache")
     .action(async (reference, opts) => {
       const c = ctx();
       const settings = c.settings;
       const jobs = opts.jobs === undefined ? settings.jobs : Number(opts.jobs);
       if (!Number.isInteger(jobs) || jobs < 1) {
-        throw new UsageError(`Cannot pull: --jobs must be a positive whole number, not "${opts.jobs}"`);
+        throw new UsageError(
+          `Cannot pull: --jobs must be a positive whole number, not "${opts.jobs}"`,
+        );
       }
       const offline = opts.offline || settings.offline;
       const cache = opts.blobCache === false && !offline ? undefined : c.blobCache();
       const progress = new Progress({ tty: Deno.stderr.isTerminal(), quiet: c.global.quiet });
       await using work = await temporaryDir(settings.tmpDir);
       const { source, ref, headDigest } = await openSource(reference, {
-        client: () => c.registryClient({ noHttps: opts.https === false }),
+        client: () => c.registryClient({ noHttps: opts.https === false, onEvent: progress.handle }),
         cache,
         workDir: () => Promise.resolve(work.path),
         offline,

@@ -73,6 +73,13 @@ export function isUnknownHostError(e: unknown): boolean {
   );
 }
 
+/** A certificate refused by TLS verification: retrying does not help. */
+export function isCertificateError(e: unknown): boolean {
+  return !isUnknownHostError(e) &&
+    /invalid peer certificate|UnknownIssuer|NotValidForName|CertExpired|certificate verify failed/i
+      .test(errorText(e).replace(/\(?\bhttps?:\/\/[^\s)]*\)?/g, ""));
+}
+
 /** Parses `Retry-After` (seconds or an HTTP date) into seconds. */
 export function parseRetryAfter(value: string | null, now = Date.now()): number | undefined {
   if (value === null) return undefined;
@@ -138,7 +145,10 @@ export function withRetry(inner: Fetcher, opts: RetryOptions = {}): Fetcher {
       try {
         res = await inner(req.clone());
       } catch (e) {
-        if (req.signal.aborted || isUnknownHostError(e) || attempt > retries) throw e;
+        if (
+          req.signal.aborted || isUnknownHostError(e) || isCertificateError(e) ||
+          attempt > retries
+        ) throw e;
         error = e;
       }
       if (res && (!isTemporaryStatus(res.status) || attempt > retries)) return res;

@@ -90,3 +90,21 @@ Deno.test("parseRetryAfter() reads seconds and HTTP dates", () => {
 Deno.test("safeUrl() drops query strings that may hold signatures", () => {
   assertEquals(safeUrl("https://cdn.test/a/b?verify=123-sig#x"), "https://cdn.test/a/b");
 });
+
+Deno.test("withRetry() does not retry a refused certificate", async () => {
+  let calls = 0;
+  const failing = withRetry(() => {
+    calls++;
+    return Promise.reject(
+      new TypeError(
+        "error sending request: client error (Connect): invalid peer certificate: UnknownIssuer",
+      ),
+    );
+  }, { retries: 3, sleep: () => Promise.resolve() });
+  await assertRejects(
+    () => failing(new Request("https://registry.example/v2/")),
+    TypeError,
+    "UnknownIssuer",
+  );
+  assertEquals(calls, 1);
+});
