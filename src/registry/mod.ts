@@ -9,3 +9,5 @@ export { AuthSession, basicAuth, type Credential, type CredentialLookup } from "
 export * from "./manifest.ts";
 export * from "./platform.ts";
 export * from "./errors.ts";
+export { type Endpoint, hubEndpoint, MirroredClient, parseEndpoint } from "./mirrors.ts";
+export { createHttpFetcher, type HttpSettings } from "./http_client.ts";
