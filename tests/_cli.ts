@@ -6,7 +6,9 @@
  */
 
 /** The permission flags documented in the README for `deno run`. */
-export const RUN_FLAGS: string[] = JSON.parse(Deno.readTextFileSync(new URL("../deno.json", import.meta.url)))
+export const RUN_FLAGS: string[] = JSON.parse(
+  Deno.readTextFileSync(new URL("../deno.json", import.meta.url)),
+)
   .tasks.sregistry.split(" ").filter((a: string) => a.startsWith("--allow-"));
 
 const MAIN = new URL("../main.ts", import.meta.url).pathname;
@@ -22,16 +24,19 @@ export interface CliResult {
 export interface CliHome extends AsyncDisposable {
   home: string;
   env: Record<string, string>;
-  run(args: string[], options?: { env?: Record<string, string>; stdin?: string }): Promise<CliResult>;
+  run(
+    args: string[],
+    options?: { env?: Record<string, string>; stdin?: string; flags?: string[] },
+  ): Promise<CliResult>;
 }
 
 /** Runs the CLI once. */
 export async function runCli(
   args: string[],
-  options: { env?: Record<string, string>; stdin?: string; script?: string } = {},
+  options: { env?: Record<string, string>; stdin?: string; script?: string; flags?: string[] } = {},
 ): Promise<CliResult> {
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "--quiet", ...RUN_FLAGS, options.script ?? MAIN, ...args],
+    args: ["run", "--quiet", ...(options.flags ?? RUN_FLAGS), options.script ?? MAIN, ...args],
     env: { NO_COLOR: "1", ...options.env },
     stdin: options.stdin === undefined ? "null" : "piped",
     stdout: "piped",
@@ -64,7 +69,7 @@ export async function cliHome(extraEnv: Record<string, string> = {}): Promise<Cl
     home,
     env,
     run: (args, options = {}) =>
-      runCli(args, { env: { ...env, ...options.env }, stdin: options.stdin }),
+      runCli(args, { env: { ...env, ...options.env }, stdin: options.stdin, flags: options.flags }),
     [Symbol.asyncDispose]: async () => {
       await new Deno.Command("chmod", { args: ["-R", "u+rwX", home] }).output();
       await Deno.remove(home, { recursive: true });
