@@ -13,4 +13,4 @@ const fetched = await cache.ensure({ digest, size: Number(size) }, async () => {
   if (!res.ok || !res.body) throw new Error(`GET ${url}: ${res.status}`);
   return res.body;
 });
-console.log(fetched ? "downloaded" : "cached");
+Deno.stdout.writeSync(new TextEncoder().encode(fetched ? "downloaded\n" : "cached\n"));

@@ -6,7 +6,9 @@ import { deadPid, runScript, sleep } from "./_procs.ts";
 
 function randomBytes(n: number): Uint8Array {
   const out = new Uint8Array(n);
-  for (let i = 0; i < n; i += 65536) crypto.getRandomValues(out.subarray(i, Math.min(n, i + 65536)));
+  for (let i = 0; i < n; i += 65536) {
+    crypto.getRandomValues(out.subarray(i, Math.min(n, i + 65536)));
+  }
   return out;
 }
 
@@ -59,7 +61,12 @@ Deno.test("BlobCache ensure() across four processes: one GET, every process gets
     Array.from({ length: 4 }, () => runScript(worker, [root, digest, String(bytes.length), url])),
   );
   for (const r of results) assertEquals(r.code, 0, r.stderr);
-  assertEquals(results.map((r) => r.stdout.trim()).toSorted(), ["cached", "cached", "cached", "downloaded"]);
+  assertEquals(results.map((r) => r.stdout.trim()).toSorted(), [
+    "cached",
+    "cached",
+    "cached",
+    "downloaded",
+  ]);
   assertEquals(gets, 1);
   assertEquals(sha256(Deno.readFileSync(`${root}/blobs/sha256/${digest.slice(7)}`)), digest);
   assertEquals(leftovers(root), []);

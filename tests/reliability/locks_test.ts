@@ -1,6 +1,11 @@
 import { hostname } from "node:os";
 import { assert, assertEquals, assertRejects } from "../_assert.ts";
-import { acquireLock, lockIsStale, type LockOwner, removeStaleLock } from "../../src/store/locks.ts";
+import {
+  acquireLock,
+  lockIsStale,
+  type LockOwner,
+  removeStaleLock,
+} from "../../src/store/locks.ts";
 import { deadPid, runScript, sleep } from "./_procs.ts";
 
 function writeLock(path: string, owner: LockOwner, ageMs = 0): void {
@@ -40,7 +45,12 @@ Deno.test("acquireLock() takes over a lock of another host whose mtime is older 
 Deno.test("acquireLock() waits for a fresh lock of another host and of a live process here", async () => {
   const sleeper = new Deno.Command("sleep", { args: ["30"] }).spawn();
   try {
-    for (const held of [{ host: "other-node.cluster", pid: await deadPid() }, { host: hostname(), pid: sleeper.pid }]) {
+    for (
+      const held of [{ host: "other-node.cluster", pid: await deadPid() }, {
+        host: hostname(),
+        pid: sleeper.pid,
+      }]
+    ) {
       const dir = Deno.makeTempDirSync();
       const path = `${dir}/blob.lock`;
       writeLock(path, { ...held, since: new Date().toISOString() });
