@@ -252,7 +252,9 @@ export class BlobCache {
 
 /** Removes `path` when it is the partial file of a dead process on this host, or older than a day. */
 function sweepPartial(path: string, name: string): boolean {
-  const m = /^(?:[a-f0-9]{64}|index\.json|oci-layout)\.(.+)\.(\d+)\.\d+\.partial$/.exec(name);
+  const m =
+    /^(?:[a-f0-9]{64}|index\.json|oci-layout)(?:\.lock(?:\.takeover)?)?\.(.+)\.(\d+)\.\d+\.partial$/
+      .exec(name);
   if (!m) return false;
   const deadHere = m[1] === HOST && !processAlive(Number(m[2]));
   let old = false;

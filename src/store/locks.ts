@@ -81,16 +81,29 @@ export function lockIsStale(path: string, staleMs: number): boolean {
   return Date.now() - mtime > staleMs;
 }
 
+let tmpCounter = 0;
+
+/**
+ * Creates the lock file with its owner already written: the owner goes to a
+ * private temp file first, which is then hard-linked to `path` (link fails
+ * when `path` exists, atomically, NFS included). A process killed midway
+ * leaves at worst the temp file (`<path>.<host>.<pid>.<n>.partial`, swept),
+ * never an ownerless lock that only ageing could clear.
+ */
 function tryCreate(path: string): boolean {
+  const tmp = `${path}.${HOST}.${Deno.pid}.${tmpCounter++}.partial`;
+  const owner: LockOwner = { host: HOST, pid: Deno.pid, since: new Date().toISOString() };
+  Deno.writeTextFileSync(tmp, JSON.stringify(owner), { mode: 0o644 });
   try {
-    const file = Deno.openSync(path, { createNew: true, write: true, mode: 0o644 });
-    const owner: LockOwner = { host: HOST, pid: Deno.pid, since: new Date().toISOString() };
-    file.writeSync(new TextEncoder().encode(JSON.stringify(owner)));
-    file.close();
+    Deno.linkSync(tmp, path);
     return true;
   } catch (e) {
     if (e instanceof Deno.errors.AlreadyExists) return false;
     throw e;
+  } finally {
+    try {
+      Deno.removeSync(tmp);
+    } catch { /* gone */ }
   }
 }
 

@@ -92,7 +92,11 @@ Deno.test("BlobCache sweep() removes partials and locks of dead processes, keeps
   const hex = "a".repeat(64);
   const dead = await deadPid();
   const host = hostname();
-  const deadFiles = [`${hex}.${host}.${dead}.0.partial`, `index.json.${host}.${dead}.3.partial`];
+  const deadFiles = [
+    `${hex}.${host}.${dead}.0.partial`,
+    `index.json.${host}.${dead}.3.partial`,
+    `${hex}.lock.${host}.${dead}.5.partial`, // a lock's owner file, killed before linking it
+  ];
   const liveFiles = [`${hex}.${host}.${Deno.pid}.7.partial`, `${hex}.other-node.${dead}.0.partial`];
   for (const name of deadFiles.concat(liveFiles)) {
     Deno.writeTextFileSync(name.startsWith("index") ? `${root}/${name}` : `${dir}/${name}`, "x");
@@ -100,7 +104,7 @@ Deno.test("BlobCache sweep() removes partials and locks of dead processes, keeps
   const owner = (pid: number) => JSON.stringify({ host, pid, since: new Date().toISOString() });
   Deno.writeTextFileSync(`${dir}/${"b".repeat(64)}.lock`, owner(dead));
   Deno.writeTextFileSync(`${dir}/${"c".repeat(64)}.lock`, owner(Deno.pid));
-  assertEquals(cache.sweep(), 3);
+  assertEquals(cache.sweep(), 4);
   assertEquals(
     leftovers(root).toSorted(),
     [...liveFiles, `${"c".repeat(64)}.lock`].toSorted(),

@@ -33,6 +33,15 @@ function ls(dir: string): string[] {
   }
 }
 
+/** The size of a file that may be renamed away meanwhile (0 then). */
+function size(path: string): number {
+  try {
+    return Deno.statSync(path).size;
+  } catch {
+    return 0;
+  }
+}
+
 function workDirs(tmp: string): string[] {
   return ls(tmp).filter((n) => n.startsWith("sregistry-work-")).map((n) => `${tmp}/${n}`);
 }
@@ -42,8 +51,7 @@ const STAGES: Record<
   string,
   (p: HomePaths, imageDir: string) => string | undefined
 > = {
-  download: (p) =>
-    ls(p.blobs).find((n) => n.endsWith(".partial") && Deno.statSync(`${p.blobs}/${n}`).size > 0),
+  download: (p) => ls(p.blobs).find((n) => n.endsWith(".partial") && size(`${p.blobs}/${n}`) > 0),
   extract: (p) =>
     workDirs(p.tmp).flatMap((w) => ls(`${w}/rootfs/data`)).find((n) => n.endsWith(".bin")),
   squashfs: (p) => workDirs(p.tmp).flatMap(ls).find((n) => n.endsWith(".squashfs")),
