@@ -13,6 +13,7 @@ import { DatabaseSync } from "node:sqlite";
 import { closeSync, mkdirSync, openSync } from "node:fs";
 import { SregistryError } from "../errors.ts";
 import { migrate } from "./_migrations.ts";
+import { retryBusy } from "./_busy.ts";
 import {
   type ImageQuery,
   type ImageRecord,
@@ -73,9 +74,15 @@ export class Catalogue {
       mkdirSync(dir, { recursive: true, mode: 0o700 });
       closeSync(openSync(file, "a", 0o600));
       db = new DatabaseSync(file, { timeout: BUSY_TIMEOUT_MS });
-      db.exec("PRAGMA journal_mode = WAL");
-      db.exec("PRAGMA foreign_keys = ON");
-      migrate(db, file);
+      const opened = db;
+      retryBusy(() => {
+        // WAL is persistent: switch only once. The switch (and WAL recovery)
+        // can answer SQLITE_BUSY without waiting for the busy timeout.
+        const mode = opened.prepare("PRAGMA journal_mode").get() as { journal_mode?: string };
+        if (mode?.journal_mode !== "wal") opened.exec("PRAGMA journal_mode = WAL");
+        opened.exec("PRAGMA foreign_keys = ON");
+        migrate(opened, file);
+      }, BUSY_TIMEOUT_MS);
       return new Catalogue(db);
     } catch (error) {
       db?.close();

@@ -1,0 +1,21 @@
+/**
+ * SQLite answers "database is locked" without waiting for the busy timeout in
+ * a few cases (changing the journal mode, WAL recovery); `retryBusy` waits and
+ * tries again for up to `timeoutMs`.
+ * @module
+ */
+
+/** Runs `fn`, again after a short, growing, jittered wait while SQLite says it is busy. */
+export function retryBusy<T>(fn: () => T, timeoutMs: number): T {
+  const deadline = Date.now() + timeoutMs;
+  const sleeper = new Int32Array(new SharedArrayBuffer(4));
+  for (let wait = 10;; wait = Math.min(wait * 2, 200)) {
+    try {
+      return fn();
+    } catch (e) {
+      const busy = /database is locked|SQLITE_BUSY/i.test(String((e as Error)?.message));
+      if (!busy || Date.now() > deadline) throw e;
+      Atomics.wait(sleeper, 0, 0, wait + Math.random() * wait);
+    }
+  }
+}
