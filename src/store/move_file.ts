@@ -32,7 +32,9 @@ export function moveFile(from: string, to: string, options: { copy?: boolean } =
   } catch (e) {
     if (e instanceof SregistryError) throw e;
     throw new SregistryError(
-      `Cannot ${options.copy ? "copy" : "move"} ${from} to ${to}: ${(e as Error).message}: check that the file exists and the folder is writable`,
+      `Cannot ${options.copy ? "copy" : "move"} ${from} to ${to}: ${
+        (e as Error).message
+      }: check that the file exists and the folder is writable`,
       { cause: e },
     );
   }
