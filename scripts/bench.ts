@@ -214,7 +214,6 @@ async function main(): Promise<void> {
         HOME: home,
         PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
         SREGISTRY_DOCKERHUB_NOHTTPS: "yes",
-        SREGISTRY_TMPDIR: `${home}/tmp`,
       };
       const cold = await sregistry(env, "--quiet", "pull", ref);
       times.cold.push(cold.seconds);

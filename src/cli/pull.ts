@@ -81,6 +81,7 @@ export function pullCommand(ctx: () => CliContext): Command<[string], Record<str
         catalogue: opts.cache === false ? undefined : c.catalogue(),
         storageDir: settings.storageDir,
         tmpDir: settings.tmpDir,
+        explicitTmpDir: c.env.SREGISTRY_TMPDIR || undefined,
         jobs,
         cmdOnly: settings.dockerCmd,
         maxLayerBytes: settings.maxLayerBytes,

@@ -49,13 +49,17 @@ export async function unpackArchive(file: string, dir: string): Promise<void> {
   } catch (e) {
     if (e instanceof SregistryError) throw e;
     throw new SregistryError(
-      `Cannot read the archive ${file}: ${(e as Error).message}: the file is damaged or not a tar archive`,
+      `Cannot read the archive ${file}: ${
+        (e as Error).message
+      }: the file is damaged or not a tar archive`,
       { cause: e },
     );
   }
 }
 
-async function fileDigest(path: string): Promise<{ digest: string; size: number; head: Uint8Array }> {
+async function fileDigest(
+  path: string,
+): Promise<{ digest: string; size: number; head: Uint8Array }> {
   const hash = createHash("sha256");
   let size = 0;
   let head = new Uint8Array();
@@ -106,7 +110,9 @@ export class DockerArchiveSource implements ImageSource {
     if (!found) {
       const tags = entries.flatMap((e) => e.RepoTags ?? []);
       throw new SregistryError(
-        `Cannot find ${ref ?? "an image"} in ${file}${tags.length ? `: it has ${tags.join(", ")}` : ""}`,
+        `Cannot find ${ref ?? "an image"} in ${file}${
+          tags.length ? `: it has ${tags.join(", ")}` : ""
+        }`,
       );
     }
     this.#entry = found;

@@ -9,7 +9,13 @@ export type LayerState = "waiting" | "downloading" | "cached" | "extracting" | "
 
 /** One progress event. */
 export type PullEvent =
-  | { kind: "resolved"; reference: string; digest: string; platform?: string; layers: { digest: string; size: number }[] }
+  | {
+    kind: "resolved";
+    reference: string;
+    digest: string;
+    platform?: string;
+    layers: { digest: string; size: number }[];
+  }
   | { kind: "layer"; digest: string; state: LayerState; bytes?: number; total?: number }
   | { kind: "step"; text: string }
   | { kind: "warning"; text: string }

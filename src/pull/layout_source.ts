@@ -7,7 +7,12 @@
 import { DigestVerifier } from "../digest.ts";
 import { SregistryError } from "../errors.ts";
 import { type Descriptor, type ImageManifest, parseManifest } from "../registry/manifest.ts";
-import { formatPlatform, hostPlatform, type Platform, selectManifest } from "../registry/platform.ts";
+import {
+  formatPlatform,
+  hostPlatform,
+  type Platform,
+  selectManifest,
+} from "../registry/platform.ts";
 import type { ImageSource, Resolved } from "./source.ts";
 
 const REF_NAME = "org.opencontainers.image.ref.name";
@@ -79,7 +84,9 @@ export class LayoutSource implements ImageSource {
       index = JSON.parse(Deno.readTextFileSync(`${this.#dir}/index.json`));
     } catch (e) {
       throw new SregistryError(
-        `Cannot read the OCI layout ${this.#dir}: ${(e as Error).message}: give a folder with index.json and blobs/`,
+        `Cannot read the OCI layout ${this.#dir}: ${
+          (e as Error).message
+        }: give a folder with index.json and blobs/`,
         { cause: e },
       );
     }
@@ -108,7 +115,9 @@ export class LayoutSource implements ImageSource {
       manifestDesc = selectManifest(parsed, platform ?? hostPlatform());
       manifestBytes = this.#readVerified(manifestDesc);
       const inner = parseManifest(manifestBytes, manifestDesc.mediaType);
-      if (inner.kind !== "manifest") throw new SregistryError(`Cannot use nested indexes in ${this.name}`);
+      if (inner.kind !== "manifest") {
+        throw new SregistryError(`Cannot use nested indexes in ${this.name}`);
+      }
       manifest = inner;
     } else {
       manifest = parsed;
@@ -119,11 +128,16 @@ export class LayoutSource implements ImageSource {
       (config.architecture
         ? { os: config.os ?? "linux", architecture: config.architecture, variant: config.variant }
         : undefined);
-    if (platform && chosen && parsed.kind !== "index" && formatPlatform(chosen) !== formatPlatform(platform)) {
+    if (
+      platform && chosen && parsed.kind !== "index" &&
+      formatPlatform(chosen) !== formatPlatform(platform)
+    ) {
       // a single-platform image: the platform is what it is; say so rather than guess
       if (chosen.architecture !== platform.architecture) {
         throw new SregistryError(
-          `Cannot pull ${this.name} for ${formatPlatform(platform)}: the image is ${formatPlatform(chosen)} only`,
+          `Cannot pull ${this.name} for ${formatPlatform(platform)}: the image is ${
+            formatPlatform(chosen)
+          } only`,
         );
       }
     }

@@ -22,7 +22,8 @@ import { type BuilderName, buildSif, chooseBuilder } from "../build/builder.ts";
 import { which } from "../build/command.ts";
 import type { Platform } from "../registry/platform.ts";
 import { formatReference, type Reference } from "../reference.ts";
-import { type BlobCache, isNoSpace } from "../store/blob_cache.ts";
+import type { BlobCache } from "../store/blob_cache.ts";
+import { markUsed, recordBlobs, useBlobs } from "../store/cache_usage.ts";
 import type { Catalogue } from "../store/catalogue.ts";
 import type { ImageRecord } from "../store/record.ts";
 import { defaultNoCacheName, storageFile, storageNames } from "../store/storage_paths.ts";
@@ -30,6 +31,9 @@ import type { PullListener } from "./events.ts";
 import type { ImageSource, Resolved } from "./source.ts";
 import { unpackImage } from "./unpack.ts";
 import { partialPath, sweepOrphanImages, sweepPartials, temporaryDir } from "./temp.ts";
+import { noSpaceIn } from "./_no_space.ts";
+import { findReusable, isRecorded, platformString } from "./_records.ts";
+import { chooseWorkspace, estimateUnpacked } from "./workspace.ts";
 
 /** What to pull and how. */
 export interface PullRequest {
@@ -57,6 +61,11 @@ export interface PullContext {
   catalogue?: Catalogue;
   storageDir: string;
   tmpDir: string;
+  /**
+   * The temp folder the user chose (SREGISTRY_TMPDIR); without it a SIF build
+   * may unpack in RAM-backed /dev/shm when the image fits (see workspace.ts).
+   */
+  explicitTmpDir?: string;
   jobs: number;
   cmdOnly?: boolean;
   maxLayerBytes?: number;
@@ -75,62 +84,61 @@ export interface PullResult {
   downloaded: number;
 }
 
-function platformString(p: Platform | undefined): string | undefined {
-  return p ? [p.os, p.architecture, p.variant].filter(Boolean).join("/") : undefined;
-}
-
-function exists(path: string): boolean {
-  try {
-    Deno.statSync(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** Finds a recorded image for the same reference, digest and platform whose file is present. */
-function findReusable(
-  req: PullRequest,
-  ctx: PullContext,
-  digest: string,
-): ImageRecord | undefined {
-  const names = storageNames(req.ref);
-  const want = platformString(req.platform);
-  return ctx.catalogue?.all().find((r) =>
-    r.registry === names.registry && r.collection === names.collection &&
-    r.name === names.name && r.tag === names.tag && r.digest === digest &&
-    (want === undefined || r.platform === want) && r.image !== null && exists(r.image)
-  );
-}
-
 /** Pulls an image. */
 export async function pull(req: PullRequest, ctx: PullContext): Promise<PullResult> {
   const recording = ctx.catalogue !== undefined && !req.noCache && !req.sandbox;
   if (recording && !req.force) {
     const digest = req.ref.digest ?? await req.headDigest?.();
-    const found = digest ? findReusable(req, ctx, digest) : undefined;
-    if (found) return { path: found.image!, record: found, reused: true, downloaded: 0 };
+    const found = digest ? findReusable(ctx.catalogue!, req.ref, req.platform, digest) : undefined;
+    if (found) {
+      if (ctx.cache) markUsed(ctx.cache, recordBlobs(found));
+      return { path: found.image!, record: found, reused: true, downloaded: 0 };
+    }
   }
   if (req.sandbox) checkSandboxTarget(req.sandbox);
   ctx.cache?.init();
   ctx.cache?.sweep();
   const resolved = await req.source.resolve(req.platform);
+  const layers = resolved.manifest.layers;
+  // Pinned: a concurrent `cache prune` leaves these blobs alone.
+  using _pin = ctx.cache
+    ? await useBlobs(ctx.cache, [
+      resolved.digest,
+      resolved.manifestDigest,
+      resolved.manifest.config.digest,
+      ...layers.map((l) => l.digest),
+    ])
+    : undefined;
   await rememberManifests(ctx, req, resolved);
   ctx.onEvent?.({
     kind: "resolved",
     reference: formatReference(req.ref),
     digest: resolved.digest,
     platform: platformString(resolved.platform),
-    layers: resolved.manifest.layers.map((l) => ({ digest: l.digest, size: l.size })),
+    layers: layers.map((l) => ({ digest: l.digest, size: l.size })),
   });
+  const needed = estimateUnpacked(layers.map((l) => l.size));
+  const workParent = req.sandbox ? ctx.explicitTmpDir ?? ctx.tmpDir : chooseWorkspace({
+    explicit: ctx.explicitTmpDir,
+    fallback: ctx.tmpDir,
+    needed,
+  });
+  if (req.sandbox) {
+    chooseWorkspace({
+      explicit: parentOf(req.sandbox),
+      fallback: "",
+      needed,
+      variable: "--sandbox",
+    });
+  }
   await using work = await noSpaceIn(
-    ctx.tmpDir,
+    workParent,
     "SREGISTRY_TMPDIR",
-    () => temporaryDir(ctx.tmpDir),
+    () => temporaryDir(workParent),
   );
   const rootfs = req.sandbox ?? `${work.path}/rootfs`;
   Deno.mkdirSync(rootfs, { recursive: true });
-  const unpackDir = req.sandbox ?? ctx.tmpDir;
+  const unpackDir = req.sandbox ?? workParent;
   const unpackVar = req.sandbox ? "--sandbox" : "SREGISTRY_TMPDIR";
   const downloaded = await noSpaceIn(unpackDir, unpackVar, () =>
     unpackImage({
@@ -147,7 +155,7 @@ export async function pull(req: PullRequest, ctx: PullContext): Promise<PullResu
   const config = JSON.parse(new TextDecoder().decode(resolved.configBytes));
   const from = formatReference(req.ref);
   const arch = config.architecture ?? resolved.platform?.architecture ?? "amd64";
-  noSpaceIn(ctx.tmpDir, "SREGISTRY_TMPDIR", () =>
+  noSpaceIn(workParent, "SREGISTRY_TMPDIR", () =>
     writeMetadata(
       rootfs,
       singularityMetadata({
@@ -186,7 +194,7 @@ export async function pull(req: PullRequest, ctx: PullContext): Promise<PullResu
         sudo: req.sudo,
         tmpDir: work.path,
         onOutput: (text) => ctx.onEvent?.({ kind: "output", text }),
-      }), { tmpDir: ctx.tmpDir });
+      }), { tmpDir: workParent });
     const size = Deno.statSync(partial).size;
     if (!recording) {
       Deno.renameSync(partial, target);
@@ -224,46 +232,10 @@ export async function pull(req: PullRequest, ctx: PullContext): Promise<PullResu
   }
 }
 
-/**
- * Runs `fn`; a full disk becomes "Cannot write to DIR: no space left on
- * device: free space or set VAR". A failed mksquashfs writes its temporary
- * squashfs in the work folder, so it names `tmpDir` when given.
- */
-function noSpaceIn<T>(dir: string, variable: string, fn: () => T, o: { tmpDir?: string } = {}): T {
-  const fail = (e: unknown): never => {
-    if (!isNoSpace(e) || (e instanceof SregistryError && /blob cache/.test(e.message))) throw e;
-    const [where, what] = o.tmpDir && /mksquashfs/.test((e as Error).message)
-      ? [o.tmpDir, "SREGISTRY_TMPDIR"]
-      : [dir, variable];
-    throw new SregistryError(
-      `Cannot write to ${where}: no space left on device (or quota exceeded): ` +
-        `free space there or ${what.startsWith("--") ? "give" : "set"} ${what} ${
-          what.startsWith("--") ? "a folder" : "to a folder"
-        } with more room`,
-      { cause: e },
-    );
-  };
-  try {
-    const result = fn();
-    return result instanceof Promise ? result.catch(fail) as T : result;
-  } catch (e) {
-    return fail(e);
-  }
-}
-
-/** True when a record names the file at `path` (compared by inode, so spelling does not matter). */
-function isRecorded(catalogue: Catalogue, path: string): boolean {
-  const file = Deno.statSync(path);
-  const base = path.slice(path.lastIndexOf("/") + 1);
-  return catalogue.all().some((r) => {
-    if (!r.image?.endsWith(`/${base}`) && r.image !== base) return false;
-    try {
-      const other = Deno.statSync(r.image);
-      return other.dev === file.dev && other.ino === file.ino;
-    } catch {
-      return false;
-    }
-  });
+function parentOf(path: string): string {
+  const clean = path.replace(/\/+$/, "");
+  const slash = clean.lastIndexOf("/");
+  return slash < 0 ? "." : clean.slice(0, slash) || "/";
 }
 
 function checkSandboxTarget(dir: string): void {

@@ -52,7 +52,10 @@ export class RegistrySource implements ImageSource {
     };
   }
 
-  openBlob(desc: Descriptor, onProgress?: (bytes: number) => void): Promise<ReadableStream<Uint8Array>> {
+  openBlob(
+    desc: Descriptor,
+    onProgress?: (bytes: number) => void,
+  ): Promise<ReadableStream<Uint8Array>> {
     return Promise.resolve(this.#client.openBlob(this.#ref, desc, { onProgress }));
   }
 }

@@ -30,6 +30,9 @@ export interface ImageSource {
   /** Resolves the image for `platform` (default: the host's). */
   resolve(platform?: Platform): Promise<Resolved>;
   /** Streams a blob; when `verifies` is true the stream errors on a wrong digest or size. */
-  openBlob(desc: Descriptor, onProgress?: (bytes: number) => void): Promise<ReadableStream<Uint8Array>>;
+  openBlob(
+    desc: Descriptor,
+    onProgress?: (bytes: number) => void,
+  ): Promise<ReadableStream<Uint8Array>>;
   readonly verifies: boolean;
 }

@@ -32,7 +32,11 @@ function splitPathTag(rest: string): { path: string; tag?: string } {
 }
 
 /** The reference a local image is recorded under: given, or from its tag, or `localhost/<file>`. */
-function localReference(given: string | undefined, tag: string | undefined, path: string): Reference {
+function localReference(
+  given: string | undefined,
+  tag: string | undefined,
+  path: string,
+): Reference {
   if (given) return parseReference(given);
   if (tag) {
     try {
@@ -43,7 +47,9 @@ function localReference(given: string | undefined, tag: string | undefined, path
   const base = path.replace(/\/+$/, "").split("/").pop()!.toLowerCase()
     .replace(/\.(tar|tgz|tar\.gz)$/, "").replace(/[^a-z0-9._-]+/g, "-").replace(/^[._-]+/, "") ||
     "image";
-  return parseReference(`localhost/${base}:${tag && /^[\w][\w.-]{0,127}$/.test(tag) ? tag : "latest"}`);
+  return parseReference(
+    `localhost/${base}:${tag && /^[\w][\w.-]{0,127}$/.test(tag) ? tag : "latest"}`,
+  );
 }
 
 /** Opens the source `spec` names. */
@@ -62,7 +68,10 @@ export async function openSource(
     const [, kind, rest] = local;
     const { path, tag } = splitPathTag(rest);
     if (kind === "oci") {
-      return { source: new LayoutSource(path, tag), ref: localReference(options.reference, tag, path) };
+      return {
+        source: new LayoutSource(path, tag),
+        ref: localReference(options.reference, tag, path),
+      };
     }
     const dir = await options.workDir();
     await unpackArchive(path, dir);
@@ -87,7 +96,9 @@ export async function openSource(
       source: new LayoutSource(options.cache.root, name, {
         name: `docker://${name}`,
         missing: (what) =>
-          `Cannot pull ${name} offline: ${what} is not in the cache (${options.cache!.root}): pull it once with network access, or drop --offline`,
+          `Cannot pull ${name} offline: ${what} is not in the cache (${
+            options.cache!.root
+          }): pull it once with network access, or drop --offline`,
       }),
     };
   }

@@ -32,7 +32,13 @@ export async function unpackImage(options: UnpackOptions): Promise<number> {
   const run = limiter(Math.max(1, options.jobs));
   let downloaded = 0;
   const progress = (layer: Descriptor) => (bytes: number) =>
-    onEvent?.({ kind: "layer", digest: layer.digest, state: "downloading", bytes, total: layer.size });
+    onEvent?.({
+      kind: "layer",
+      digest: layer.digest,
+      state: "downloading",
+      bytes,
+      total: layer.size,
+    });
   const fetches = cache
     ? layers.map((layer) =>
       run(async () => {

@@ -68,7 +68,7 @@ const PROBE: WorkspaceProbe = {
  * @throws {SregistryError} when the chosen folder lacks the space
  */
 export function chooseWorkspace(
-  options: { explicit?: string; fallback: string; needed: number; ram?: string },
+  options: { explicit?: string; fallback: string; needed: number; ram?: string; variable?: string },
   probe: WorkspaceProbe = PROBE,
 ): string {
   const ram = options.ram ?? "/dev/shm";
@@ -86,9 +86,11 @@ export function chooseWorkspace(
   const free = probe.exists(dir) ? probe.free(dir) : undefined;
   if (free !== undefined && free < options.needed) {
     throw new SregistryError(
-      `Cannot unpack the image in ${dir}: it needs about ${humanSize(options.needed)} and only ${
-        humanSize(free)
-      } are free: free some space, or set SREGISTRY_TMPDIR to a folder with more room`,
+      `Cannot unpack the image in ${dir}: no space left on device: it needs about ${
+        humanSize(options.needed)
+      } and ${humanSize(free)} are free: free space there or set ${
+        options.variable ?? "SREGISTRY_TMPDIR"
+      } to a folder with more room`,
     );
   }
   return dir;

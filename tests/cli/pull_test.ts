@@ -141,3 +141,26 @@ Deno.test("sregistry pull --sandbox of layers with every whiteout, hardlink and 
   assertEquals(diffTrees(await snapshotTree(rootfs), ours), []);
   assert(ours.size > 20, `only ${ours.size} entries`);
 });
+
+Deno.test("a default pull (no SREGISTRY_TMPDIR) leaves only the blob cache and the SIF", async () => {
+  await using reg = await startRegistry();
+  await using home = await cliHome();
+  await pushImage(reg, "test/clean", "v1", await buildImage({ layers: LAYERS }));
+  const work = (dir: string) => {
+    try {
+      return [...Deno.readDirSync(dir)].filter((e) => e.name.startsWith("sregistry-work-"))
+        .map((e) => e.name);
+    } catch {
+      return [];
+    }
+  };
+  const before = [...work("/dev/shm"), ...work("/tmp")];
+  const env = { ...home.env, SREGISTRY_TMPDIR: "" };
+  const result = await home.run(["pull", `${reg.host}/test/clean:v1`], { env });
+  assertEquals(result.code, 0, result.stderr);
+  assertEquals([...work("/dev/shm"), ...work("/tmp")], before);
+  const top = [...Deno.readDirSync(`${home.home}/.singularity`)].map((e) => e.name);
+  const allowed = ["oci", "shub", "sregistry.db", "sregistry.db-shm", "sregistry.db-wal"];
+  assertEquals(top.filter((n) => !allowed.includes(n)), []);
+  for (const needed of ["oci", "shub", "sregistry.db"]) assert(top.includes(needed), needed);
+});

@@ -1,0 +1,82 @@
+import { assertEquals, assertThrows } from "../_assert.ts";
+import { SregistryError } from "../../src/errors.ts";
+import {
+  chooseWorkspace,
+  estimateUnpacked,
+  type WorkspaceProbe,
+} from "../../src/pull/workspace.ts";
+
+const MB = 1e6;
+
+function probe(free: Record<string, number>, memory: number): WorkspaceProbe {
+  return {
+    free: (dir) => free[dir],
+    availableMemory: () => memory,
+    exists: (dir) => dir in free,
+  };
+}
+
+Deno.test("chooseWorkspace() picks /dev/shm only when the image fits comfortably", () => {
+  const cases: {
+    name: string;
+    free: Record<string, number>;
+    memory: number;
+    needed: number;
+    want: string;
+  }[] = [
+    {
+      name: "fits",
+      free: { "/dev/shm": 1000 * MB, "/tmp": 5000 * MB },
+      memory: 4000 * MB,
+      needed: 400 * MB,
+      want: "/dev/shm",
+    },
+    {
+      name: "over half of shm",
+      free: { "/dev/shm": 700 * MB, "/tmp": 5000 * MB },
+      memory: 8000 * MB,
+      needed: 400 * MB,
+      want: "/tmp",
+    },
+    {
+      name: "over a quarter of memory",
+      free: { "/dev/shm": 9000 * MB, "/tmp": 5000 * MB },
+      memory: 1000 * MB,
+      needed: 400 * MB,
+      want: "/tmp",
+    },
+    {
+      name: "no shm",
+      free: { "/tmp": 5000 * MB },
+      memory: 8000 * MB,
+      needed: 400 * MB,
+      want: "/tmp",
+    },
+  ];
+  for (const c of cases) {
+    assertEquals(
+      chooseWorkspace({ fallback: "/tmp", needed: c.needed }, probe(c.free, c.memory)),
+      c.want,
+      c.name,
+    );
+  }
+});
+
+Deno.test("chooseWorkspace() always honours SREGISTRY_TMPDIR and checks its free space", () => {
+  const p = probe({ "/dev/shm": 9000 * MB, "/scratch": 500 * MB }, 64000 * MB);
+  assertEquals(
+    chooseWorkspace({ explicit: "/scratch", fallback: "/tmp", needed: 400 * MB }, p),
+    "/scratch",
+  );
+  const e = assertThrows(
+    () => chooseWorkspace({ explicit: "/scratch", fallback: "/tmp", needed: 600 * MB }, p),
+    SregistryError,
+    "no space left on device",
+  );
+  assertEquals(/600\.0 MB.*500\.0 MB.*set SREGISTRY_TMPDIR/.test(e.message), true, e.message);
+});
+
+Deno.test("estimateUnpacked() allows for compression and ignores unknown sizes", () => {
+  assertEquals(estimateUnpacked([]), 16 * 2 ** 20);
+  assertEquals(estimateUnpacked([10 * MB, -1]), 40 * MB + 16 * 2 ** 20);
+});
