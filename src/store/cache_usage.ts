@@ -9,6 +9,7 @@
  * ({@linkcode markUsed}, {@linkcode useBlobs}).
  * @module
  */
+import { pidState } from "./locks.ts";
 import { hostname } from "node:os";
 import type { BlobCache } from "./blob_cache.ts";
 import type { ImageRecord } from "./record.ts";
@@ -245,12 +246,8 @@ export function taggedBlobs(cache: BlobCache): Set<string> {
  * may not tell (Deno refuses `/proc` without `--allow-all`).
  */
 export function pidAlive(pid: number): boolean | undefined {
-  try {
-    Deno.statSync(`/proc/${pid}`);
-    return true;
-  } catch (e) {
-    return e instanceof Deno.errors.NotFound ? false : undefined;
-  }
+  const state = pidState(pid);
+  return state === "unknown" ? undefined : state === "alive";
 }
 
 /**
