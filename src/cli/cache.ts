@@ -28,7 +28,7 @@ import type { ImageRecord } from "../store/record.ts";
 import { displayName } from "./catalogue.ts";
 import type { CliContext } from "./context.ts";
 import { print, printErr } from "./output.ts";
-import { humanSize } from "./progress.ts";
+import { humanSize } from "../size.ts";
 import { readSecret } from "./prompt.ts";
 
 function when(ms: number): string {

@@ -12,7 +12,7 @@ import type { ImageRecord } from "../store/record.ts";
 import { storageFile, storageNames } from "../store/storage_paths.ts";
 import type { CliContext } from "./context.ts";
 import { print, printErr } from "./output.ts";
-import { humanSize } from "./progress.ts";
+import { humanSize } from "../size.ts";
 import { moveFile } from "../store/move_file.ts";
 import { resolve } from "node:path";
 import { pruneImageBlobs } from "./cache.ts";
