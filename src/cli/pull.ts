@@ -24,6 +24,7 @@ export function pullCommand(ctx: () => CliContext): Command<[string], Record<str
     .option("-f, --force", "rebuild even if the same image is already there")
     .option("--no-cache", "do not record in the catalogue; write to --name or ./<image>_<tag>.sif")
     .option("--sandbox <dir>", "write only the root filesystem to this new folder (no SIF)")
+    .option("--keep-sandbox <dir>", "build the SIF and also keep the unpacked root filesystem here")
     .option("--platform <os/arch[/variant]>", "platform to pull from a multi-platform image")
     .addOption(
       new Option("--builder <builder>", "how to build the SIF").choices(
@@ -70,6 +71,7 @@ export function pullCommand(ctx: () => CliContext): Command<[string], Record<str
         headDigest,
         platform: opts.platform ? parsePlatform(opts.platform) : undefined,
         sandbox: opts.sandbox,
+        keepSandbox: opts.keepSandbox,
         name: opts.name,
         force: opts.force,
         noCache: opts.cache === false,

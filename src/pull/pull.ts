@@ -52,7 +52,8 @@ export interface PullRequest {
   builder?: BuilderName;
   compression?: "gzip" | "zstd" | "lz4" | "xz";
   sudo?: boolean;
-  keepSandbox?: boolean;
+  /** `--keep-sandbox DIR`: unpack into this new folder and keep it next to the SIF. */
+  keepSandbox?: string;
 }
 
 /** Where things go and what to tell. */
@@ -96,6 +97,7 @@ export async function pull(req: PullRequest, ctx: PullContext): Promise<PullResu
     }
   }
   if (req.sandbox) checkSandboxTarget(req.sandbox);
+  if (req.keepSandbox) checkSandboxTarget(req.keepSandbox);
   ctx.cache?.init();
   ctx.cache?.sweep();
   const resolved = await req.source.resolve(req.platform);
@@ -136,10 +138,14 @@ export async function pull(req: PullRequest, ctx: PullContext): Promise<PullResu
     "SREGISTRY_TMPDIR",
     () => temporaryDir(workParent),
   );
-  const rootfs = req.sandbox ?? `${work.path}/rootfs`;
+  const rootfs = req.sandbox ?? req.keepSandbox ?? `${work.path}/rootfs`;
   Deno.mkdirSync(rootfs, { recursive: true });
-  const unpackDir = req.sandbox ?? workParent;
-  const unpackVar = req.sandbox ? "--sandbox" : "SREGISTRY_TMPDIR";
+  const unpackDir = req.sandbox ?? req.keepSandbox ?? workParent;
+  const unpackVar = req.sandbox
+    ? "--sandbox"
+    : req.keepSandbox
+    ? "--keep-sandbox"
+    : "SREGISTRY_TMPDIR";
   const downloaded = await noSpaceIn(unpackDir, unpackVar, () =>
     unpackImage({
       source: req.source,

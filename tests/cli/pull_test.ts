@@ -164,3 +164,15 @@ Deno.test("a default pull (no SREGISTRY_TMPDIR) leaves only the blob cache and t
   assertEquals(top.filter((n) => !allowed.includes(n)), []);
   for (const needed of ["oci", "shub", "sregistry.db"]) assert(top.includes(needed), needed);
 });
+
+Deno.test("sregistry pull --keep-sandbox builds the SIF and keeps the unpacked tree", async () => {
+  await using reg = await startRegistry();
+  await using home = await cliHome();
+  await pushImage(reg, "test/keep", "v1", await buildImage({ layers: LAYERS }));
+  const keep = `${home.home}/kept`;
+  const result = await home.run(["pull", "--keep-sandbox", keep, `${reg.host}/test/keep:v1`]);
+  assertEquals(result.code, 0, result.stderr);
+  assert(Deno.statSync(result.stdout.trim()).isFile);
+  assertEquals(Deno.readTextFileSync(`${keep}/etc/motd`), "hello from layer 2\n");
+  assert(Deno.statSync(`${keep}/.singularity.d/runscript`).isFile);
+});
