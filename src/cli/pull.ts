@@ -84,6 +84,7 @@ export function pullCommand(ctx: () => CliContext): Command<[string], Record<str
         storageDir: settings.storageDir,
         tmpDir: settings.tmpDir,
         explicitTmpDir: c.env.SREGISTRY_TMPDIR || undefined,
+        ramDir: c.env.XDG_RUNTIME_DIR || undefined,
         jobs,
         cmdOnly: settings.dockerCmd,
         maxLayerBytes: settings.maxLayerBytes,

@@ -64,9 +64,11 @@ export interface PullContext {
   tmpDir: string;
   /**
    * The temp folder the user chose (SREGISTRY_TMPDIR); without it a SIF build
-   * may unpack in RAM-backed /dev/shm when the image fits (see workspace.ts).
+   * may unpack in `ramDir` when the image fits (see workspace.ts).
    */
   explicitTmpDir?: string;
+  /** A RAM-backed folder to unpack in when the image fits (`$XDG_RUNTIME_DIR`). */
+  ramDir?: string;
   jobs: number;
   cmdOnly?: boolean;
   maxLayerBytes?: number;
@@ -123,6 +125,7 @@ export async function pull(req: PullRequest, ctx: PullContext): Promise<PullResu
   const workParent = req.sandbox ? ctx.explicitTmpDir ?? ctx.tmpDir : chooseWorkspace({
     explicit: ctx.explicitTmpDir,
     fallback: ctx.tmpDir,
+    ram: ctx.ramDir,
     needed,
   });
   if (req.sandbox) {

@@ -5,7 +5,9 @@
  * Creating files dominates unpacking images with many small files, and costs
  * far more on disks (measured on our machines: 12,000 files in 5 s on ext4,
  * 0.3 s on tmpfs). So when the user has not chosen a folder with
- * SREGISTRY_TMPDIR, a pull unpacks in RAM-backed `/dev/shm` when the image
+ * SREGISTRY_TMPDIR, a pull unpacks in a RAM-backed folder (the caller passes
+ * `$XDG_RUNTIME_DIR`, the per-user tmpfs of systemd machines; Deno refuses
+ * `/dev/shm` without --allow-all) when the image
  * fits comfortably: its estimated unpacked size is at most a quarter of the
  * memory available and half of the free space there. Otherwise it uses the
  * temp folder (TMPDIR or /tmp). Free space is checked before starting, with a
@@ -64,15 +66,15 @@ const PROBE: WorkspaceProbe = {
 
 /**
  * The folder to unpack in: `explicit` (SREGISTRY_TMPDIR) when given, else
- * `/dev/shm` when the image fits there comfortably, else `fallback`.
+ * `ram` when given and the image fits there comfortably, else `fallback`.
  * @throws {SregistryError} when the chosen folder lacks the space
  */
 export function chooseWorkspace(
   options: { explicit?: string; fallback: string; needed: number; ram?: string; variable?: string },
   probe: WorkspaceProbe = PROBE,
 ): string {
-  const ram = options.ram ?? "/dev/shm";
-  if (!options.explicit && probe.exists(ram)) {
+  const ram = options.ram;
+  if (!options.explicit && ram && probe.exists(ram)) {
     const free = probe.free(ram);
     const memory = probe.availableMemory();
     if (

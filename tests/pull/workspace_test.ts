@@ -16,7 +16,7 @@ function probe(free: Record<string, number>, memory: number): WorkspaceProbe {
   };
 }
 
-Deno.test("chooseWorkspace() picks /dev/shm only when the image fits comfortably", () => {
+Deno.test("chooseWorkspace() picks the RAM folder only when the image fits comfortably", () => {
   const cases: {
     name: string;
     free: Record<string, number>;
@@ -55,7 +55,10 @@ Deno.test("chooseWorkspace() picks /dev/shm only when the image fits comfortably
   ];
   for (const c of cases) {
     assertEquals(
-      chooseWorkspace({ fallback: "/tmp", needed: c.needed }, probe(c.free, c.memory)),
+      chooseWorkspace(
+        { fallback: "/tmp", needed: c.needed, ram: "/dev/shm" },
+        probe(c.free, c.memory),
+      ),
       c.want,
       c.name,
     );
