@@ -1,7 +1,8 @@
 /**
  * Turning a prepared root filesystem (metadata already written into it) into
  * a SIF: natively (`mksquashfs` + our SIF encoder) or with `apptainer` /
- * `singularity build`.
+ * `singularity build`; or, without any folder, a flattened tar stream
+ * (`tar2sqfs` + the same SIF objects).
  * @module
  */
 
@@ -12,6 +13,7 @@ import { definitionFile, ociConfigJson } from "./metadata.ts";
 import { SIF_DATA, SIF_FS, SIF_PART } from "./sif.ts";
 import { writeSif } from "./sif_writer.ts";
 import { availableProcessors, type Compression, makeSquashfs } from "./squashfs.ts";
+import { makeSquashfsFromTar, type StdinRunner } from "./tar2sqfs.ts";
 
 /** What `--builder` accepts. */
 export type BuilderName = "auto" | "native" | "apptainer" | "singularity";
@@ -53,6 +55,19 @@ export function runtimeBuildArgs(
 ): { cmd: string; args: string[] } {
   const args = ["build", "--force", opts.output, opts.sandbox];
   return opts.sudo ? { cmd: "sudo", args: [tool, ...args] } : { cmd: tool, args };
+}
+
+/** What the SIF holds besides the squashfs. */
+export interface SifParts {
+  output: string;
+  /** The reference pulled, for the definition file. */
+  from: string;
+  /** The full image config JSON. */
+  config: unknown;
+  /** GOARCH name of the image ("amd64"). */
+  arch: string;
+  /** Reproducible output (SOURCE_DATE_EPOCH set). */
+  deterministic?: boolean;
 }
 
 /** Options of {@link buildSif}. */
@@ -118,31 +133,83 @@ async function buildNative(opts: BuildSifOptions): Promise<void> {
       run: opts.run,
       onOutput: opts.onOutput,
     });
-    const encoder = new TextEncoder();
-    const deffile = encoder.encode(definitionFile(opts.from));
-    const ociConfig = encoder.encode(ociConfigJson(opts.config));
-    const size = (await Deno.stat(squashfs)).size;
-    await writeSif(opts.output, [
-      { type: SIF_DATA.DEFFILE, size: deffile.length, source: deffile },
-      {
-        type: SIF_DATA.GENERIC_JSON,
-        name: "oci-config.json",
-        size: ociConfig.length,
-        source: ociConfig,
-      },
-      {
-        type: SIF_DATA.PARTITION,
-        size,
-        source: { file: squashfs },
-        partition: { fsType: SIF_FS.SQUASHFS, partType: SIF_PART.PRIMSYS, arch: opts.arch },
-      },
-    ], { deterministic: opts.deterministic });
+    await writeSifAround(squashfs, opts);
   } finally {
     await Deno.remove(squashfs).catch(() => {});
   }
 }
 
-function deterministicTime(opts: BuildSifOptions): number {
+/** The SIF objects of an image around its squashfs file (shared by both native paths). */
+async function writeSifAround(squashfs: string, opts: SifParts): Promise<void> {
+  const encoder = new TextEncoder();
+  const deffile = encoder.encode(definitionFile(opts.from));
+  const ociConfig = encoder.encode(ociConfigJson(opts.config));
+  const size = (await Deno.stat(squashfs)).size;
+  await writeSif(opts.output, [
+    { type: SIF_DATA.DEFFILE, size: deffile.length, source: deffile },
+    {
+      type: SIF_DATA.GENERIC_JSON,
+      name: "oci-config.json",
+      size: ociConfig.length,
+      source: ociConfig,
+    },
+    {
+      type: SIF_DATA.PARTITION,
+      size,
+      source: { file: squashfs },
+      partition: { fsType: SIF_FS.SQUASHFS, partType: SIF_PART.PRIMSYS, arch: opts.arch },
+    },
+  ], { deterministic: opts.deterministic });
+}
+
+/** Options of {@link buildSifFromTar}. */
+export type BuildSifFromTarOptions = SifParts & {
+  /** The root filesystem as one tar stream (`flattenLayers`). */
+  tar: ReadableStream<Uint8Array>;
+  compression?: Compression;
+  /** Compression level; default DEFAULT_LEVELS. */
+  level?: number;
+  /** The time of a deterministic build; default SOURCE_DATE_EPOCH, else 0. */
+  sourceDateEpoch?: number;
+  /** Where the temporary squashfs goes; default the output's folder. */
+  tmpDir?: string;
+  /** Jobs for tar2sqfs; default availableProcessors(). */
+  processors?: number;
+  run?: StdinRunner;
+  onOutput?: (chunk: string) => void;
+};
+
+/**
+ * Builds `output` natively from a tar stream: `tar2sqfs` writes the squashfs
+ * (no root filesystem folder), then the same SIF objects as {@link buildSif}.
+ * Errors of the stream (`LayerFormatError`, `FlattenUnsupported`) pass through.
+ */
+export async function buildSifFromTar(opts: BuildSifFromTarOptions): Promise<void> {
+  const dir = opts.tmpDir ?? dirname(opts.output);
+  const squashfs = join(dir, `.sregistry-${crypto.randomUUID()}.squashfs`);
+  try {
+    await makeSquashfsFromTar({
+      tar: opts.tar,
+      output: squashfs,
+      compression: opts.compression ?? "gzip",
+      level: opts.level,
+      processors: opts.processors ?? availableProcessors(),
+      deterministicTime: opts.deterministic ? deterministicTime(opts) : undefined,
+      run: opts.run,
+      onOutput: opts.onOutput,
+    });
+    await writeSifAround(squashfs, opts);
+  } finally {
+    await Deno.remove(squashfs).catch(() => {});
+  }
+}
+
+/** True when the streaming path ({@link buildSifFromTar}) can run: tar2sqfs is on PATH. */
+export function canStream(which: (program: string) => string | undefined): boolean {
+  return which("tar2sqfs") !== undefined;
+}
+
+function deterministicTime(opts: { sourceDateEpoch?: number }): number {
   if (opts.sourceDateEpoch !== undefined) return opts.sourceDateEpoch;
   const env = Number(Deno.env.get("SOURCE_DATE_EPOCH"));
   return Number.isInteger(env) && env >= 0 ? env : 0;

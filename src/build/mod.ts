@@ -3,7 +3,28 @@
  * the SIF encoder and writer, mksquashfs, and the builder choice.
  * @module
  */
-export { type BuilderName, buildSif, chooseBuilder, runtimeBuildArgs } from "./builder.ts";
+export {
+  type BuilderName,
+  buildSif,
+  buildSifFromTar,
+  type BuildSifFromTarOptions,
+  canStream,
+  chooseBuilder,
+  runtimeBuildArgs,
+} from "./builder.ts";
+export {
+  flattenLayers,
+  type FlattenOptions,
+  FlattenUnsupported,
+  type LayerOpener,
+} from "./flatten.ts";
+export {
+  makeSquashfsFromTar,
+  runWithStdin,
+  type StdinRunner,
+  tar2sqfsArgs,
+  type Tar2sqfsOptions,
+} from "./tar2sqfs.ts";
 export {
   layoutSif,
   SIF_DATA,

@@ -1,0 +1,223 @@
+/**
+ * Pass 1 of the flattener: applies layers, lowest first, to a {@link FlatTree}
+ * with exactly the rules of `src/layers/extract.ts` (`RootfsWriter`) and
+ * `_lower.ts` (whiteouts against lower layers only), reading headers only.
+ * @module
+ */
+import { cleanEntryName, MAX_PATH_BYTES, wasReRooted } from "../layers/paths.ts";
+import { classify } from "../layers/whiteouts.ts";
+import { tarEntries } from "../layers/_source.ts";
+import { type EntryHeader, readHeader } from "../layers/_header.ts";
+import { LayerFormatError, quoteName, wrapError } from "../layers/_errors.ts";
+import { SregistryError } from "../errors.ts";
+import { type DirNode, type FlatNode, FlatTree, newDir } from "./_flat_tree.ts";
+
+/** Thrown when an image cannot be flattened exactly: unpack it into a folder instead. */
+export class FlattenUnsupported extends SregistryError {}
+
+const encoder = new TextEncoder();
+
+/** Simulates `RootfsWriter` on an in-memory tree. */
+export class FlatLayers {
+  readonly tree: FlatTree;
+  readonly totals = { devices: 0, xattrs: 0, reRooted: 0, other: 0, badWhiteouts: 0 };
+  #isRoot: boolean;
+  #written = new Set<string>();
+  #above = new Set<string>();
+
+  constructor(isRoot: boolean) {
+    this.#isRoot = isRoot;
+    this.tree = new FlatTree(newDir(0o755, 0, 0));
+  }
+
+  /** Reads the headers of one uncompressed layer; entry `index` counts every tar entry. */
+  async apply(
+    tar: ReadableStream<Uint8Array>,
+    layer: number,
+    label: string,
+    maxBytes: number,
+  ): Promise<void> {
+    this.#written.clear();
+    this.#above.clear();
+    const where = { entry: undefined as string | undefined, layer: label, inEntry: false };
+    let index = 0;
+    try {
+      for await (const entry of tarEntries(tar, { maxBytes })) {
+        where.entry = entry.header.name;
+        where.inEntry = true;
+        let h: EntryHeader;
+        try {
+          h = readHeader(entry.header);
+        } catch (e) {
+          throw refuse(entry.header.name, label, (e as Error).message);
+        }
+        this.totals.xattrs += h.xattrs.length;
+        this.#entry(h, label, { layer, index: index++ });
+        where.inEntry = false;
+      }
+    } catch (e) {
+      throw wrapError(e, { ...where, maxBytes });
+    }
+  }
+
+  #entry(h: EntryHeader, label: string, origin: { layer: number; index: number }): void {
+    const name = cleanEntryName(h.name);
+    if (name === undefined) throw refuse(h.name, label, "the name is empty or has a NUL byte");
+    const length = encoder.encode(name).length;
+    if (length > MAX_PATH_BYTES) {
+      throw refuse(h.name, label, `the name is ${length} bytes long, over ${MAX_PATH_BYTES}`);
+    }
+    if (wasReRooted(h.name)) this.totals.reRooted++;
+    const c = name === "" ? { kind: "entry" as const } : classify(name);
+    if (c.kind === "opaque") return this.#opaque(c.dir);
+    if (c.kind === "whiteout") return this.#whiteout(c.target);
+    if (c.kind === "invalid") return void this.totals.badWhiteouts++;
+    if (name === "" && h.kind !== "directory") {
+      throw refuse(h.name, label, "the root must be a directory");
+    }
+    switch (h.kind) {
+      case "directory":
+        return this.#directory(name, h);
+      case "file":
+        return this.#put(name, {
+          type: "file",
+          inode: { ...this.#owner(h), mode: h.mode, mtime: h.mtime, size: h.size, origin },
+        });
+      case "symlink":
+        if (h.linkname === "" || h.linkname.includes("\0")) {
+          throw refuse(h.name, label, "the symbolic link has an empty or NUL-containing target");
+        }
+        return this.#put(name, {
+          type: "symlink",
+          target: h.linkname,
+          ...this.#owner(h),
+          mtime: h.mtime,
+        });
+      case "link":
+        return this.#hardlink(name, h, label);
+      case "char":
+      case "block":
+      case "fifo":
+        if (!this.#isRoot) return void this.totals.devices++;
+        return this.#put(name, {
+          type: h.kind,
+          mode: h.mode,
+          ...this.#owner(h),
+          mtime: h.mtime,
+          major: h.devmajor,
+          minor: h.devminor,
+        });
+      default:
+        this.totals.other++;
+    }
+  }
+
+  #owner(h: EntryHeader): { uid: number; gid: number } {
+    return this.#isRoot ? { uid: h.uid, gid: h.gid } : { uid: 0, gid: 0 };
+  }
+
+  /** `RootfsWriter.#place`: the resolved path of `name`, parents created. */
+  #place(name: string): { rel: string; existing?: FlatNode } {
+    const slash = name.lastIndexOf("/");
+    const r = this.tree.resolve(slash < 0 ? "" : name.slice(0, slash), true);
+    this.tree.mkdirs(r.rel, () => newDir(0o755, 0, 0));
+    const base = name.slice(slash + 1);
+    const rel = r.rel ? `${r.rel}/${base}` : base;
+    return { rel, existing: this.tree.lookup(rel) };
+  }
+
+  #put(name: string, node: FlatNode): void {
+    const { rel, existing } = this.#place(name);
+    if (existing) this.tree.remove(rel);
+    this.tree.set(rel, node);
+    this.#markWritten(rel);
+  }
+
+  #directory(name: string, h: EntryHeader): void {
+    const place = name === "" ? { rel: "", existing: this.tree.root } : this.#place(name);
+    let dir: DirNode;
+    if (place.existing?.type === "dir") {
+      dir = place.existing;
+    } else {
+      if (place.existing) this.tree.remove(place.rel);
+      dir = newDir(0o755, 0, 0);
+      this.tree.set(place.rel, dir);
+    }
+    if (this.#isRoot) Object.assign(dir, { uid: h.uid, gid: h.gid });
+    Object.assign(dir, { mode: h.mode, mtime: h.mtime, explicit: true });
+    this.#markWritten(place.rel);
+  }
+
+  #hardlink(name: string, h: EntryHeader, label: string): void {
+    const target = cleanEntryName(h.linkname);
+    if (!target) throw refuse(h.name, label, "the hard link has no usable target");
+    if (wasReRooted(h.linkname)) this.totals.reRooted++;
+    const t = this.tree.resolve(target, false);
+    const node = t.complete ? this.tree.lookup(t.rel) : undefined;
+    if (!node || node.type === "dir") {
+      const what = node ? "is a directory" : "does not exist in the image";
+      throw refuse(h.name, label, `the hard link target ${quoteName(h.linkname)} ${what}`);
+    }
+    const { rel, existing } = this.#place(name);
+    if (rel === t.rel) return;
+    if (existing?.type === "dir" && t.rel.startsWith(`${rel}/`)) {
+      throw new FlattenUnsupported(
+        `Cannot flatten the layers: hard link ${
+          quoteName(h.name)
+        } replaces the folder holding its target: unpack into a folder instead`,
+      );
+    }
+    if (existing) this.tree.remove(rel);
+    // Files share the inode; a linked symlink or device is an identical copy.
+    this.tree.set(rel, node.type === "file" ? { type: "file", inode: node.inode } : { ...node });
+    this.#markWritten(rel);
+  }
+
+  /** `LowerLayers.written`. */
+  #markWritten(rel: string): void {
+    this.#written.add(rel);
+    for (let i = rel.lastIndexOf("/"); i > 0; i = rel.lastIndexOf("/", i - 1)) {
+      const dir = rel.slice(0, i);
+      if (this.#above.has(dir)) break;
+      this.#above.add(dir);
+    }
+    this.#above.add("");
+  }
+
+  #whiteout(target: string): void {
+    const slash = target.lastIndexOf("/");
+    const parent = this.tree.resolve(slash < 0 ? "" : target.slice(0, slash), true);
+    if (!parent.complete) return;
+    const base = target.slice(slash + 1);
+    this.#hide(parent.rel ? `${parent.rel}/${base}` : base);
+  }
+
+  #opaque(dir: string): void {
+    const r = this.tree.resolve(dir, true);
+    if (!r.complete) return;
+    if (this.tree.lookup(r.rel)?.type === "dir") this.#hideChildren(r.rel);
+  }
+
+  #hide(rel: string): void {
+    const node = this.tree.lookup(rel);
+    if (!node) return;
+    if (this.#written.has(rel) || this.#above.has(rel)) {
+      if (node.type === "dir") this.#hideChildren(rel);
+      return;
+    }
+    this.tree.remove(rel);
+  }
+
+  #hideChildren(rel: string): void {
+    const node = this.tree.lookup(rel) as DirNode;
+    for (const name of [...node.children.keys()]) this.#hide(rel ? `${rel}/${name}` : name);
+  }
+}
+
+function refuse(name: string, label: string, reason: string): LayerFormatError {
+  return new LayerFormatError(
+    `Cannot unpack entry ${
+      quoteName(name)
+    } of layer ${label}: ${reason}: the layer is corrupt or hostile; report the image`,
+  );
+}

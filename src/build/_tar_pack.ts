@@ -1,0 +1,128 @@
+/**
+ * A minimal tar writer: ustar headers, with a PAX extended header in front
+ * when a name or link target does not fit its field or a number overflows
+ * (long and non-ASCII names stay exact). Bodies are written by the caller,
+ * followed by {@link padding}.
+ * @module
+ */
+
+/** Entry types this writer emits. */
+export type PackType = "file" | "dir" | "symlink" | "link" | "char" | "block" | "fifo";
+
+/** One header to encode. */
+export interface PackHeader {
+  name: string;
+  type: PackType;
+  mode: number;
+  uid: number;
+  gid: number;
+  /** Whole seconds since the epoch. */
+  mtime: number;
+  size?: number;
+  linkname?: string;
+  devmajor?: number;
+  devminor?: number;
+}
+
+const FLAGS: Record<PackType, string> = {
+  file: "0",
+  link: "1",
+  symlink: "2",
+  char: "3",
+  block: "4",
+  dir: "5",
+  fifo: "6",
+};
+
+const encoder = new TextEncoder();
+
+/** Two zero blocks: the end of the archive. */
+export const END_OF_ARCHIVE: Uint8Array = new Uint8Array(1024);
+
+/** Zero bytes completing a body of `size` bytes to a 512-byte block. */
+export function padding(size: number): Uint8Array {
+  const rest = size % 512;
+  return new Uint8Array(rest === 0 ? 0 : 512 - rest);
+}
+
+function writeString(block: Uint8Array, offset: number, length: number, bytes: Uint8Array) {
+  block.set(bytes.subarray(0, length), offset);
+}
+
+/** Writes `value` as octal into a field of `length` bytes (digits, then NUL); false when it does not fit. */
+function writeOctal(block: Uint8Array, offset: number, length: number, value: number): boolean {
+  const text = Math.max(0, Math.floor(value)).toString(8);
+  if (text.length > length - 1) return false;
+  writeString(block, offset, length, encoder.encode(text.padStart(length - 1, "0")));
+  return true;
+}
+
+function paxRecord(key: string, value: string): string {
+  const body = ` ${key}=${value}\n`;
+  const bodyLength = encoder.encode(body).length;
+  const digits = String(bodyLength).length;
+  let length = bodyLength + digits;
+  if (String(length).length > digits) length++;
+  return `${length}${body}`;
+}
+
+function ustar(h: PackHeader, name: Uint8Array, link: Uint8Array, pax: string[]): Uint8Array {
+  const block = new Uint8Array(512);
+  writeString(block, 0, 100, name);
+  writeOctal(block, 100, 8, h.mode & 0o7777);
+  if (!writeOctal(block, 108, 8, h.uid)) pax.push(paxRecord("uid", String(h.uid)));
+  if (!writeOctal(block, 116, 8, h.gid)) pax.push(paxRecord("gid", String(h.gid)));
+  const size = h.size ?? 0;
+  if (!writeOctal(block, 124, 12, size)) pax.push(paxRecord("size", String(size)));
+  if (!writeOctal(block, 136, 12, h.mtime) || h.mtime < 0) {
+    pax.push(paxRecord("mtime", String(Math.floor(h.mtime))));
+  }
+  block[156] = FLAGS[h.type].charCodeAt(0);
+  writeString(block, 157, 100, link);
+  writeString(block, 257, 8, encoder.encode("ustar\x0000"));
+  writeOctal(block, 329, 8, h.devmajor ?? 0);
+  writeOctal(block, 337, 8, h.devminor ?? 0);
+  fixChecksum(block);
+  return block;
+}
+
+/** The header block(s) of one entry: a PAX `x` header and its records when needed, then ustar. */
+export function encodeHeader(h: PackHeader): Uint8Array {
+  const name = encoder.encode(h.name);
+  const link = encoder.encode(h.linkname ?? "");
+  const pax: string[] = [];
+  if (name.length > 100) pax.push(paxRecord("path", h.name));
+  if (link.length > 100) pax.push(paxRecord("linkpath", h.linkname!));
+  const main = ustar(h, name, link, pax);
+  if (pax.length === 0) return main;
+  const records = encoder.encode(pax.join(""));
+  const paxHeader = ustar(
+    {
+      name: "PaxHeader",
+      type: "file",
+      mode: 0o644,
+      uid: 0,
+      gid: 0,
+      mtime: 0,
+      size: records.length,
+    },
+    encoder.encode("PaxHeader"),
+    new Uint8Array(0),
+    [],
+  );
+  paxHeader[156] = "x".charCodeAt(0);
+  fixChecksum(paxHeader);
+  const pad = padding(records.length);
+  const out = new Uint8Array(512 + records.length + pad.length + 512);
+  out.set(paxHeader, 0);
+  out.set(records, 512);
+  out.set(main, 512 + records.length + pad.length);
+  return out;
+}
+
+function fixChecksum(block: Uint8Array): void {
+  block.fill(0x20, 148, 156);
+  let sum = 0;
+  for (const byte of block) sum += byte;
+  writeString(block, 148, 8, encoder.encode(sum.toString(8).padStart(6, "0") + "\0 "));
+}

@@ -1,0 +1,255 @@
+/**
+ * Flattens image layers and the Singularity metadata into ONE tar stream with
+ * the content `RootfsWriter` + `writeMetadata` would leave in a folder, so
+ * `tar2sqfs` can build the squashfs without creating a single file.
+ *
+ * Two passes: the first reads every layer's headers (bodies skipped) and
+ * simulates the unpacking on an in-memory tree of path metadata
+ * (`_flat_layers.ts`), then the metadata step (`_flat_metadata.ts`). The
+ * second emits directories, links and devices from memory, then re-opens only
+ * the layers holding surviving file content and streams those bodies, then
+ * the metadata files, then hard links (after their targets).
+ * @module
+ */
+import { tarEntries } from "../layers/_source.ts";
+import { wrapError } from "../layers/_errors.ts";
+import type { MetadataFile } from "./metadata.ts";
+import { FlatLayers } from "./_flat_layers.ts";
+import { applyMetadata } from "./_flat_metadata.ts";
+import type { DirNode, FlatTree, Inode } from "./_flat_tree.ts";
+import { encodeHeader, END_OF_ARCHIVE, type PackHeader, padding } from "./_tar_pack.ts";
+
+export { FlattenUnsupported } from "./_flat_layers.ts";
+
+/** Opens one layer as an uncompressed tar stream (called once or twice). */
+export type LayerOpener = () => Promise<ReadableStream<Uint8Array>>;
+
+/** Options of {@link flattenLayers}. */
+export interface FlattenOptions {
+  /** Keep owners and device nodes (else owners 0, devices skipped, folders owner-writable). */
+  isRoot: boolean;
+  /** Receives the same summary warnings `RootfsWriter` gives. */
+  onWarning?: (message: string) => void;
+  /** Uncompressed ceiling per layer in bytes; default 64 GiB. */
+  maxLayerBytes?: number;
+  /** Layer names for messages (digests); default `#1`, `#2`... */
+  labels?: string[];
+  /** Time (seconds) of what the metadata step creates or changes; default now. */
+  now?: number;
+}
+
+const DEFAULT_MAX = 64 * 2 ** 30;
+const BATCH = 64 * 1024;
+
+/**
+ * One tar stream equal in content to unpacking `layers` (base first) then
+ * writing `extra` (`singularityMetadata()`). Errors come through the stream:
+ * `LayerFormatError` for bad layers (as the extractor), `FlattenUnsupported`
+ * (before any byte) when the image needs the folder path.
+ *
+ * @example
+ * ```ts ignore
+ * const tar = flattenLayers(layers.map((l) => async () => decompress(await open(l), l.mediaType)),
+ *   singularityMetadata({ ... }), { isRoot: Deno.uid() === 0 });
+ * await makeSquashfsFromTar({ tar, output: "root.sqfs", compression: "gzip", processors: 2 });
+ * ```
+ */
+export function flattenLayers(
+  layers: LayerOpener[],
+  extra: MetadataFile[],
+  options: FlattenOptions,
+): ReadableStream<Uint8Array> {
+  return ReadableStream.from(batched(generate(layers, extra, options)));
+}
+
+async function* batched(chunks: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
+  let buffer = new Uint8Array(BATCH);
+  let used = 0;
+  for await (const chunk of chunks) {
+    if (used + chunk.length > BATCH && used > 0) {
+      yield buffer.subarray(0, used);
+      buffer = new Uint8Array(BATCH);
+      used = 0;
+    }
+    if (chunk.length >= BATCH) {
+      yield chunk;
+      continue;
+    }
+    buffer.set(chunk, used);
+    used += chunk.length;
+  }
+  if (used > 0) yield buffer.subarray(0, used);
+}
+
+interface Plan {
+  /** Headers needing no body: root, folders, symlinks, devices (parents first). */
+  headers: PackHeader[];
+  /** Per layer: entry index -> the inode and the path to write its body under. */
+  bodies: Map<number, { inode: Inode; path: string }>[];
+  /** Files whose content the metadata step wrote. */
+  written: { inode: Inode; path: string }[];
+  /** Extra names of inodes: hard links to their first path. */
+  links: PackHeader[];
+}
+
+async function* generate(
+  layers: LayerOpener[],
+  extra: MetadataFile[],
+  options: FlattenOptions,
+): AsyncGenerator<Uint8Array> {
+  const maxBytes = options.maxLayerBytes ?? DEFAULT_MAX;
+  const label = (i: number) => options.labels?.[i] ?? `#${i + 1}`;
+  const now = options.now ?? Math.floor(Date.now() / 1000);
+  const flat = new FlatLayers(options.isRoot);
+  for (const [i, open] of layers.entries()) await flat.apply(await open(), i, label(i), maxBytes);
+  summary(flat, options);
+  applyMetadata(flat.tree, extra, now);
+  const plan = planOutput(flat.tree, options.isRoot, now, layers.length);
+  for (const h of plan.headers) yield encodeHeader(h);
+  for (const [i, wanted] of plan.bodies.entries()) {
+    if (wanted.size > 0) yield* layerBodies(await layers[i](), wanted, label(i), maxBytes);
+  }
+  for (const { inode, path } of plan.written) {
+    yield encodeHeader(fileHeader(path, inode));
+    yield inode.content!;
+    yield padding(inode.content!.length);
+  }
+  for (const h of plan.links) yield encodeHeader(h);
+  yield END_OF_ARCHIVE;
+}
+
+function fileHeader(path: string, inode: Inode): PackHeader {
+  const { mode, uid, gid, size } = inode;
+  return { name: path, type: "file", mode, uid, gid, size, mtime: Math.floor(inode.mtime) };
+}
+
+async function* layerBodies(
+  tar: ReadableStream<Uint8Array>,
+  wanted: Map<number, { inode: Inode; path: string }>,
+  label: string,
+  maxBytes: number,
+): AsyncGenerator<Uint8Array> {
+  const where = { entry: undefined as string | undefined, layer: label, inEntry: false };
+  let index = 0;
+  let left = wanted.size;
+  try {
+    for await (const entry of tarEntries(tar, { maxBytes })) {
+      const want = wanted.get(index++);
+      if (want === undefined) continue;
+      where.entry = entry.header.name;
+      yield encodeHeader(fileHeader(want.path, want.inode));
+      let size = 0;
+      for await (const chunk of entry.body) {
+        size += chunk.length;
+        if (size > want.inode.size) break;
+        yield chunk;
+      }
+      if (size !== want.inode.size) {
+        throw new Error(`entry ${index - 1} changed between the two reads of the layer`);
+      }
+      yield padding(size);
+      if (--left === 0) break;
+    }
+  } catch (e) {
+    throw wrapError(e, { ...where, maxBytes });
+  }
+  if (left > 0) {
+    throw wrapError(new Error("the layer changed between reads"), { ...where, maxBytes });
+  }
+}
+
+function summary(flat: FlatLayers, options: FlattenOptions): void {
+  let relaxed = 0;
+  const walk = (dir: DirNode) => {
+    if (!options.isRoot && dir.explicit && (dir.mode & 0o700) !== 0o700) relaxed++;
+    for (const child of dir.children.values()) if (child.type === "dir") walk(child);
+  };
+  walk(flat.tree.root);
+  const t = flat.totals;
+  const lines: [number, string][] = [
+    [t.devices, "device nodes and FIFOs skipped: creating them needs root"],
+    [
+      t.xattrs,
+      "extended attributes (SCHILY.xattr.*) not applied: sregistry cannot set extended attributes",
+    ],
+    [t.reRooted, "entries with absolute names or '..' re-rooted inside the sandbox"],
+    [t.other, "entries of unsupported tar types skipped"],
+    [t.badWhiteouts, "whiteout entries naming nothing ignored"],
+    [relaxed, "read-only directories kept owner-writable so the sandbox stays deletable"],
+  ];
+  for (const [n, text] of lines) if (n > 0) options.onWarning?.(`${n} ${text}`);
+}
+
+/** Walks the final tree, parents before children, and sorts what to emit where. */
+function planOutput(tree: FlatTree, isRoot: boolean, now: number, layers: number): Plan {
+  const plan: Plan = {
+    headers: [],
+    bodies: Array.from({ length: layers }, () => new Map()),
+    written: [],
+    links: [],
+  };
+  const first = new Map<Inode, string>();
+  const dirHeader = (name: string, d: DirNode): PackHeader => ({
+    name,
+    type: "dir",
+    mode: isRoot ? d.mode : d.mode | 0o700,
+    uid: d.uid,
+    gid: d.gid,
+    mtime: Math.floor(d.mtime ?? now),
+  });
+  plan.headers.push(dirHeader("./", tree.root));
+  const walk = (dir: DirNode, prefix: string) => {
+    for (const [name, node] of dir.children) {
+      const path = prefix + name;
+      if (node.type === "dir") {
+        plan.headers.push(dirHeader(path, node));
+        walk(node, `${path}/`);
+      } else if (node.type === "symlink") {
+        const { uid, gid, target } = node;
+        const mtime = Math.floor(node.mtime);
+        plan.headers.push({
+          name: path,
+          type: "symlink",
+          mode: 0o777,
+          uid,
+          gid,
+          mtime,
+          linkname: target,
+        });
+      } else if (node.type === "file") {
+        const seen = first.get(node.inode);
+        if (seen !== undefined) {
+          plan.links.push({
+            ...fileHeader(path, node.inode),
+            type: "link",
+            size: 0,
+            linkname: seen,
+          });
+          continue;
+        }
+        first.set(node.inode, path);
+        if (node.inode.origin) {
+          plan.bodies[node.inode.origin.layer].set(node.inode.origin.index, {
+            inode: node.inode,
+            path,
+          });
+        } else plan.written.push({ inode: node.inode, path });
+      } else {
+        const { type, mode, uid, gid } = node;
+        const mtime = Math.floor(node.mtime);
+        plan.headers.push({
+          name: path,
+          type,
+          mode,
+          uid,
+          gid,
+          mtime,
+          devmajor: node.major,
+          devminor: node.minor,
+        });
+      }
+    }
+  };
+  walk(tree.root, "");
+  return plan;
+}
