@@ -39,40 +39,60 @@ export async function unpackImage(options: UnpackOptions): Promise<number> {
       bytes,
       total: layer.size,
     });
+  // The first failure stops every other download and the extraction, and is
+  // reported once they have cleaned up (no partial blob, no lock left behind).
+  const stop = new AbortController();
+  let failure: { error: unknown } | undefined;
+  const fail = (error: unknown) => {
+    failure ??= { error };
+    stop.abort(error);
+  };
+  const stoppable = (stream: ReadableStream<Uint8Array>) =>
+    stream.pipeThrough(new TransformStream<Uint8Array, Uint8Array>(), { signal: stop.signal });
   const fetches = cache
     ? layers.map((layer) =>
       run(async () => {
+        stop.signal.throwIfAborted();
         if (cache.has(layer)) {
           onEvent?.({ kind: "layer", digest: layer.digest, state: "cached", total: layer.size });
           return;
         }
-        const fetched = await cache.ensure(layer, () => source.openBlob(layer, progress(layer)), {
+        const open = async () => stoppable(await source.openBlob(layer, progress(layer)));
+        const fetched = await cache.ensure(layer, open, {
           verified: source.verifies,
           onWait: () => onEvent?.({ kind: "layer", digest: layer.digest, state: "waiting" }),
         });
         if (fetched) downloaded++;
+      }).catch((e) => {
+        fail(e);
+        throw e;
       })
     )
     : [];
-  // Failures are reported in layer order below; keep later ones from going unhandled.
-  fetches.forEach((p) => p.catch(() => {}));
   const writer = new RootfsWriter(options.rootfs, {
     isRoot: options.isRoot,
     maxLayerBytes: options.maxLayerBytes,
     onWarning: (text) => onEvent?.({ kind: "warning", text }),
   });
-  for (const [i, layer] of layers.entries()) {
-    let stream: ReadableStream<Uint8Array>;
-    if (cache) {
-      await fetches[i];
-      stream = (await Deno.open(cache.blobPath(layer.digest))).readable;
-    } else {
-      stream = await source.openBlob(layer, progress(layer));
-      downloaded++;
+  try {
+    for (const [i, layer] of layers.entries()) {
+      let stream: ReadableStream<Uint8Array>;
+      if (cache) {
+        await fetches[i];
+        stream = (await Deno.open(cache.blobPath(layer.digest))).readable;
+      } else {
+        stream = await source.openBlob(layer, progress(layer));
+        downloaded++;
+      }
+      onEvent?.({ kind: "layer", digest: layer.digest, state: "extracting", total: layer.size });
+      await writer.applyLayer(decompress(stoppable(stream), layer.mediaType), layer.digest);
+      onEvent?.({ kind: "layer", digest: layer.digest, state: "done", total: layer.size });
     }
-    onEvent?.({ kind: "layer", digest: layer.digest, state: "extracting", total: layer.size });
-    await writer.applyLayer(decompress(stream, layer.mediaType), layer.digest);
-    onEvent?.({ kind: "layer", digest: layer.digest, state: "done", total: layer.size });
+  } catch (e) {
+    fail(e);
+    await Promise.allSettled(fetches);
+    await writer.finish().catch(() => {});
+    throw failure!.error;
   }
   await writer.finish();
   return downloaded;
