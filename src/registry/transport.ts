@@ -81,7 +81,10 @@ export function isCertificateError(e: unknown): boolean {
 }
 
 /** Parses `Retry-After` (seconds or an HTTP date) into seconds. */
-export function parseRetryAfter(value: string | null, now = Date.now()): number | undefined {
+export function parseRetryAfter(
+  value: string | null,
+  now: number = Date.now(),
+): number | undefined {
   if (value === null) return undefined;
   const v = value.trim();
   if (/^\d+$/.test(v)) return Number(v);
