@@ -17,8 +17,7 @@
  */
 import { SregistryError, UsageError } from "../errors.ts";
 import { singularityMetadata } from "../build/metadata.ts";
-import { writeMetadata } from "../build/metadata_writer.ts";
-import { type BuilderName, buildSif, chooseBuilder } from "../build/builder.ts";
+import { type BuilderName, canStream, chooseBuilder } from "../build/builder.ts";
 import { which } from "../build/command.ts";
 import type { Platform } from "../registry/platform.ts";
 import { formatReference, type Reference } from "../reference.ts";
@@ -29,7 +28,8 @@ import type { ImageRecord } from "../store/record.ts";
 import { defaultNoCacheName, storageFile, storageNames } from "../store/storage_paths.ts";
 import type { PullListener } from "./events.ts";
 import type { ImageSource, Resolved } from "./source.ts";
-import { unpackImage } from "./unpack.ts";
+import { downloadLayers, unpackImage } from "./unpack.ts";
+import { buildImage } from "./build_image.ts";
 import { partialPath, sweepOrphanImages, sweepPartials, temporaryDir } from "./temp.ts";
 import { noSpaceIn } from "./_no_space.ts";
 import { findReusable, isRecorded, platformString } from "./_records.ts";
@@ -149,34 +149,34 @@ export async function pull(req: PullRequest, ctx: PullContext): Promise<PullResu
     : req.keepSandbox
     ? "--keep-sandbox"
     : "SREGISTRY_TMPDIR";
-  const downloaded = await noSpaceIn(unpackDir, unpackVar, () =>
-    unpackImage({
-      source: req.source,
+  const unpack = () =>
+    noSpaceIn(unpackDir, unpackVar, () =>
+      unpackImage({
+        source: req.source,
+        resolved,
+        cache: ctx.cache,
+        rootfs,
+        jobs: ctx.jobs,
+        isRoot: ctx.isRoot,
+        maxLayerBytes: ctx.maxLayerBytes,
+        onEvent: ctx.onEvent,
+      }));
+  if (req.sandbox) return { path: req.sandbox, reused: false, downloaded: await unpack() };
+  const builder = chooseBuilder(req.builder ?? "auto", which);
+  const streaming = !req.keepSandbox && ctx.cache !== undefined && builder === "native" &&
+    canStream(which);
+  const downloaded = streaming
+    ? await downloadLayers({
+      ...req,
       resolved,
       cache: ctx.cache,
-      rootfs,
       jobs: ctx.jobs,
-      isRoot: ctx.isRoot,
-      maxLayerBytes: ctx.maxLayerBytes,
       onEvent: ctx.onEvent,
-    }));
-  if (req.sandbox) return { path: req.sandbox, reused: false, downloaded };
+    })
+    : await unpack();
   const config = JSON.parse(new TextDecoder().decode(resolved.configBytes));
   const from = formatReference(req.ref);
   const arch = config.architecture ?? resolved.platform?.architecture ?? "amd64";
-  noSpaceIn(workParent, "SREGISTRY_TMPDIR", () =>
-    writeMetadata(
-      rootfs,
-      singularityMetadata({
-        config: config.config ?? {},
-        from,
-        arch,
-        variant: config.variant,
-        created: config.created ?? new Date(0).toISOString(),
-        baseDigest: resolved.digest,
-        cmdOnly: ctx.cmdOnly,
-      }),
-    ));
   const names = storageNames(req.ref);
   const target = req.name ??
     (recording
@@ -190,19 +190,33 @@ export async function pull(req: PullRequest, ctx: PullContext): Promise<PullResu
   const storageVar = req.name ? "--name" : recording ? "SREGISTRY_STORAGE" : "--name";
   try {
     await noSpaceIn(dir, storageVar, () =>
-      buildSif({
-        builder: chooseBuilder(req.builder ?? "auto", which),
+      buildImage({
+        builder,
+        streaming,
+        cache: ctx.cache,
+        layers,
         rootfs,
+        unpack,
+        metadata: singularityMetadata({
+          config: config.config ?? {},
+          from,
+          arch,
+          variant: config.variant,
+          created: config.created ?? new Date(0).toISOString(),
+          baseDigest: resolved.digest,
+          cmdOnly: ctx.cmdOnly,
+        }),
         output: partial,
         from,
         config,
         arch,
         compression: req.compression,
-        isRoot: ctx.isRoot,
+        isRoot: ctx.isRoot ?? Deno.uid() === 0,
         deterministic: ctx.deterministic,
         sudo: req.sudo,
+        maxLayerBytes: ctx.maxLayerBytes,
         tmpDir: work.path,
-        onOutput: (text) => ctx.onEvent?.({ kind: "output", text }),
+        onEvent: ctx.onEvent,
       }), { tmpDir: workParent });
     const size = Deno.statSync(partial).size;
     if (!recording) {

@@ -1,6 +1,9 @@
 /**
  * Downloads an image's layers into the blob cache (several at once) and
- * extracts them in order into a root filesystem as each one arrives.
+ * extracts them in order into a root filesystem as each one arrives, or only
+ * downloads them (for the streaming SIF build). The first failure stops every
+ * other download and the extraction, and is reported once they have cleaned
+ * up: no partial blob, no lock left behind.
  * @module
  */
 import type { BlobCache } from "../store/blob_cache.ts";
@@ -11,89 +14,125 @@ import type { PullListener } from "./events.ts";
 import { limiter } from "./limit.ts";
 import type { ImageSource, Resolved } from "./source.ts";
 
-/** Options for `unpackImage`. */
-export interface UnpackOptions {
+/** Options for `downloadLayers`. */
+export interface DownloadOptions {
   source: ImageSource;
   resolved: Resolved;
   /** The blob cache; without it (`--no-blob-cache`) layers stream straight into the rootfs. */
   cache?: BlobCache;
+  jobs: number;
+  onEvent?: PullListener;
+}
+
+/** Options for `unpackImage`. */
+export interface UnpackOptions extends DownloadOptions {
   /** An existing empty folder to fill. */
   rootfs: string;
-  jobs: number;
   isRoot?: boolean;
   maxLayerBytes?: number;
-  onEvent?: PullListener;
+}
+
+/** Downloads running into the cache, with a shared stop on the first failure. */
+class Downloads {
+  readonly fetches: Promise<void>[];
+  readonly stop = new AbortController();
+  downloaded = 0;
+  #failure?: { error: unknown };
+
+  constructor(readonly options: DownloadOptions) {
+    const { source, resolved, cache, onEvent } = options;
+    const run = limiter(Math.max(1, options.jobs));
+    this.fetches = cache
+      ? resolved.manifest.layers.map((layer) =>
+        run(async () => {
+          this.stop.signal.throwIfAborted();
+          if (cache.has(layer)) {
+            onEvent?.({ kind: "layer", digest: layer.digest, state: "cached", total: layer.size });
+            return;
+          }
+          const fetched = await cache.ensure(layer, () => this.open(layer), {
+            verified: source.verifies,
+            onWait: () => onEvent?.({ kind: "layer", digest: layer.digest, state: "waiting" }),
+          });
+          if (fetched) this.downloaded++;
+        }).catch((e) => {
+          this.fail(e);
+          throw e;
+        })
+      )
+      : [];
+  }
+
+  /** Opens a layer from the source, stoppable, reporting progress. */
+  async open(layer: Descriptor): Promise<ReadableStream<Uint8Array>> {
+    const progress = (bytes: number) =>
+      this.options.onEvent?.({
+        kind: "layer",
+        digest: layer.digest,
+        state: "downloading",
+        bytes,
+        total: layer.size,
+      });
+    return this.stoppable(await this.options.source.openBlob(layer, progress));
+  }
+
+  stoppable(stream: ReadableStream<Uint8Array>): ReadableStream<Uint8Array> {
+    return stream.pipeThrough(new TransformStream<Uint8Array, Uint8Array>(), {
+      signal: this.stop.signal,
+    });
+  }
+
+  fail(error: unknown): void {
+    this.#failure ??= { error };
+    this.stop.abort(error);
+  }
+
+  /** Stops everything, waits for the downloads to clean up, and throws the first failure. */
+  async abandon(error: unknown): Promise<never> {
+    this.fail(error);
+    await Promise.allSettled(this.fetches);
+    throw this.#failure!.error;
+  }
+}
+
+/** Downloads every layer into the cache; returns how many were fetched. */
+export async function downloadLayers(options: DownloadOptions): Promise<number> {
+  const downloads = new Downloads(options);
+  try {
+    await Promise.all(downloads.fetches);
+  } catch (e) {
+    await downloads.abandon(e);
+  }
+  return downloads.downloaded;
 }
 
 /** Fills `rootfs` with the image's layers; returns the number of blobs downloaded. */
 export async function unpackImage(options: UnpackOptions): Promise<number> {
-  const { source, resolved, cache, onEvent } = options;
-  const layers = resolved.manifest.layers;
-  const run = limiter(Math.max(1, options.jobs));
-  let downloaded = 0;
-  const progress = (layer: Descriptor) => (bytes: number) =>
-    onEvent?.({
-      kind: "layer",
-      digest: layer.digest,
-      state: "downloading",
-      bytes,
-      total: layer.size,
-    });
-  // The first failure stops every other download and the extraction, and is
-  // reported once they have cleaned up (no partial blob, no lock left behind).
-  const stop = new AbortController();
-  let failure: { error: unknown } | undefined;
-  const fail = (error: unknown) => {
-    failure ??= { error };
-    stop.abort(error);
-  };
-  const stoppable = (stream: ReadableStream<Uint8Array>) =>
-    stream.pipeThrough(new TransformStream<Uint8Array, Uint8Array>(), { signal: stop.signal });
-  const fetches = cache
-    ? layers.map((layer) =>
-      run(async () => {
-        stop.signal.throwIfAborted();
-        if (cache.has(layer)) {
-          onEvent?.({ kind: "layer", digest: layer.digest, state: "cached", total: layer.size });
-          return;
-        }
-        const open = async () => stoppable(await source.openBlob(layer, progress(layer)));
-        const fetched = await cache.ensure(layer, open, {
-          verified: source.verifies,
-          onWait: () => onEvent?.({ kind: "layer", digest: layer.digest, state: "waiting" }),
-        });
-        if (fetched) downloaded++;
-      }).catch((e) => {
-        fail(e);
-        throw e;
-      })
-    )
-    : [];
+  const { resolved, cache, onEvent } = options;
+  const downloads = new Downloads(options);
   const writer = new RootfsWriter(options.rootfs, {
     isRoot: options.isRoot,
     maxLayerBytes: options.maxLayerBytes,
     onWarning: (text) => onEvent?.({ kind: "warning", text }),
   });
   try {
-    for (const [i, layer] of layers.entries()) {
+    for (const [i, layer] of resolved.manifest.layers.entries()) {
       let stream: ReadableStream<Uint8Array>;
       if (cache) {
-        await fetches[i];
-        stream = (await Deno.open(cache.blobPath(layer.digest))).readable;
+        await downloads.fetches[i];
+        stream = downloads.stoppable((await Deno.open(cache.blobPath(layer.digest))).readable);
       } else {
-        stream = await source.openBlob(layer, progress(layer));
-        downloaded++;
+        stream = await downloads.open(layer);
+        downloads.downloaded++;
       }
       onEvent?.({ kind: "layer", digest: layer.digest, state: "extracting", total: layer.size });
-      await writer.applyLayer(decompress(stoppable(stream), layer.mediaType), layer.digest);
+      await writer.applyLayer(decompress(stream, layer.mediaType), layer.digest);
       onEvent?.({ kind: "layer", digest: layer.digest, state: "done", total: layer.size });
     }
   } catch (e) {
-    fail(e);
-    await Promise.allSettled(fetches);
     await writer.finish().catch(() => {});
-    throw failure!.error;
+    await downloads.abandon(e);
   }
   await writer.finish();
-  return downloaded;
+  return downloads.downloaded;
 }

@@ -52,8 +52,8 @@ const STAGES: Record<
   (p: HomePaths, imageDir: string) => string | undefined
 > = {
   download: (p) => ls(p.blobs).find((n) => n.endsWith(".partial") && size(`${p.blobs}/${n}`) > 0),
-  extract: (p) =>
-    workDirs(p.tmp).flatMap((w) => ls(`${w}/rootfs/data`)).find((n) => n.endsWith(".bin")),
+  // The folder road (taken with --keep-sandbox; the streaming road has no extract stage).
+  extract: (p) => ls(`${p.tmp}/../kept/data`).find((n) => n.endsWith(".bin")),
   squashfs: (p) => workDirs(p.tmp).flatMap(ls).find((n) => n.endsWith(".squashfs")),
   "SIF write": (_, imageDir) => ls(imageDir).find((n) => n.endsWith(".partial")),
 };
@@ -74,7 +74,8 @@ for (const [stage, trace] of Object.entries(STAGES)) {
       const imageDir = `${p.storage}/${proxy.host}/test/img`;
       Deno.mkdirSync(imageDir, { recursive: true });
 
-      const child = spawnCli(["pull", ref], home.env);
+      const keep = stage === "extract" ? ["--keep-sandbox", `${home.home}/kept`] : [];
+      const child = spawnCli(["pull", ...keep, ref], home.env);
       const seen = await waitFor(child, () => trace(p, imageDir), `the ${stage} stage`);
       await killHard(child);
       assert(seen, stage);

@@ -1,0 +1,94 @@
+/**
+ * The SIF build step of a pull, by one of two roads:
+ *
+ * - streaming (the native builder with `tar2sqfs` installed, layers in the
+ *   blob cache): the layers and the Singularity metadata are flattened into one
+ *   tar stream piped into `tar2sqfs`; no file of the image is created on disk;
+ * - through a folder: the layers are unpacked into a root filesystem, the
+ *   metadata written into it, and `mksquashfs` (or apptainer/singularity)
+ *   builds the image. Used when streaming is not possible, and as the fallback
+ *   for the rare layer sets the flattener cannot reproduce exactly.
+ *
+ * Both give the same tree (tests/build/flatten_test.ts).
+ * @module
+ */
+import { type BuilderName, buildSif, buildSifFromTar } from "../build/builder.ts";
+import { flattenLayers, FlattenUnsupported } from "../build/flatten.ts";
+import type { MetadataFile } from "../build/metadata.ts";
+import { writeMetadata } from "../build/metadata_writer.ts";
+import type { Compression } from "../build/squashfs.ts";
+import { decompress } from "../layers/decompress.ts";
+import type { Descriptor } from "../registry/manifest.ts";
+import type { BlobCache } from "../store/blob_cache.ts";
+import type { PullListener } from "./events.ts";
+
+/** What `buildImage` needs. */
+export interface BuildImageOptions {
+  builder: Exclude<BuilderName, "auto">;
+  /** Layers are in `cache`: flatten them into tar2sqfs. */
+  streaming: boolean;
+  cache?: BlobCache;
+  layers: Descriptor[];
+  /** The folder road's root filesystem (already unpacked unless streaming). */
+  rootfs: string;
+  /** Unpacks the layers into `rootfs` (the fallback of the streaming road). */
+  unpack: () => Promise<unknown>;
+  metadata: MetadataFile[];
+  output: string;
+  from: string;
+  config: unknown;
+  arch: string;
+  compression?: Compression;
+  isRoot: boolean;
+  deterministic?: boolean;
+  sudo?: boolean;
+  maxLayerBytes?: number;
+  /** Where temporary squashfs files go. */
+  tmpDir: string;
+  onEvent?: PullListener;
+}
+
+/** Builds the SIF at `o.output`. */
+export async function buildImage(o: BuildImageOptions): Promise<void> {
+  const common = {
+    output: o.output,
+    from: o.from,
+    config: o.config,
+    arch: o.arch,
+    compression: o.compression,
+    isRoot: o.isRoot,
+    deterministic: o.deterministic,
+    tmpDir: o.tmpDir,
+    onOutput: (text: string) => o.onEvent?.({ kind: "output", text }),
+  };
+  if (o.streaming && o.cache) {
+    const cache = o.cache;
+    try {
+      await buildSifFromTar({
+        ...common,
+        tar: flattenLayers(
+          o.layers.map((l) => async () =>
+            decompress((await Deno.open(cache.blobPath(l.digest))).readable, l.mediaType)
+          ),
+          o.metadata,
+          {
+            isRoot: o.isRoot,
+            maxLayerBytes: o.maxLayerBytes,
+            labels: o.layers.map((l) => l.digest),
+            onWarning: (text) => o.onEvent?.({ kind: "warning", text }),
+          },
+        ),
+      });
+      for (const l of o.layers) {
+        o.onEvent?.({ kind: "layer", digest: l.digest, state: "done", total: l.size });
+      }
+      return;
+    } catch (e) {
+      if (!(e instanceof FlattenUnsupported)) throw e;
+      o.onEvent?.({ kind: "step", text: `unpacking into a folder instead: ${e.message}` });
+      await o.unpack();
+    }
+  }
+  writeMetadata(o.rootfs, o.metadata);
+  await buildSif({ ...common, builder: o.builder, rootfs: o.rootfs, sudo: o.sudo });
+}
