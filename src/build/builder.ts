@@ -118,19 +118,49 @@ export async function buildSif(opts: BuildSifOptions): Promise<void> {
   }
 }
 
-async function buildNative(opts: BuildSifOptions): Promise<void> {
+function buildNative(opts: BuildSifOptions): Promise<void> {
+  return viaSquashfsFile(opts, (squashfs, common) =>
+    makeSquashfs({
+      ...common,
+      source: opts.rootfs,
+      output: squashfs,
+      isRoot: opts.isRoot ?? Deno.uid() === 0,
+      run: opts.run,
+    }));
+}
+
+/**
+ * Makes the squashfs in a temporary file with `make` (given the options both
+ * native paths share), writes the SIF around it, and removes the file.
+ */
+async function viaSquashfsFile(
+  opts: SifParts & {
+    compression?: Compression;
+    level?: number;
+    processors?: number;
+    sourceDateEpoch?: number;
+    tmpDir?: string;
+    onOutput?: (chunk: string) => void;
+  },
+  make: (
+    squashfs: string,
+    common: {
+      compression: Compression;
+      level?: number;
+      processors: number;
+      deterministicTime?: number;
+      onOutput?: (chunk: string) => void;
+    },
+  ) => Promise<void>,
+): Promise<void> {
   const dir = opts.tmpDir ?? dirname(opts.output);
   const squashfs = join(dir, `.sregistry-${crypto.randomUUID()}.squashfs`);
   try {
-    await makeSquashfs({
-      source: opts.rootfs,
-      output: squashfs,
+    await make(squashfs, {
       compression: opts.compression ?? "gzip",
       level: opts.level,
       processors: opts.processors ?? availableProcessors(),
-      isRoot: opts.isRoot ?? Deno.uid() === 0,
       deterministicTime: opts.deterministic ? deterministicTime(opts) : undefined,
-      run: opts.run,
       onOutput: opts.onOutput,
     });
     await writeSifAround(squashfs, opts);
@@ -184,24 +214,12 @@ export type BuildSifFromTarOptions = SifParts & {
  * (no root filesystem folder), then the same SIF objects as {@link buildSif}.
  * Errors of the stream (`LayerFormatError`, `FlattenUnsupported`) pass through.
  */
-export async function buildSifFromTar(opts: BuildSifFromTarOptions): Promise<void> {
-  const dir = opts.tmpDir ?? dirname(opts.output);
-  const squashfs = join(dir, `.sregistry-${crypto.randomUUID()}.squashfs`);
-  try {
-    await makeSquashfsFromTar({
-      tar: opts.tar,
-      output: squashfs,
-      compression: opts.compression ?? "gzip",
-      level: opts.level,
-      processors: opts.processors ?? availableProcessors(),
-      deterministicTime: opts.deterministic ? deterministicTime(opts) : undefined,
-      run: opts.run,
-      onOutput: opts.onOutput,
-    });
-    await writeSifAround(squashfs, opts);
-  } finally {
-    await Deno.remove(squashfs).catch(() => {});
-  }
+export function buildSifFromTar(opts: BuildSifFromTarOptions): Promise<void> {
+  return viaSquashfsFile(
+    opts,
+    (squashfs, common) =>
+      makeSquashfsFromTar({ ...common, tar: opts.tar, output: squashfs, run: opts.run }),
+  );
 }
 
 /** True when the streaming path ({@link buildSifFromTar}) can run: tar2sqfs is on PATH. */

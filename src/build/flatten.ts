@@ -17,6 +17,7 @@ import type { MetadataFile } from "./metadata.ts";
 import { FlatLayers } from "./_flat_layers.ts";
 import { applyMetadata } from "./_flat_metadata.ts";
 import type { DirNode, FlatTree, Inode } from "./_flat_tree.ts";
+import { summaryWarnings } from "../layers/_summary.ts";
 import { encodeHeader, END_OF_ARCHIVE, type PackHeader, padding } from "./_tar_pack.ts";
 
 export { FlattenUnsupported } from "./_flat_layers.ts";
@@ -165,19 +166,7 @@ function summary(flat: FlatLayers, options: FlattenOptions): void {
     for (const child of dir.children.values()) if (child.type === "dir") walk(child);
   };
   walk(flat.tree.root);
-  const t = flat.totals;
-  const lines: [number, string][] = [
-    [t.devices, "device nodes and FIFOs skipped: creating them needs root"],
-    [
-      t.xattrs,
-      "extended attributes (SCHILY.xattr.*) not applied: sregistry cannot set extended attributes",
-    ],
-    [t.reRooted, "entries with absolute names or '..' re-rooted inside the sandbox"],
-    [t.other, "entries of unsupported tar types skipped"],
-    [t.badWhiteouts, "whiteout entries naming nothing ignored"],
-    [relaxed, "read-only directories kept owner-writable so the sandbox stays deletable"],
-  ];
-  for (const [n, text] of lines) if (n > 0) options.onWarning?.(`${n} ${text}`);
+  for (const line of summaryWarnings(flat.totals, relaxed)) options.onWarning?.(line);
 }
 
 /** Walks the final tree, parents before children, and sorts what to emit where. */

@@ -21,6 +21,7 @@ import {
 } from "./_fsops.ts";
 import { LowerLayers } from "./_lower.ts";
 import { SMALL_FILE, WritePool } from "./_write_pool.ts";
+import { summaryWarnings } from "./_summary.ts";
 import { SregistryError } from "../errors.ts";
 
 export { LayerFormatError } from "./_errors.ts";
@@ -146,19 +147,7 @@ export class RootfsWriter {
   }
 
   #summary(relaxed: number): void {
-    const t = this.#totals;
-    const lines: [number, string][] = [
-      [t.devices, "device nodes and FIFOs skipped: creating them needs root"],
-      [
-        t.xattrs,
-        "extended attributes (SCHILY.xattr.*) not applied: sregistry cannot set extended attributes",
-      ],
-      [t.reRooted, "entries with absolute names or '..' re-rooted inside the sandbox"],
-      [t.other, "entries of unsupported tar types skipped"],
-      [t.badWhiteouts, "whiteout entries naming nothing ignored"],
-      [relaxed, "read-only directories kept owner-writable so the sandbox stays deletable"],
-    ];
-    for (const [n, text] of lines) if (n > 0) this.#warn(`${n} ${text}`);
+    for (const line of summaryWarnings(this.#totals, relaxed)) this.#warn(line);
   }
 
   #header(raw: Parameters<typeof readHeader>[0], label: string): EntryHeader {
