@@ -68,6 +68,7 @@ async function* guard(body: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Arra
     try {
       r = await it.next();
     } catch (e) {
+      if (e instanceof TooLargeError) throw e;
       throw new SourceError({ cause: e });
     }
     if (r.done) return;
