@@ -14,7 +14,7 @@
 import { buildImage, type LayerSpec } from "../tests/_images.ts";
 import { pushImage, startRegistry } from "../tests/_registry.ts";
 import type { TarEntry } from "../tests/_tar.ts";
-import { RUN_FLAGS } from "../tests/_cli.ts";
+import { DENO_DIR, RUN_FLAGS } from "../tests/_cli.ts";
 import { pushScaleImage } from "./_bench_scale.ts";
 
 const args = Deno.args;
@@ -119,7 +119,10 @@ async function timed(
 }
 
 function sregistry(env: Record<string, string>, ...cliArgs: string[]): Promise<Timing> {
-  return timed(Deno.execPath(), ["run", "--quiet", ...RUN_FLAGS, MAIN, ...cliArgs], env);
+  return timed(Deno.execPath(), ["run", "--quiet", ...RUN_FLAGS, MAIN, ...cliArgs], {
+    DENO_DIR,
+    ...env,
+  });
 }
 
 async function pipeline(

@@ -13,6 +13,13 @@ export const RUN_FLAGS: string[] = JSON.parse(
 
 const MAIN = new URL("../main.ts", import.meta.url).pathname;
 
+/**
+ * The runs get a temp HOME, but keep this process's Deno cache: a real user's
+ * cache persists, and an empty one makes Deno fetch npm metadata on every run.
+ */
+export const DENO_DIR: string = Deno.env.get("DENO_DIR") ??
+  `${Deno.env.get("XDG_CACHE_HOME") ?? `${Deno.env.get("HOME")}/.cache`}/deno`;
+
 /** The result of one CLI run. */
 export interface CliResult {
   code: number;
@@ -37,7 +44,7 @@ export async function runCli(
 ): Promise<CliResult> {
   const child = new Deno.Command(Deno.execPath(), {
     args: ["run", "--quiet", ...(options.flags ?? RUN_FLAGS), options.script ?? MAIN, ...args],
-    env: { NO_COLOR: "1", ...options.env },
+    env: { NO_COLOR: "1", DENO_DIR, ...options.env },
     stdin: options.stdin === undefined ? "null" : "piped",
     stdout: "piped",
     stderr: "piped",
@@ -60,6 +67,7 @@ export async function cliHome(extraEnv: Record<string, string> = {}): Promise<Cl
   const home = await Deno.makeTempDir({ prefix: "sregistry-home-" });
   const env: Record<string, string> = {
     HOME: home,
+    DENO_DIR,
     PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
     SREGISTRY_TMPDIR: `${home}/tmp`,
     SREGISTRY_DOCKERHUB_NOHTTPS: "yes",
