@@ -25,8 +25,10 @@ import type { PullListener } from "./events.ts";
 /** What `buildImage` needs. */
 export interface BuildImageOptions {
   builder: Exclude<BuilderName, "auto">;
-  /** Layers are in `cache`: flatten them into tar2sqfs. */
+  /** Layers are (or are being downloaded) in `cache`: flatten them into tar2sqfs. */
   streaming: boolean;
+  /** Resolves when layer `i` is in the cache, so flattening overlaps the downloads. */
+  ready?: (i: number) => Promise<void>;
   cache?: BlobCache;
   layers: Descriptor[];
   /** The folder road's root filesystem (already unpacked unless streaming). */
@@ -67,9 +69,10 @@ export async function buildImage(o: BuildImageOptions): Promise<void> {
       await buildSifFromTar({
         ...common,
         tar: flattenLayers(
-          o.layers.map((l) => async () =>
-            decompress((await Deno.open(cache.blobPath(l.digest))).readable, l.mediaType)
-          ),
+          o.layers.map((l, i) => async () => {
+            await o.ready?.(i);
+            return decompress((await Deno.open(cache.blobPath(l.digest))).readable, l.mediaType);
+          }),
           o.metadata,
           {
             isRoot: o.isRoot,

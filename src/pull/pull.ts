@@ -28,7 +28,7 @@ import type { ImageRecord } from "../store/record.ts";
 import { defaultNoCacheName, storageFile, storageNames } from "../store/storage_paths.ts";
 import type { PullListener } from "./events.ts";
 import type { ImageSource, Resolved } from "./source.ts";
-import { downloadLayers, unpackImage } from "./unpack.ts";
+import { startDownloads, unpackImage } from "./unpack.ts";
 import { buildImage } from "./build_image.ts";
 import { partialPath, sweepOrphanImages, sweepPartials, temporaryDir } from "./temp.ts";
 import { noSpaceIn } from "./_no_space.ts";
@@ -165,15 +165,11 @@ export async function pull(req: PullRequest, ctx: PullContext): Promise<PullResu
   const builder = chooseBuilder(req.builder ?? "auto", which);
   const streaming = !req.keepSandbox && ctx.cache !== undefined && builder === "native" &&
     canStream(which);
-  const downloaded = streaming
-    ? await downloadLayers({
-      ...req,
-      resolved,
-      cache: ctx.cache,
-      jobs: ctx.jobs,
-      onEvent: ctx.onEvent,
-    })
-    : await unpack();
+  // Streaming: the flattener reads each layer as soon as it is in the cache.
+  const downloads = streaming
+    ? startDownloads({ ...req, resolved, cache: ctx.cache, jobs: ctx.jobs, onEvent: ctx.onEvent })
+    : undefined;
+  let downloaded = downloads ? 0 : await unpack();
   const config = JSON.parse(new TextDecoder().decode(resolved.configBytes));
   const from = formatReference(req.ref);
   const arch = config.architecture ?? resolved.platform?.architecture ?? "amd64";
@@ -193,6 +189,7 @@ export async function pull(req: PullRequest, ctx: PullContext): Promise<PullResu
       buildImage({
         builder,
         streaming,
+        ready: downloads?.ready,
         cache: ctx.cache,
         layers,
         rootfs,
@@ -217,7 +214,10 @@ export async function pull(req: PullRequest, ctx: PullContext): Promise<PullResu
         maxLayerBytes: ctx.maxLayerBytes,
         tmpDir: work.path,
         onEvent: ctx.onEvent,
-      }), { tmpDir: workParent });
+      }), { tmpDir: workParent }).catch((e) =>
+        downloads ? downloads.abandon(e) : Promise.reject(e)
+      );
+    if (downloads) downloaded = await downloads.finish();
     const size = Deno.statSync(partial).size;
     if (!recording) {
       Deno.renameSync(partial, target);

@@ -61,6 +61,9 @@ class Downloads {
         })
       )
       : [];
+    // Failures are reported by whoever waits (in layer order, or `abandon`);
+    // a rejection nobody waits for must not crash the process.
+    for (const fetch of this.fetches) fetch.catch(() => {});
   }
 
   /** Opens a layer from the source, stoppable, reporting progress. */
@@ -95,15 +98,36 @@ class Downloads {
   }
 }
 
-/** Downloads every layer into the cache; returns how many were fetched. */
-export async function downloadLayers(options: DownloadOptions): Promise<number> {
+/** Layer downloads under way (see `startDownloads`). */
+export interface DownloadRun {
+  /** Resolves when layer `i` is in the cache; rejects with the first failure. */
+  ready(i: number): Promise<void>;
+  /** Waits for every download; returns how many were fetched, or throws the first failure. */
+  finish(): Promise<number>;
+  /** Stops every download, waits for their clean-up, and throws the first failure (or `error`). */
+  abandon(error: unknown): Promise<never>;
+}
+
+/** Starts downloading every layer into the cache, `jobs` at a time. */
+export function startDownloads(options: DownloadOptions): DownloadRun {
   const downloads = new Downloads(options);
-  try {
-    await Promise.all(downloads.fetches);
-  } catch (e) {
-    await downloads.abandon(e);
-  }
-  return downloads.downloaded;
+  return {
+    ready: (i) => downloads.fetches[i],
+    finish: async () => {
+      try {
+        await Promise.all(downloads.fetches);
+      } catch (e) {
+        await downloads.abandon(e);
+      }
+      return downloads.downloaded;
+    },
+    abandon: (error) => downloads.abandon(error),
+  };
+}
+
+/** Downloads every layer into the cache; returns how many were fetched. */
+export function downloadLayers(options: DownloadOptions): Promise<number> {
+  return startDownloads(options).finish();
 }
 
 /** Fills `rootfs` with the image's layers; returns the number of blobs downloaded. */
