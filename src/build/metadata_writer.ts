@@ -8,57 +8,29 @@
 
 import { join } from "node:path";
 import { SregistryError } from "../errors.ts";
+import { resolveInRoot as resolveWithinRoot } from "../layers/paths.ts";
+import { lstatOrUndefined } from "../layers/_fsops.ts";
 import type { MetadataFile } from "./metadata.ts";
-
-const MAX_LINKS = 40;
 
 /**
  * Resolves `path` (absolute within `root`) to a host path under `root`,
- * following symbolic links in its components as a chroot would. The last
- * component is followed only when `followLast` is set.
+ * following symbolic links in its components as a chroot would (the
+ * extractor's resolver, `src/layers/paths.ts`). The last component is
+ * followed only when `followLast` is set.
+ * @throws {SregistryError} on a symbolic link loop
  */
 export function resolveInRoot(root: string, path: string, followLast: boolean): string {
-  const current: string[] = [];
-  let remaining = splitPath(path);
-  let links = 0;
-  while (remaining.length > 0) {
-    const part = remaining.shift()!;
-    if (part === "..") {
-      current.pop();
-      continue;
-    }
-    const candidate = join(root, ...current, part);
-    const info = lstatOrUndefined(candidate);
-    if (info?.isSymlink && (remaining.length > 0 || followLast)) {
-      if (++links > MAX_LINKS) {
-        throw new SregistryError(
-          `Cannot write image metadata: too many symbolic links resolving ${path}: the image's filesystem is broken`,
-        );
-      }
-      const target = Deno.readLinkSync(candidate);
-      if (target.startsWith("/")) current.length = 0;
-      remaining = [...splitPath(target), ...remaining];
-      continue;
-    }
-    current.push(part);
-  }
-  return join(root, ...current);
-}
-
-function splitPath(path: string): string[] {
-  return path.split("/").filter((part) => part !== "" && part !== ".");
-}
-
-function lstatOrUndefined(path: string): Deno.FileInfo | undefined {
   try {
-    return Deno.lstatSync(path);
+    return resolveWithinRoot(root, path, { followFinal: followLast });
   } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return undefined;
-    throw error;
+    if (!(error instanceof Deno.errors.FilesystemLoop)) throw error;
+    throw new SregistryError(
+      `Cannot write image metadata: too many symbolic links resolving ${path}: the image's filesystem is broken`,
+      { cause: error },
+    );
   }
 }
 
-/** Creates `files` in order inside `rootfs` (synchronous; see the module doc for links). */
 export function writeMetadata(rootfs: string, files: MetadataFile[]): void {
   for (const entry of files) {
     if (entry.type === "dir") writeDir(rootfs, entry);
@@ -109,4 +81,8 @@ function writeFile(root: string, entry: MetadataFile): void {
   const mode = entry.mode ?? 0o644;
   Deno.writeFileSync(path, new TextEncoder().encode(entry.content ?? ""), { mode });
   Deno.chmodSync(path, mode);
+}
+
+function splitPath(path: string): string[] {
+  return path.split("/").filter((part) => part !== "" && part !== ".");
 }
