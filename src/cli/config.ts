@@ -11,10 +11,9 @@ import {
   backendStatus,
   deactivate,
   deleteBackend,
-  readSecrets,
   removeVariable,
-  writeSecrets,
-} from "../config/secrets_file.ts";
+} from "../config/backends.ts";
+import { readSecrets, writeSecrets } from "../config/secrets_file.ts";
 import { login, logout } from "../config/login.ts";
 import { dockerConfigPath } from "../config/paths.ts";
 import { UsageError } from "../errors.ts";

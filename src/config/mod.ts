@@ -18,13 +18,10 @@ export {
   backendVariableName,
   deactivate,
   deleteBackend,
-  formatSecrets,
-  readSecrets,
   removeVariable,
-  type SecretsFile,
   SUPPORTED_BACKENDS,
-  writeSecrets,
-} from "./secrets_file.ts";
+} from "./backends.ts";
+export { formatSecrets, readSecrets, type SecretsFile, writeSecrets } from "./secrets_file.ts";
 export { loadSettings, type Settings, settingsMarkdown, settingsTable } from "./settings.ts";
 export {
   type Credential,

@@ -11,18 +11,6 @@
 import { SregistryError } from "../errors.ts";
 import { writeFileAtomic } from "./_atomic.ts";
 
-export {
-  activate,
-  addVariable,
-  backendList,
-  backendStatus,
-  backendVariableName,
-  deactivate,
-  deleteBackend,
-  removeVariable,
-  SUPPORTED_BACKENDS,
-} from "./backends.ts";
-
 /** The settings file: where it is and what it holds. */
 export interface SecretsFile {
   /** Path of the file. */
