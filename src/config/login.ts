@@ -8,7 +8,7 @@
  * @module
  */
 import { SregistryError } from "../errors.ts";
-import { writeFileAtomic } from "./_atomic.ts";
+import { writeFileAtomic } from "../store/atomic_file.ts";
 import { matchingKeys, storageKey } from "./_docker_config.ts";
 
 /** What `login` did. */
@@ -60,7 +60,11 @@ function auths(config: Json): Record<string, unknown> {
 
 function writeConfig(path: string, config: Json): void {
   try {
-    writeFileAtomic(path, JSON.stringify(config, null, "\t") + "\n");
+    writeFileAtomic(path, JSON.stringify(config, null, "\t") + "\n", {
+      mode: 0o600,
+      fsync: true,
+      dirMode: 0o700,
+    });
   } catch (e) {
     throw new SregistryError(
       `Cannot write ${path}: ${

@@ -9,7 +9,7 @@
  * @module
  */
 import { SregistryError } from "../errors.ts";
-import { writeFileAtomic } from "./_atomic.ts";
+import { writeFileAtomic } from "../store/atomic_file.ts";
 
 /** The settings file: where it is and what it holds. */
 export interface SecretsFile {
@@ -115,7 +115,11 @@ export function formatSecrets(data: Record<string, unknown>): string {
  */
 export function writeSecrets(file: SecretsFile): void {
   try {
-    writeFileAtomic(file.path, formatSecrets(file.data));
+    writeFileAtomic(file.path, formatSecrets(file.data), {
+      mode: 0o600,
+      fsync: true,
+      dirMode: 0o700,
+    });
   } catch (e) {
     throw new SregistryError(
       `Cannot write settings file ${file.path}: ${

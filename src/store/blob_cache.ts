@@ -2,7 +2,8 @@
  * The content-addressed blob cache, laid out as an OCI image layout
  * (`oci-layout`, `index.json`, `blobs/sha256/<hex>`) so other tools (skopeo,
  * umoci) can read it. A blob appears under its final name only once verified:
- * it is written to `<hex>.<host>.<pid>.<n>.partial`, checked, then renamed. One
+ * it is written to `<hex>.<host>.<pid>.<n>.partial` (see `partialPath`), checked,
+ * then renamed; `index.json` is rewritten with `writeFileAtomic`. One
  * lock per blob, held only while fetching, makes concurrent pulls download each
  * blob once; partial files and locks of dead processes are swept. A full disk
  * is reported as such, naming the cache and SINGULARITY_CACHEDIR.
@@ -12,6 +13,7 @@ import { hostname } from "node:os";
 import { DigestVerifier, sha256Digest } from "../digest.ts";
 import { DigestMismatchError, SregistryError } from "../errors.ts";
 import { acquireLock, type LockOptions, processAlive, removeStaleLock, withLock } from "./locks.ts";
+import { partialPath, writeFileAtomic } from "./atomic_file.ts";
 
 /** The fields of a descriptor the cache needs. */
 export interface BlobRef {
@@ -30,7 +32,6 @@ export interface IndexEntry {
 
 const REF_NAME = "org.opencontainers.image.ref.name";
 const HOST = hostname();
-let counter = 0;
 
 /** True when `error` (or one of its causes) is ENOSPC or EDQUOT: the disk or quota is full. */
 export function isNoSpace(error: unknown): boolean {
@@ -48,22 +49,6 @@ function hexOf(digest: string): string {
     throw new SyntaxError(`Cannot use digest "${digest}": only sha256 digests are supported`);
   }
   return match[1];
-}
-
-/** Writes a file atomically: temp file in the same folder, then rename. */
-export function writeFileAtomic(path: string, data: Uint8Array | string, mode = 0o644): void {
-  const tmp = `${path}.${HOST}.${Deno.pid}.${counter++}.partial`;
-  try {
-    if (typeof data === "string") Deno.writeTextFileSync(tmp, data, { mode });
-    else Deno.writeFileSync(tmp, data, { mode });
-    Deno.chmodSync(tmp, mode);
-    Deno.renameSync(tmp, path);
-  } catch (e) {
-    try {
-      Deno.removeSync(tmp);
-    } catch { /* never written */ }
-    throw e;
-  }
 }
 
 /** The blob cache rooted at `root` (created on first use). */
@@ -166,7 +151,7 @@ export class BlobCache {
       onWait: () => options.onWait?.(),
     });
     if (this.has(blob)) return false; // another process fetched it while we waited
-    const tmp = `${final}.${HOST}.${Deno.pid}.${counter++}.partial`;
+    const tmp = partialPath(final);
     let file: Deno.FsFile;
     try {
       file = Deno.openSync(tmp, { createNew: true, write: true, mode: 0o644 });

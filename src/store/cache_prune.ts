@@ -8,7 +8,7 @@
  */
 import { hostname } from "node:os";
 import type { BlobCache } from "./blob_cache.ts";
-import { writeFileAtomic } from "./blob_cache.ts";
+import { writeFileAtomic } from "./atomic_file.ts";
 import {
   type BlobUsage,
   type CacheUsage,
