@@ -4,7 +4,8 @@
  * @module
  */
 import { SregistryError } from "../errors.ts";
-import { SourceError, TooLargeError } from "./_source.ts";
+import { TooLargeError } from "./_source.ts";
+import { TarFormatError, TarTruncatedError } from "./tar_reader.ts";
 
 /** A bad, truncated or hostile layer archive; the message names the entry and the layer. */
 export class LayerFormatError extends SregistryError {}
@@ -33,15 +34,17 @@ export function wrapError(
     );
   }
   const message = e instanceof Error ? e.message : String(e);
-  if (e instanceof SourceError) {
+  if (e instanceof TarTruncatedError && e.inBody) {
     return new LayerFormatError(
       `Cannot unpack ${entry} of ${layer}: the archive ends inside it: the layer is truncated; pull it again, and report the image if it persists`,
-      { cause: e.cause },
+      { cause: e },
     );
   }
-  if (!where.inEntry) {
+  if (!where.inEntry || e instanceof TarFormatError || e instanceof TarTruncatedError) {
     return new LayerFormatError(
-      `Cannot unpack ${layer}: ${message} (after ${entry}): the layer is truncated or not a tar archive; pull it again, and report the image if it persists`,
+      `Cannot unpack ${layer}: ${message} (${
+        where.entry === undefined ? "in its first header" : `after ${entry}`
+      }): the layer is truncated or not a tar archive; pull it again, and report the image if it persists`,
       { cause: e },
     );
   }

@@ -1,25 +1,17 @@
 /**
- * Feeds an uncompressed tar web stream into tar-stream and yields its entries
- * one at a time, with a ceiling on the bytes read (decompression bombs).
- * Every entry body must be consumed or drained before asking for the next.
+ * Reads an uncompressed tar web stream with {@link TarReader} and yields its
+ * entries one at a time, each body an async iterable, with a ceiling on the
+ * bytes read (decompression bombs). Every entry body must be consumed or
+ * drained before asking for the next.
  * @module
  */
-// @ts-types="npm:@types/tar-stream@3.1.5"
-import tar from "tar-stream";
+import { type TarHeader, TarReader } from "./tar_reader.ts";
 
 /** A tar entry: its header and its body (iterate it fully, or call `drain`). */
 export interface SourceEntry {
-  header: tar.Headers;
+  header: TarHeader;
   body: AsyncIterable<Uint8Array>;
   drain(): Promise<void>;
-}
-
-/** An entry body that could not be read to its end (truncated archive); `cause` says why. */
-export class SourceError extends Error {
-  constructor(options?: ErrorOptions) {
-    super("the archive ends inside an entry", options);
-    this.name = "SourceError";
-  }
 }
 
 /** Thrown through the iteration when the stream exceeds `maxBytes`. */
@@ -30,51 +22,18 @@ export class TooLargeError extends Error {
   }
 }
 
-/** Waits for `drain` or `close`, removing both listeners afterwards. */
-function drained(extract: tar.Extract): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      extract.off("drain", done);
-      extract.off("close", done);
-      resolve();
-    };
-    extract.on("drain", done);
-    extract.on("close", done);
-  });
-}
-
-async function pump(
-  reader: ReadableStreamDefaultReader<Uint8Array>,
-  extract: tar.Extract,
-  maxBytes: number,
-  onBytes: (n: number) => void,
-): Promise<void> {
+/** Counts the bytes of a stream, throwing {@link TooLargeError} past `maxBytes`. */
+export function byteCeiling(maxBytes: number, onBytes?: (n: number) => void): (n: number) => void {
   let total = 0;
-  while (!extract.destroyed) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.length;
+  return (n) => {
+    total += n;
     if (total > maxBytes) throw new TooLargeError(maxBytes);
-    onBytes(value.length);
-    if (!extract.write(value)) await drained(extract);
-  }
-  if (!extract.destroyed) extract.end();
+    onBytes?.(n);
+  };
 }
 
-async function* guard(body: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
-  const it = body[Symbol.asyncIterator]();
-  while (true) {
-    let r: IteratorResult<Uint8Array>;
-    try {
-      r = await it.next();
-    } catch (e) {
-      if (e instanceof TooLargeError) throw e;
-      throw new SourceError({ cause: e });
-    }
-    if (r.done) return;
-    yield r.value;
-  }
-}
+/** A parsed item: an entry's header, a slice of its body, or `null` at the end of its body. */
+type Item = TarHeader | Uint8Array | null;
 
 /**
  * Yields the entries of `stream`. Parser and read errors (truncation, bad
@@ -86,22 +45,52 @@ export async function* tarEntries(
   opts: { maxBytes: number; onBytes?: (n: number) => void },
 ): AsyncGenerator<SourceEntry> {
   const reader = stream.getReader();
-  const extract = tar.extract();
-  const pumping = pump(reader, extract, opts.maxBytes, opts.onBytes ?? (() => {}))
-    .catch((e) => {
-      extract.destroy(e);
-    });
+  const count = byteCeiling(opts.maxBytes, opts.onBytes);
+  let queue: Item[] = [];
+  let head = 0;
+  const parser = new TarReader({
+    header: (h) => queue.push(h),
+    body: (chunk) => queue.push(chunk),
+    end: () => queue.push(null),
+  });
+  let ended = false;
+  const next = async (): Promise<Item | undefined> => {
+    while (head === queue.length) {
+      if (ended) return undefined;
+      queue = [];
+      head = 0;
+      const { done, value } = await reader.read();
+      if (done) {
+        ended = true;
+        parser.close();
+        continue;
+      }
+      count(value.length);
+      parser.write(value);
+      ended = parser.done;
+    }
+    return queue[head++];
+  };
   try {
-    for await (const entry of extract) {
+    for (let item = await next(); item !== undefined; item = await next()) {
+      if (item === null || item instanceof Uint8Array) continue; // an undrained body
+      let finished = false;
       const drain = async () => {
-        for await (const _ of entry) { /* discard */ }
+        while (!finished) finished = (await next()) === null;
       };
-      yield { header: entry.header, body: guard(entry), drain };
+      const body = {
+        async *[Symbol.asyncIterator]() {
+          while (!finished) {
+            const chunk = await next();
+            if (chunk === null) finished = true;
+            else yield chunk as Uint8Array;
+          }
+        },
+      };
+      yield { header: item, body, drain };
       await drain();
     }
   } finally {
-    if (!extract.destroyed) extract.destroy();
     await reader.cancel().catch(() => {});
-    await pumping;
   }
 }

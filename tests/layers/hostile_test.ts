@@ -157,7 +157,7 @@ const refused: { name: string; tar: (box: Box) => Uint8Array; includes: string }
     name: "refuses a bad PAX size",
     tar: () =>
       concat([paxEntry("13 size=abcd\n", { name: "bad", typeflag: "0" }), new Uint8Array(1024)]),
-    includes: "Invalid header",
+    includes: 'the PAX size "abcd" is not a number',
   },
   {
     name: "refuses a truncated archive",
