@@ -1,19 +1,18 @@
 /**
  * The local catalogue: `<SREGISTRY_DATABASE>/sregistry.db`, the Python
  * client's `collection` and `container` tables plus the columns it lost
- * (schema in `_migrations.ts`). All SQL lives here; every value is bound as a
- * parameter, never spliced into SQL text.
+ * (schema in `_migrations.ts`). Every query lives here; every value is bound
+ * as a parameter, never spliced into SQL text. Opening the file (WAL, busy
+ * timeout, migrations) is in `_database.ts`.
  *
  * Concurrency: WAL journal, a 10 s busy timeout, and every write in a
  * `BEGIN IMMEDIATE` transaction, so several processes can pull into one
  * catalogue; one row per (registry, collection, name, tag, client, version).
  * @module
  */
-import { DatabaseSync } from "node:sqlite";
-import { closeSync, mkdirSync, openSync } from "node:fs";
+import type { DatabaseSync } from "node:sqlite";
 import { SregistryError } from "../errors.ts";
-import { migrate } from "./_migrations.ts";
-import { retryBusy } from "./_busy.ts";
+import { openDatabase } from "./_database.ts";
 import {
   type ImageQuery,
   type ImageRecord,
@@ -24,11 +23,7 @@ import {
   rowValues,
 } from "./record.ts";
 
-/** The database file name inside the `SREGISTRY_DATABASE` folder. */
-export const DATABASE_FILE = "sregistry.db";
-
-/** How long a writer waits for another process's lock, in milliseconds. */
-export const BUSY_TIMEOUT_MS = 10_000;
+export { BUSY_TIMEOUT_MS, DATABASE_FILE } from "./_database.ts";
 
 const HUB = "docker.io";
 const SQLITE_CONSTRAINT_UNIQUE = 2067;
@@ -65,34 +60,7 @@ export class Catalogue {
    * @throws {SregistryError} when the folder or file cannot be opened or the schema is newer.
    */
   static open(dir: string): Catalogue {
-    if (dir === "" || dir.includes("\0")) {
-      throw new TypeError("Cannot open the catalogue: no folder given: set SREGISTRY_DATABASE");
-    }
-    const file = `${dir.replace(/\/+$/, "")}/${DATABASE_FILE}`;
-    let db: DatabaseSync | undefined;
-    try {
-      mkdirSync(dir, { recursive: true, mode: 0o700 });
-      closeSync(openSync(file, "a", 0o600));
-      db = new DatabaseSync(file, { timeout: BUSY_TIMEOUT_MS });
-      const opened = db;
-      retryBusy(() => {
-        // WAL is persistent: switch only once. The switch (and WAL recovery)
-        // can answer SQLITE_BUSY without waiting for the busy timeout.
-        const mode = opened.prepare("PRAGMA journal_mode").get() as { journal_mode?: string };
-        if (mode?.journal_mode !== "wal") opened.exec("PRAGMA journal_mode = WAL");
-        opened.exec("PRAGMA foreign_keys = ON");
-        migrate(opened, file);
-      }, BUSY_TIMEOUT_MS);
-      return new Catalogue(db);
-    } catch (error) {
-      db?.close();
-      if (error instanceof SregistryError) throw error;
-      const reason = error instanceof Error ? error.message : String(error);
-      throw new SregistryError(
-        `Cannot open the catalogue ${file}: ${reason}: check SREGISTRY_DATABASE and its permissions`,
-        { cause: error },
-      );
-    }
+    return new Catalogue(openDatabase(dir));
   }
 
   /** Closes the connection. */

@@ -1,5 +1,5 @@
 import { DatabaseSync } from "node:sqlite";
-import { assert, assertEquals, assertThrows } from "../_assert.ts";
+import { assert, assertEquals, assertStringIncludes, assertThrows } from "../_assert.ts";
 import { Catalogue, DATABASE_FILE } from "../../src/store/catalogue.ts";
 import { SCHEMA_VERSION } from "../../src/store/_migrations.ts";
 import type { NewImageRecord } from "../../src/store/record.ts";
@@ -381,6 +381,20 @@ Deno.test("Catalogue.open() refuses a database from a newer sregistry", async ()
     db.exec(`PRAGMA user_version = ${SCHEMA_VERSION + 1}`);
     db.close();
     assertThrows(() => Catalogue.open(dir), SregistryError, "upgrade sregistry");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("Catalogue.open() refuses no folder, and names the file when it cannot open it", async () => {
+  assertThrows(() => Catalogue.open(""), TypeError, "SREGISTRY_DATABASE");
+  const dir = await Deno.makeTempDir();
+  try {
+    Deno.writeTextFileSync(`${dir}/plain`, "not a folder");
+    const error = assertThrows(() => Catalogue.open(`${dir}/plain`), SregistryError);
+    assertStringIncludes(error.message, `Cannot open the catalogue ${dir}/plain/${DATABASE_FILE}`);
+    assertStringIncludes(error.message, "check SREGISTRY_DATABASE");
+    assertEquals(Deno.readTextFileSync(`${dir}/plain`), "not a folder");
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
