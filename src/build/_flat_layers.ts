@@ -6,7 +6,8 @@
  */
 import { cleanEntryName, MAX_PATH_BYTES, wasReRooted } from "../layers/paths.ts";
 import { classify } from "../layers/whiteouts.ts";
-import { tarEntries } from "../layers/_source.ts";
+import { feedTar } from "../layers/_source.ts";
+import { TarReader } from "../layers/tar_reader.ts";
 import { type EntryHeader, readHeader } from "../layers/_header.ts";
 import { LayerFormatError, quoteName, wrapError } from "../layers/_errors.ts";
 import { SregistryError } from "../errors.ts";
@@ -41,20 +42,20 @@ export class FlatLayers {
     this.#above.clear();
     const where = { entry: undefined as string | undefined, layer: label, inEntry: false };
     let index = 0;
-    try {
-      for await (const entry of tarEntries(tar, { maxBytes })) {
-        where.entry = entry.header.name;
+    const parser = new TarReader({
+      header: (raw) => {
+        where.entry = raw.name;
         where.inEntry = true;
-        let h: EntryHeader;
-        try {
-          h = readHeader(entry.header);
-        } catch (e) {
-          throw refuse(entry.header.name, label, (e as Error).message);
-        }
+        const h = readHeader(raw);
         this.totals.xattrs += h.xattrs.length;
         this.#entry(h, label, { layer, index: index++ });
         where.inEntry = false;
-      }
+      },
+      body: () => {},
+      end: () => {},
+    });
+    try {
+      for await (const _ of feedTar(tar, parser, { maxBytes })) { /* headers applied */ }
     } catch (e) {
       throw wrapError(e, { ...where, maxBytes });
     }

@@ -126,3 +126,58 @@ function fixChecksum(block: Uint8Array): void {
   for (const byte of block) sum += byte;
   writeString(block, 148, 8, encoder.encode(sum.toString(8).padStart(6, "0") + "\0 "));
 }
+
+const BATCH = 256 * 1024;
+/** Bodies at least this large are passed on as they are, not copied. */
+const PASS_THROUGH = 64 * 1024;
+
+/**
+ * Collects a tar stream's pieces into large chunks, so a consumer gets a few
+ * 256 KiB writes instead of one per header. {@link PackBuffer.take} hands
+ * over what is complete.
+ */
+export class PackBuffer {
+  #chunks: Uint8Array[] = [];
+  #batch = new Uint8Array(BATCH);
+  #used = 0;
+
+  /** Appends `h`'s header block(s). */
+  header(h: PackHeader): void {
+    this.bytes(encodeHeader(h));
+  }
+
+  /** Appends raw bytes (a body slice); copied unless large. */
+  bytes(chunk: Uint8Array): void {
+    if (chunk.length >= PASS_THROUGH) {
+      this.#flush();
+      this.#chunks.push(chunk);
+      return;
+    }
+    if (this.#used + chunk.length > BATCH) this.#flush();
+    this.#batch.set(chunk, this.#used);
+    this.#used += chunk.length;
+  }
+
+  /** Appends the zero padding after a body of `size` bytes. */
+  pad(size: number): void {
+    const rest = size % 512;
+    if (rest !== 0) this.bytes(ZEROS.subarray(0, 512 - rest));
+  }
+
+  /** The chunks completed so far (and, with `all`, the partial batch too). */
+  take(all = false): Uint8Array[] {
+    if (all) this.#flush();
+    const out = this.#chunks;
+    this.#chunks = [];
+    return out;
+  }
+
+  #flush(): void {
+    if (this.#used === 0) return;
+    this.#chunks.push(this.#batch.subarray(0, this.#used));
+    this.#batch = new Uint8Array(BATCH);
+    this.#used = 0;
+  }
+}
+
+const ZEROS = new Uint8Array(512);

@@ -11,14 +11,15 @@
  * the metadata files, then hard links (after their targets).
  * @module
  */
-import { tarEntries } from "../layers/_source.ts";
+import { feedTar } from "../layers/_source.ts";
+import { TarReader } from "../layers/tar_reader.ts";
 import { wrapError } from "../layers/_errors.ts";
 import type { MetadataFile } from "./metadata.ts";
 import { FlatLayers } from "./_flat_layers.ts";
 import { applyMetadata } from "./_flat_metadata.ts";
 import type { DirNode, FlatTree, Inode } from "./_flat_tree.ts";
 import { summaryWarnings } from "../layers/_summary.ts";
-import { encodeHeader, END_OF_ARCHIVE, type PackHeader, padding } from "./_tar_pack.ts";
+import { END_OF_ARCHIVE, PackBuffer, type PackHeader } from "./_tar_pack.ts";
 
 export { FlattenUnsupported } from "./_flat_layers.ts";
 
@@ -40,7 +41,6 @@ export interface FlattenOptions {
 }
 
 const DEFAULT_MAX = 64 * 2 ** 30;
-const BATCH = 64 * 1024;
 
 /**
  * One tar stream equal in content to unpacking `layers` (base first) then
@@ -60,26 +60,7 @@ export function flattenLayers(
   extra: MetadataFile[],
   options: FlattenOptions,
 ): ReadableStream<Uint8Array> {
-  return ReadableStream.from(batched(generate(layers, extra, options)));
-}
-
-async function* batched(chunks: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
-  let buffer = new Uint8Array(BATCH);
-  let used = 0;
-  for await (const chunk of chunks) {
-    if (used + chunk.length > BATCH && used > 0) {
-      yield buffer.subarray(0, used);
-      buffer = new Uint8Array(BATCH);
-      used = 0;
-    }
-    if (chunk.length >= BATCH) {
-      yield chunk;
-      continue;
-    }
-    buffer.set(chunk, used);
-    used += chunk.length;
-  }
-  if (used > 0) yield buffer.subarray(0, used);
+  return ReadableStream.from(generate(layers, extra, options));
 }
 
 interface Plan {
@@ -106,17 +87,22 @@ async function* generate(
   summary(flat, options);
   applyMetadata(flat.tree, extra, now);
   const plan = planOutput(flat.tree, options.isRoot, now, layers.length);
-  for (const h of plan.headers) yield encodeHeader(h);
+  const out = new PackBuffer();
+  for (const h of plan.headers) {
+    out.header(h);
+    yield* out.take();
+  }
   for (const [i, wanted] of plan.bodies.entries()) {
-    if (wanted.size > 0) yield* layerBodies(await layers[i](), wanted, label(i), maxBytes);
+    if (wanted.size > 0) yield* layerBodies(await layers[i](), wanted, label(i), maxBytes, out);
   }
   for (const { inode, path } of plan.written) {
-    yield encodeHeader(fileHeader(path, inode));
-    yield inode.content!;
-    yield padding(inode.content!.length);
+    out.header(fileHeader(path, inode));
+    out.bytes(inode.content!);
+    out.pad(inode.content!.length);
   }
-  for (const h of plan.links) yield encodeHeader(h);
-  yield END_OF_ARCHIVE;
+  for (const h of plan.links) out.header(h);
+  out.bytes(END_OF_ARCHIVE);
+  yield* out.take(true);
 }
 
 function fileHeader(path: string, inode: Inode): PackHeader {
@@ -124,32 +110,46 @@ function fileHeader(path: string, inode: Inode): PackHeader {
   return { name: path, type: "file", mode, uid, gid, size, mtime: Math.floor(inode.mtime) };
 }
 
+/** Pass 2 of one layer: the bodies `wanted` (by entry index), under their final names. */
 async function* layerBodies(
   tar: ReadableStream<Uint8Array>,
   wanted: Map<number, { inode: Inode; path: string }>,
   label: string,
   maxBytes: number,
+  out: PackBuffer,
 ): AsyncGenerator<Uint8Array> {
   const where = { entry: undefined as string | undefined, layer: label, inEntry: false };
+  const changed = () => new Error(`entry ${index - 1} changed between the two reads of the layer`);
   let index = 0;
   let left = wanted.size;
+  let current: { inode: Inode; path: string } | undefined;
+  let size = 0;
+  const parser = new TarReader({
+    header: (h) => {
+      current = wanted.get(index++);
+      if (current === undefined) return;
+      where.entry = h.name;
+      size = 0;
+      out.header(fileHeader(current.path, current.inode));
+    },
+    body: (chunk) => {
+      if (current === undefined) return;
+      size += chunk.length;
+      if (size > current.inode.size) throw changed();
+      out.bytes(chunk);
+    },
+    end: () => {
+      if (current === undefined) return;
+      if (size !== current.inode.size) throw changed();
+      out.pad(size);
+      current = undefined;
+      left--;
+    },
+  });
   try {
-    for await (const entry of tarEntries(tar, { maxBytes })) {
-      const want = wanted.get(index++);
-      if (want === undefined) continue;
-      where.entry = entry.header.name;
-      yield encodeHeader(fileHeader(want.path, want.inode));
-      let size = 0;
-      for await (const chunk of entry.body) {
-        size += chunk.length;
-        if (size > want.inode.size) break;
-        yield chunk;
-      }
-      if (size !== want.inode.size) {
-        throw new Error(`entry ${index - 1} changed between the two reads of the layer`);
-      }
-      yield padding(size);
-      if (--left === 0) break;
+    for await (const _ of feedTar(tar, parser, { maxBytes })) {
+      yield* out.take();
+      if (left === 0) break;
     }
   } catch (e) {
     throw wrapError(e, { ...where, maxBytes });

@@ -32,6 +32,31 @@ export function byteCeiling(maxBytes: number, onBytes?: (n: number) => void): (n
   };
 }
 
+/**
+ * Feeds `stream` to `parser` chunk by chunk, yielding after each chunk, until
+ * the end marker or the end of the stream; throws {@link TooLargeError} past
+ * `maxBytes`. Leaving the loop early cancels the stream.
+ */
+export async function* feedTar(
+  stream: ReadableStream<Uint8Array>,
+  parser: TarReader,
+  opts: { maxBytes: number; onBytes?: (n: number) => void },
+): AsyncGenerator<void> {
+  const reader = stream.getReader();
+  const count = byteCeiling(opts.maxBytes, opts.onBytes);
+  try {
+    while (!parser.done) {
+      const { done, value } = await reader.read();
+      if (done) return parser.close();
+      count(value.length);
+      parser.write(value);
+      yield;
+    }
+  } finally {
+    await reader.cancel().catch(() => {});
+  }
+}
+
 /** A parsed item: an entry's header, a slice of its body, or `null` at the end of its body. */
 type Item = TarHeader | Uint8Array | null;
 
@@ -44,8 +69,6 @@ export async function* tarEntries(
   stream: ReadableStream<Uint8Array>,
   opts: { maxBytes: number; onBytes?: (n: number) => void },
 ): AsyncGenerator<SourceEntry> {
-  const reader = stream.getReader();
-  const count = byteCeiling(opts.maxBytes, opts.onBytes);
   let queue: Item[] = [];
   let head = 0;
   const parser = new TarReader({
@@ -53,21 +76,14 @@ export async function* tarEntries(
     body: (chunk) => queue.push(chunk),
     end: () => queue.push(null),
   });
+  const chunks = feedTar(stream, parser, opts);
   let ended = false;
   const next = async (): Promise<Item | undefined> => {
     while (head === queue.length) {
       if (ended) return undefined;
       queue = [];
       head = 0;
-      const { done, value } = await reader.read();
-      if (done) {
-        ended = true;
-        parser.close();
-        continue;
-      }
-      count(value.length);
-      parser.write(value);
-      ended = parser.done;
+      ended = (await chunks.next()).done === true;
     }
     return queue[head++];
   };
@@ -91,6 +107,6 @@ export async function* tarEntries(
       await drain();
     }
   } finally {
-    await reader.cancel().catch(() => {});
+    await chunks.return(undefined);
   }
 }
