@@ -1,7 +1,9 @@
 /**
- * Pass 1 of the flattener: applies layers, lowest first, to a {@link FlatTree}
- * with exactly the rules of `src/layers/extract.ts` (`RootfsWriter`) and
- * `_lower.ts` (whiteouts against lower layers only), reading headers only.
+ * Pass 1 of the flattener: each layer's headers are read on their own
+ * ({@link scanLayer}, bodies skipped; any order, even while the layer
+ * downloads), then applied, lowest layer first, to a {@link FlatTree} with
+ * exactly the rules of `src/layers/extract.ts` (`RootfsWriter`) and
+ * `_lower.ts` (whiteouts against lower layers only).
  * @module
  */
 import { cleanEntryName, MAX_PATH_BYTES, wasReRooted } from "../layers/paths.ts";
@@ -31,33 +33,17 @@ export class FlatLayers {
     this.tree = new FlatTree(newDir(0o755, 0, 0));
   }
 
-  /** Reads the headers of one uncompressed layer; entry `index` counts every tar entry. */
-  async apply(
-    tar: ReadableStream<Uint8Array>,
-    layer: number,
-    label: string,
-    maxBytes: number,
-  ): Promise<void> {
+  /** Applies one layer's headers (from {@link scanLayer}); entry `index` counts every tar entry. */
+  apply(headers: EntryHeader[], layer: number, label: string): void {
     this.#written.clear();
     this.#above.clear();
-    const where = { entry: undefined as string | undefined, layer: label, inEntry: false };
-    let index = 0;
-    const parser = new TarReader({
-      header: (raw) => {
-        where.entry = raw.name;
-        where.inEntry = true;
-        const h = readHeader(raw);
-        this.totals.xattrs += h.xattrs.length;
-        this.#entry(h, label, { layer, index: index++ });
-        where.inEntry = false;
-      },
-      body: () => {},
-      end: () => {},
-    });
-    try {
-      for await (const _ of feedTar(tar, parser, { maxBytes })) { /* headers applied */ }
-    } catch (e) {
-      throw wrapError(e, { ...where, maxBytes });
+    for (const [index, h] of headers.entries()) {
+      this.totals.xattrs += h.xattrs.length;
+      try {
+        this.#entry(h, label, { layer, index });
+      } catch (e) {
+        throw wrapError(e, { entry: h.name, layer: label, inEntry: true, maxBytes: 0 });
+      }
     }
   }
 
@@ -213,6 +199,33 @@ export class FlatLayers {
     const node = this.tree.lookup(rel) as DirNode;
     for (const name of [...node.children.keys()]) this.#hide(rel ? `${rel}/${name}` : name);
   }
+}
+
+/**
+ * Reads the entry headers of one uncompressed layer, skipping bodies.
+ * @throws {LayerFormatError} for bad, truncated or oversized archives
+ */
+export async function scanLayer(
+  tar: ReadableStream<Uint8Array>,
+  label: string,
+  maxBytes: number,
+): Promise<EntryHeader[]> {
+  const headers: EntryHeader[] = [];
+  const where = { entry: undefined as string | undefined, layer: label, inEntry: false };
+  const parser = new TarReader({
+    header: (raw) => {
+      where.entry = raw.name;
+      headers.push(readHeader(raw));
+    },
+    body: () => {},
+    end: () => {},
+  });
+  try {
+    for await (const _ of feedTar(tar, parser, { maxBytes })) { /* headers collected */ }
+  } catch (e) {
+    throw wrapError(e, { ...where, maxBytes });
+  }
+  return headers;
 }
 
 function refuse(name: string, label: string, reason: string): LayerFormatError {

@@ -3,9 +3,10 @@
  * the content `RootfsWriter` + `writeMetadata` would leave in a folder, so
  * `tar2sqfs` can build the squashfs without creating a single file.
  *
- * Two passes: the first reads every layer's headers (bodies skipped) and
- * simulates the unpacking on an in-memory tree of path metadata
- * (`_flat_layers.ts`), then the metadata step (`_flat_metadata.ts`). The
+ * Two passes: the first reads every layer's headers (bodies skipped; all
+ * layers at once, each from its download as it arrives when the caller
+ * offers that) and simulates the unpacking on an in-memory tree of path
+ * metadata (`_flat_layers.ts`), then the metadata step (`_flat_metadata.ts`). The
  * second emits directories, links and devices from memory, then re-opens only
  * the layers holding surviving file content and streams those bodies, then
  * the metadata files, then hard links (after their targets).
@@ -15,7 +16,8 @@ import { feedTar } from "../layers/_source.ts";
 import { TarReader } from "../layers/tar_reader.ts";
 import { wrapError } from "../layers/_errors.ts";
 import type { MetadataFile } from "./metadata.ts";
-import { FlatLayers } from "./_flat_layers.ts";
+import { FlatLayers, scanLayer } from "./_flat_layers.ts";
+import type { EntryHeader } from "../layers/_header.ts";
 import { applyMetadata } from "./_flat_metadata.ts";
 import type { DirNode, FlatTree, Inode } from "./_flat_tree.ts";
 import { summaryWarnings } from "../layers/_summary.ts";
@@ -25,6 +27,23 @@ export { FlattenUnsupported } from "./_flat_layers.ts";
 
 /** Opens one layer as an uncompressed tar stream (called once or twice). */
 export type LayerOpener = () => Promise<ReadableStream<Uint8Array>>;
+
+/** One layer to flatten: an opener, or an opener with the layer's bytes as they download. */
+export type FlatLayerInput = LayerOpener | DownloadingLayer;
+
+/** A layer that may be downloading: its bytes can be read while they arrive. */
+export interface DownloadingLayer {
+  /** Opens the layer, verified, as an uncompressed tar stream. */
+  open: LayerOpener;
+  /**
+   * The same uncompressed bytes while they download, so the headers are read
+   * meanwhile; undefined when the layer is not being downloaded. They are
+   * used only once `verified` resolves.
+   */
+  early?: Promise<ReadableStream<Uint8Array> | undefined>;
+  /** Resolves when the layer is in place and verified; rejects with the download's failure. */
+  verified?: Promise<void>;
+}
 
 /** Options of {@link flattenLayers}. */
 export interface FlattenOptions {
@@ -56,7 +75,7 @@ const DEFAULT_MAX = 64 * 2 ** 30;
  * ```
  */
 export function flattenLayers(
-  layers: LayerOpener[],
+  layers: FlatLayerInput[],
   extra: MetadataFile[],
   options: FlattenOptions,
 ): ReadableStream<Uint8Array> {
@@ -75,15 +94,18 @@ interface Plan {
 }
 
 async function* generate(
-  layers: LayerOpener[],
+  layers: FlatLayerInput[],
   extra: MetadataFile[],
   options: FlattenOptions,
 ): AsyncGenerator<Uint8Array> {
   const maxBytes = options.maxLayerBytes ?? DEFAULT_MAX;
   const label = (i: number) => options.labels?.[i] ?? `#${i + 1}`;
   const now = options.now ?? Math.floor(Date.now() / 1000);
+  const inputs: DownloadingLayer[] = layers.map((l) => (typeof l === "function" ? { open: l } : l));
+  const scans = inputs.map((input, i) => headersOf(input, label(i), maxBytes));
+  for (const scan of scans) scan.catch(() => {}); // reported in layer order below
   const flat = new FlatLayers(options.isRoot);
-  for (const [i, open] of layers.entries()) await flat.apply(await open(), i, label(i), maxBytes);
+  for (const [i, scan] of scans.entries()) flat.apply(await scan, i, label(i));
   summary(flat, options);
   applyMetadata(flat.tree, extra, now);
   const plan = planOutput(flat.tree, options.isRoot, now, layers.length);
@@ -93,7 +115,9 @@ async function* generate(
     yield* out.take();
   }
   for (const [i, wanted] of plan.bodies.entries()) {
-    if (wanted.size > 0) yield* layerBodies(await layers[i](), wanted, label(i), maxBytes, out);
+    if (wanted.size > 0) {
+      yield* layerBodies(await inputs[i].open(), wanted, label(i), maxBytes, out);
+    }
   }
   for (const { inode, path } of plan.written) {
     out.header(fileHeader(path, inode));
@@ -103,6 +127,24 @@ async function* generate(
   for (const h of plan.links) out.header(h);
   out.bytes(END_OF_ARCHIVE);
   yield* out.take(true);
+}
+
+/** A layer's headers: read from its download when there is one, else from the layer. */
+async function headersOf(
+  input: DownloadingLayer,
+  label: string,
+  maxBytes: number,
+): Promise<EntryHeader[]> {
+  const early = await input.early;
+  if (early === undefined) return scanLayer(await input.open(), label, maxBytes);
+  try {
+    const headers = await scanLayer(early, label, maxBytes);
+    await input.verified;
+    return headers;
+  } catch (e) {
+    await input.verified; // a failed download explains a bad layer better
+    throw e;
+  }
 }
 
 function fileHeader(path: string, inode: Inode): PackHeader {

@@ -13,6 +13,8 @@ export {
   runtimeBuildArgs,
 } from "./builder.ts";
 export {
+  type DownloadingLayer,
+  type FlatLayerInput,
   flattenLayers,
   type FlattenOptions,
   FlattenUnsupported,

@@ -27,6 +27,8 @@ export interface EntryHeader {
   xattrs: string[];
 }
 
+const NO_XATTRS: string[] = [];
+
 function paxInt(value: string | undefined, fallback: number): number {
   return value !== undefined && /^\d{1,15}$/.test(value) ? Number(value) : fallback;
 }
@@ -39,7 +41,7 @@ function paxTime(value: string | undefined, fallback: number): number {
 export function readHeader(h: TarHeader): EntryHeader {
   const pax = h.pax;
   const mtime = paxTime(pax.mtime, h.mtime);
-  let xattrs: string[] = [];
+  let xattrs = NO_XATTRS;
   for (const key in pax) {
     if (key.startsWith("SCHILY.xattr.")) {
       xattrs = Object.keys(pax).filter((k) => k.startsWith("SCHILY.xattr."));

@@ -89,9 +89,11 @@ function nodeStream(
     : createZstdDecompress({ chunkSize: 1 << 20 });
   let finished = false;
   let failure: unknown;
+  let output!: ReadableStreamDefaultController<Uint8Array>;
   z.on("error", (e: unknown) => (failure ??= e));
   const readable = new ReadableStream<Uint8Array>({
     start(controller) {
+      output = controller;
       z.pause();
       z.on("data", (d: Uint8Array) => {
         if (finished) return;
@@ -141,7 +143,9 @@ function nodeStream(
       z.end();
       return ended;
     },
-    abort() {
+    abort(reason) {
+      // The compressed input failed (a broken download): so does the output.
+      if (!finished) output.error(reason);
       finished = true;
       z.destroy();
     },

@@ -29,6 +29,8 @@ export interface BuildImageOptions {
   streaming: boolean;
   /** Resolves when layer `i` is in the cache, so flattening overlaps the downloads. */
   ready?: (i: number) => Promise<void>;
+  /** Layer `i`'s bytes as they download (see `DownloadRun.copy`): its headers are read meanwhile. */
+  copy?: (i: number) => Promise<ReadableStream<Uint8Array> | undefined>;
   cache?: BlobCache;
   layers: Descriptor[];
   /** The folder road's root filesystem (already unpacked unless streaming). */
@@ -69,10 +71,14 @@ export async function buildImage(o: BuildImageOptions): Promise<void> {
       await buildSifFromTar({
         ...common,
         tar: flattenLayers(
-          o.layers.map((l, i) => async () => {
-            await o.ready?.(i);
-            return decompress((await Deno.open(cache.blobPath(l.digest))).readable, l.mediaType);
-          }),
+          o.layers.map((l, i) => ({
+            open: async () => {
+              await o.ready?.(i);
+              return decompress((await Deno.open(cache.blobPath(l.digest))).readable, l.mediaType);
+            },
+            early: o.copy?.(i).then((s) => s && decompress(s, l.mediaType)),
+            verified: o.ready?.(i),
+          })),
           o.metadata,
           {
             isRoot: o.isRoot,

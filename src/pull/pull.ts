@@ -167,7 +167,14 @@ export async function pull(req: PullRequest, ctx: PullContext): Promise<PullResu
     canStream(which);
   // Streaming: the flattener reads each layer as soon as it is in the cache.
   const downloads = streaming
-    ? startDownloads({ ...req, resolved, cache: ctx.cache, jobs: ctx.jobs, onEvent: ctx.onEvent })
+    ? startDownloads({
+      ...req,
+      resolved,
+      cache: ctx.cache,
+      jobs: ctx.jobs,
+      onEvent: ctx.onEvent,
+      copies: true,
+    })
     : undefined;
   let downloaded = downloads ? 0 : await unpack();
   const config = JSON.parse(new TextDecoder().decode(resolved.configBytes));
@@ -190,6 +197,7 @@ export async function pull(req: PullRequest, ctx: PullContext): Promise<PullResu
         builder,
         streaming,
         ready: downloads?.ready,
+        copy: downloads?.copy,
         cache: ctx.cache,
         layers,
         rootfs,

@@ -12,6 +12,7 @@ import { RootfsWriter } from "../layers/extract.ts";
 import type { Descriptor } from "../registry/manifest.ts";
 import type { PullListener } from "./events.ts";
 import { limiter } from "./limit.ts";
+import { tapStream } from "./_tap.ts";
 import type { ImageSource, Resolved } from "./source.ts";
 
 /** Options for `downloadLayers`. */
@@ -22,6 +23,8 @@ export interface DownloadOptions {
   cache?: BlobCache;
   jobs: number;
   onEvent?: PullListener;
+  /** Offer a copy of each downloading layer's bytes (`DownloadRun.copy`), read as they arrive. */
+  copies?: boolean;
 }
 
 /** Options for `unpackImage`. */
@@ -39,18 +42,31 @@ class Downloads {
   downloaded = 0;
   #failure?: { error: unknown };
 
+  /** Per layer: the copy of its bytes, or undefined when this run did not download it. */
+  readonly copies: Promise<ReadableStream<Uint8Array> | undefined>[];
+
   constructor(readonly options: DownloadOptions) {
     const { source, resolved, cache, onEvent } = options;
     const run = limiter(Math.max(1, options.jobs));
+    const layers = resolved.manifest.layers;
+    const offer = layers.map(() => Promise.withResolvers<ReadableStream<Uint8Array> | undefined>());
+    this.copies = offer.map((o) => o.promise);
+    if (!cache) { for (const o of offer) o.resolve(undefined); }
     this.fetches = cache
-      ? resolved.manifest.layers.map((layer) =>
+      ? layers.map((layer, i) =>
         run(async () => {
           this.stop.signal.throwIfAborted();
           if (cache.has(layer)) {
             onEvent?.({ kind: "layer", digest: layer.digest, state: "cached", total: layer.size });
             return;
           }
-          const fetched = await cache.ensure(layer, () => this.open(layer), {
+          const fetched = await cache.ensure(layer, async () => {
+            const stream = await this.open(layer);
+            if (!options.copies) return stream;
+            const tapped = tapStream(stream);
+            offer[i].resolve(tapped.copy);
+            return tapped.stream;
+          }, {
             verified: source.verifies,
             onWait: () => onEvent?.({ kind: "layer", digest: layer.digest, state: "waiting" }),
           });
@@ -58,7 +74,7 @@ class Downloads {
         }).catch((e) => {
           this.fail(e);
           throw e;
-        })
+        }).finally(() => offer[i].resolve(undefined))
       )
       : [];
     // Failures are reported by whoever waits (in layer order, or `abandon`);
@@ -102,6 +118,12 @@ class Downloads {
 export interface DownloadRun {
   /** Resolves when layer `i` is in the cache; rejects with the first failure. */
   ready(i: number): Promise<void>;
+  /**
+   * With `copies`: layer `i`'s bytes as they download, for a reader that
+   * keeps up (the download waits for it); undefined when this run does not
+   * download the layer (cached, or fetched by another process).
+   */
+  copy(i: number): Promise<ReadableStream<Uint8Array> | undefined>;
   /** Waits for every download; returns how many were fetched, or throws the first failure. */
   finish(): Promise<number>;
   /** Stops every download, waits for their clean-up, and throws the first failure (or `error`). */
@@ -113,6 +135,7 @@ export function startDownloads(options: DownloadOptions): DownloadRun {
   const downloads = new Downloads(options);
   return {
     ready: (i) => downloads.fetches[i],
+    copy: (i) => downloads.copies[i],
     finish: async () => {
       try {
         await Promise.all(downloads.fetches);

@@ -159,3 +159,38 @@ Deno.test("flattenLayers() re-reads only layers whose files survive", async () =
   assert(bytes > 0);
   assertEquals(opened, 3);
 });
+
+async function bytesOf(stream: ReadableStream<Uint8Array>): Promise<Uint8Array> {
+  return new Uint8Array(await new Response(stream).arrayBuffer());
+}
+
+Deno.test("flattenLayers() reads headers from a layer's download and opens it only for bodies", async () => {
+  const tars = [layer1, layer2, layer3].map((l) => buildTar(l));
+  const plain = await bytesOf(flattenLayers(tars.map(opener), METADATA, { isRoot: true, now: 1 }));
+  let opened = 0;
+  const downloading = tars.map((tar) => ({
+    open: () => (opened++, Promise.resolve(streamOf(tar))),
+    early: Promise.resolve(streamOf(tar)),
+    verified: Promise.resolve(),
+  }));
+  const early = await bytesOf(flattenLayers(downloading, METADATA, { isRoot: true, now: 1 }));
+  assertEquals(early, plain);
+  assert(opened <= tars.length, `opened ${opened} times for ${tars.length} layers`);
+});
+
+Deno.test("flattenLayers() reports a failed download rather than what its partial bytes looked like", async () => {
+  const tar = buildTar([{ name: "f", content: "x".repeat(5000) }]);
+  const failure = new Error("sha256 digest mismatch");
+  const verified = Promise.reject(failure);
+  verified.catch(() => {});
+  const layers = [{
+    open: () => Promise.reject(new Error("not in the cache")),
+    early: Promise.resolve(streamOf(tar.subarray(0, 1000))),
+    verified,
+  }];
+  await assertRejects(
+    () => drain(flattenLayers(layers, [], { isRoot: true })),
+    Error,
+    "digest mismatch",
+  );
+});

@@ -78,3 +78,19 @@ Deno.test("decompress() cancelling the output cancels the source", async () => {
   await reader.cancel();
   assertEquals(cancelled, true);
 });
+
+Deno.test("decompress() fails, not hangs, when the compressed source fails midway", async () => {
+  const zstd = (t: Uint8Array) => Promise.resolve(new Uint8Array(zstdCompressSync(t)));
+  for (const compress of [gzip, zstd]) {
+    const layer = await compress(tar);
+    let sent = false;
+    const source = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (sent) return controller.error(new Error("connection reset by peer"));
+        sent = true;
+        controller.enqueue(layer.subarray(0, Math.floor(layer.length / 2)));
+      },
+    });
+    await assertRejects(() => bytes(decompress(source, "layer")), Error, "connection reset");
+  }
+});

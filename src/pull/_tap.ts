@@ -1,0 +1,62 @@
+/**
+ * A second reader of a download's bytes (the flattener reading a layer's
+ * headers while it arrives), without unbounded buffering: unlike
+ * `ReadableStream.tee()`, the download waits while the copy holds `limit`
+ * unread chunks. A cancelled copy is dropped and the download goes on; a
+ * failed download fails the copy.
+ * @module
+ */
+
+/** `stream` passed through, and a copy of its chunks for a reader that keeps up. */
+export function tapStream(
+  stream: ReadableStream<Uint8Array>,
+  limit = 8,
+): { stream: ReadableStream<Uint8Array>; copy: ReadableStream<Uint8Array> } {
+  const reader = stream.getReader();
+  let copyController!: ReadableStreamDefaultController<Uint8Array>;
+  let dropped = false;
+  let room: (() => void) | undefined;
+  const wake = () => {
+    room?.();
+    room = undefined;
+  };
+  const copy = new ReadableStream<Uint8Array>({
+    start: (controller) => void (copyController = controller),
+    pull: wake,
+    cancel: () => {
+      dropped = true;
+      wake();
+    },
+  }, new CountQueuingStrategy({ highWaterMark: limit }));
+  const failCopy = (reason: unknown) => {
+    if (dropped) return;
+    dropped = true;
+    copyController.error(reason);
+  };
+  const main = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      let result: ReadableStreamReadResult<Uint8Array>;
+      try {
+        result = await reader.read();
+      } catch (e) {
+        failCopy(e);
+        throw e;
+      }
+      if (result.done) {
+        controller.close();
+        if (!dropped) copyController.close();
+        dropped = true;
+        return;
+      }
+      controller.enqueue(result.value);
+      if (dropped) return;
+      copyController.enqueue(result.value);
+      if ((copyController.desiredSize ?? 1) <= 0) await new Promise<void>((r) => (room = r));
+    },
+    cancel(reason) {
+      failCopy(reason ?? new Error("the download stopped"));
+      return reader.cancel(reason);
+    },
+  });
+  return { stream: main, copy };
+}
