@@ -64,6 +64,7 @@ export function verifiedBlobStream(o: BlobStreamOptions): ReadableStream<Uint8Ar
   let abort = new AbortController();
   let skip = 0;
   let failures = 0;
+  let cancelled = false;
 
   async function connect(): Promise<void> {
     abort = new AbortController();
@@ -125,6 +126,7 @@ export function verifiedBlobStream(o: BlobStreamOptions): ReadableStream<Uint8Ar
           return controller.enqueue(out);
         } catch (e) {
           drop();
+          if (cancelled) return; // the reader gave up: no resume
           if (!(e instanceof Interrupted) || ++failures > retries) {
             return controller.error(
               e instanceof Interrupted
@@ -141,6 +143,7 @@ export function verifiedBlobStream(o: BlobStreamOptions): ReadableStream<Uint8Ar
       }
     },
     cancel(reason) {
+      cancelled = true;
       reader?.cancel(reason).catch(() => {});
       abort.abort();
     },
