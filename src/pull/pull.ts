@@ -290,11 +290,8 @@ async function rememberManifests(ctx: PullContext, req: PullRequest, r: Resolved
   if (!ctx.cache) return;
   ctx.cache.putBytes({ digest: r.digest }, r.bytes);
   ctx.cache.putBytes({ digest: r.manifestDigest }, r.manifestBytes);
-  if (!r.manifest.configBytes) {
-    // config is already in the cache (fetched through it)
-  } else {
-    ctx.cache.putBytes({ digest: r.manifest.config.digest }, r.manifest.configBytes);
-  }
+  // Also when resolving fetched it into the cache: a prune may have removed it before the pin.
+  ctx.cache.putBytes({ digest: r.manifest.config.digest }, r.configBytes);
   await ctx.cache.tag(formatReference(req.ref), {
     mediaType: r.mediaType,
     digest: r.digest,
