@@ -13,7 +13,7 @@ import { TarReader } from "../layers/tar_reader.ts";
 import { type EntryHeader, readHeader } from "../layers/_header.ts";
 import { LayerFormatError, quoteName, wrapError } from "../layers/_errors.ts";
 import { SregistryError } from "../errors.ts";
-import { type DirNode, type FlatNode, FlatTree, newDir } from "./_flat_tree.ts";
+import { type DirNode, type FlatNode, FlatTree, type Inode, newDir } from "./_flat_tree.ts";
 
 /** Thrown when an image cannot be flattened exactly: unpack it into a folder instead. */
 export class FlattenUnsupported extends SregistryError {}
@@ -35,19 +35,42 @@ export class FlatLayers {
 
   /** Applies one layer's headers (from {@link scanLayer}); entry `index` counts every tar entry. */
   apply(headers: EntryHeader[], layer: number, label: string): void {
-    this.#written.clear();
-    this.#above.clear();
+    this.startLayer();
     for (const [index, h] of headers.entries()) {
-      this.totals.xattrs += h.xattrs.length;
       try {
-        this.#entry(h, label, { layer, index });
+        this.entry(h, label, { layer, index });
       } catch (e) {
         throw wrapError(e, { entry: h.name, layer: label, inEntry: true, maxBytes: 0 });
       }
     }
   }
 
-  #entry(h: EntryHeader, label: string, origin: { layer: number; index: number }): void {
+  /** Starts a layer, for {@link FlatLayers.entry} calls one entry at a time. */
+  startLayer(): void {
+    this.#written.clear();
+    this.#above.clear();
+  }
+
+  /**
+   * Applies one entry of the current layer; for a regular file, returns where
+   * it was placed (the resolved path) and its inode.
+   */
+  entry(
+    h: EntryHeader,
+    label: string,
+    origin: { layer: number; index: number },
+  ): { rel: string; inode: Inode } | undefined {
+    this.totals.xattrs += h.xattrs.length;
+    const name = this.#checkName(h, label);
+    if (h.kind === "file" && name !== "" && classify(name).kind === "entry") {
+      const inode = { ...this.#owner(h), mode: h.mode, mtime: h.mtime, size: h.size, origin };
+      return { rel: this.#put(name, { type: "file", inode }), inode };
+    }
+    this.#entry(h, name, label);
+    return undefined;
+  }
+
+  #checkName(h: EntryHeader, label: string): string {
     const name = cleanEntryName(h.name);
     if (name === undefined) throw refuse(h.name, label, "the name is empty or has a NUL byte");
     const length = encoder.encode(name).length;
@@ -55,6 +78,10 @@ export class FlatLayers {
       throw refuse(h.name, label, `the name is ${length} bytes long, over ${MAX_PATH_BYTES}`);
     }
     if (wasReRooted(h.name)) this.totals.reRooted++;
+    return name;
+  }
+
+  #entry(h: EntryHeader, name: string, label: string): void {
     const c = name === "" ? { kind: "entry" as const } : classify(name);
     if (c.kind === "opaque") return this.#opaque(c.dir);
     if (c.kind === "whiteout") return this.#whiteout(c.target);
@@ -65,16 +92,11 @@ export class FlatLayers {
     switch (h.kind) {
       case "directory":
         return this.#directory(name, h);
-      case "file":
-        return this.#put(name, {
-          type: "file",
-          inode: { ...this.#owner(h), mode: h.mode, mtime: h.mtime, size: h.size, origin },
-        });
       case "symlink":
         if (h.linkname === "" || h.linkname.includes("\0")) {
           throw refuse(h.name, label, "the symbolic link has an empty or NUL-containing target");
         }
-        return this.#put(name, {
+        return void this.#put(name, {
           type: "symlink",
           target: h.linkname,
           ...this.#owner(h),
@@ -86,7 +108,7 @@ export class FlatLayers {
       case "block":
       case "fifo":
         if (!this.#isRoot) return void this.totals.devices++;
-        return this.#put(name, {
+        return void this.#put(name, {
           type: h.kind,
           mode: h.mode,
           ...this.#owner(h),
@@ -113,11 +135,12 @@ export class FlatLayers {
     return { rel, existing: this.tree.lookup(rel) };
   }
 
-  #put(name: string, node: FlatNode): void {
+  #put(name: string, node: FlatNode): string {
     const { rel, existing } = this.#place(name);
     if (existing) this.tree.remove(rel);
     this.tree.set(rel, node);
     this.#markWritten(rel);
+    return rel;
   }
 
   #directory(name: string, h: EntryHeader): void {

@@ -86,6 +86,15 @@ function ustar(h: PackHeader, name: Uint8Array, link: Uint8Array, pax: string[])
   return block;
 }
 
+/** The header of a regular file at `path` with `inode`'s attributes. */
+export function fileHeader(
+  path: string,
+  inode: { mode: number; uid: number; gid: number; size: number; mtime: number },
+): PackHeader {
+  const { mode, uid, gid, size } = inode;
+  return { name: path, type: "file", mode, uid, gid, size, mtime: Math.floor(inode.mtime) };
+}
+
 /** The header block(s) of one entry: a PAX `x` header and its records when needed, then ustar. */
 export function encodeHeader(h: PackHeader): Uint8Array {
   const name = encoder.encode(h.name);

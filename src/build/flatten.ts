@@ -17,13 +17,15 @@ import { TarReader } from "../layers/tar_reader.ts";
 import { wrapError } from "../layers/_errors.ts";
 import type { MetadataFile } from "./metadata.ts";
 import { FlatLayers, scanLayer } from "./_flat_layers.ts";
+import { checkEarly, type EarlyFiles, singlePass, UpperNames } from "./_flat_single.ts";
 import type { EntryHeader } from "../layers/_header.ts";
 import { applyMetadata } from "./_flat_metadata.ts";
 import type { DirNode, FlatTree, Inode } from "./_flat_tree.ts";
 import { summaryWarnings } from "../layers/_summary.ts";
-import { END_OF_ARCHIVE, PackBuffer, type PackHeader } from "./_tar_pack.ts";
+import { END_OF_ARCHIVE, fileHeader, PackBuffer, type PackHeader } from "./_tar_pack.ts";
 
 export { FlattenUnsupported } from "./_flat_layers.ts";
+export { FlattenRestart } from "./_flat_single.ts";
 
 /** Opens one layer as an uncompressed tar stream (called once or twice). */
 export type LayerOpener = () => Promise<ReadableStream<Uint8Array>>;
@@ -57,6 +59,11 @@ export interface FlattenOptions {
   labels?: string[];
   /** Time (seconds) of what the metadata step creates or changes; default now. */
   now?: number;
+  /**
+   * The layer read in a single pass (usually the largest): its files are
+   * written out as it is read (see `_flat_single.ts`). Default: none.
+   */
+  onePass?: number;
 }
 
 const DEFAULT_MAX = 64 * 2 ** 30;
@@ -102,14 +109,29 @@ async function* generate(
   const label = (i: number) => options.labels?.[i] ?? `#${i + 1}`;
   const now = options.now ?? Math.floor(Date.now() / 1000);
   const inputs: DownloadingLayer[] = layers.map((l) => (typeof l === "function" ? { open: l } : l));
-  const scans = inputs.map((input, i) => headersOf(input, label(i), maxBytes));
+  const one = options.onePass;
+  const scans = inputs.map((input, i) =>
+    i === one ? Promise.resolve([]) : headersOf(input, label(i), maxBytes)
+  );
   for (const scan of scans) scan.catch(() => {}); // reported in layer order below
   const flat = new FlatLayers(options.isRoot);
-  for (const [i, scan] of scans.entries()) flat.apply(await scan, i, label(i));
+  const out = new PackBuffer();
+  const early: EarlyFiles = new Map();
+  for (const [i, scan] of scans.entries()) {
+    if (i !== one) {
+      flat.apply(await scan, i, label(i));
+      continue;
+    }
+    const upper = new UpperNames();
+    for (const file of extra) upper.add(file.path);
+    for (const above of scans.slice(i + 1)) upper.addLayer(await above);
+    const at = { flat, layer: i, label: label(i), maxBytes };
+    yield* readOnce(inputs[i], (tar) => singlePass(tar, at, upper, out, early));
+  }
   summary(flat, options);
   applyMetadata(flat.tree, extra, now);
-  const plan = planOutput(flat.tree, options.isRoot, now, layers.length);
-  const out = new PackBuffer();
+  checkEarly(flat.tree, early);
+  const plan = planOutput(flat.tree, options.isRoot, now, layers.length, early);
   for (const h of plan.headers) {
     out.header(h);
     yield* out.take();
@@ -129,27 +151,34 @@ async function* generate(
   yield* out.take(true);
 }
 
-/** A layer's headers: read from its download when there is one, else from the layer. */
-async function headersOf(
+/** Runs `read` on a layer's download when there is one (then waits for its verification), else on the layer. */
+async function* readOnce(
   input: DownloadingLayer,
-  label: string,
-  maxBytes: number,
-): Promise<EntryHeader[]> {
+  read: (tar: ReadableStream<Uint8Array>) => AsyncGenerator<Uint8Array>,
+): AsyncGenerator<Uint8Array> {
   const early = await input.early;
-  if (early === undefined) return scanLayer(await input.open(), label, maxBytes);
+  if (early === undefined) return yield* read(await input.open());
   try {
-    const headers = await scanLayer(early, label, maxBytes);
+    yield* read(early);
     await input.verified;
-    return headers;
   } catch (e) {
     await input.verified; // a failed download explains a bad layer better
     throw e;
   }
 }
 
-function fileHeader(path: string, inode: Inode): PackHeader {
-  const { mode, uid, gid, size } = inode;
-  return { name: path, type: "file", mode, uid, gid, size, mtime: Math.floor(inode.mtime) };
+/** A layer's headers: read from its download when there is one, else from the layer. */
+async function headersOf(
+  input: DownloadingLayer,
+  label: string,
+  maxBytes: number,
+): Promise<EntryHeader[]> {
+  let headers: EntryHeader[] = [];
+  const scan = async function* (tar: ReadableStream<Uint8Array>) {
+    headers = await scanLayer(tar, label, maxBytes);
+  };
+  for await (const _ of readOnce(input, scan)) { /* no output */ }
+  return headers;
 }
 
 /** Pass 2 of one layer: the bodies `wanted` (by entry index), under their final names. */
@@ -212,14 +241,21 @@ function summary(flat: FlatLayers, options: FlattenOptions): void {
 }
 
 /** Walks the final tree, parents before children, and sorts what to emit where. */
-function planOutput(tree: FlatTree, isRoot: boolean, now: number, layers: number): Plan {
+function planOutput(
+  tree: FlatTree,
+  isRoot: boolean,
+  now: number,
+  layers: number,
+  early: EarlyFiles,
+): Plan {
   const plan: Plan = {
     headers: [],
     bodies: Array.from({ length: layers }, () => new Map()),
     written: [],
     links: [],
   };
-  const first = new Map<Inode, string>();
+  // Files written by the single pass are there already, under their path.
+  const first = new Map<Inode, string>([...early].map(([inode, e]) => [inode, e.path]));
   const dirHeader = (name: string, d: DirNode): PackHeader => ({
     name,
     type: "dir",
@@ -249,6 +285,7 @@ function planOutput(tree: FlatTree, isRoot: boolean, now: number, layers: number
         });
       } else if (node.type === "file") {
         const seen = first.get(node.inode);
+        if (seen === path) continue;
         if (seen !== undefined) {
           plan.links.push({
             ...fileHeader(path, node.inode),

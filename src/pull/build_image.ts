@@ -13,7 +13,7 @@
  * @module
  */
 import { type BuilderName, buildSif, buildSifFromTar } from "../build/builder.ts";
-import { flattenLayers, FlattenUnsupported } from "../build/flatten.ts";
+import { flattenLayers, FlattenRestart, FlattenUnsupported } from "../build/flatten.ts";
 import type { MetadataFile } from "../build/metadata.ts";
 import { writeMetadata } from "../build/metadata_writer.ts";
 import type { Compression } from "../build/squashfs.ts";
@@ -67,8 +67,8 @@ export async function buildImage(o: BuildImageOptions): Promise<void> {
   };
   if (o.streaming && o.cache) {
     const cache = o.cache;
-    try {
-      await buildSifFromTar({
+    const stream = (onePass: boolean) =>
+      buildSifFromTar({
         ...common,
         tar: flattenLayers(
           o.layers.map((l, i) => ({
@@ -76,7 +76,8 @@ export async function buildImage(o: BuildImageOptions): Promise<void> {
               await o.ready?.(i);
               return decompress((await Deno.open(cache.blobPath(l.digest))).readable, l.mediaType);
             },
-            early: o.copy?.(i).then((s) => s && decompress(s, l.mediaType)),
+            // A restart reads the cache: the download's copy is spent.
+            early: onePass ? o.copy?.(i).then((s) => s && decompress(s, l.mediaType)) : undefined,
             verified: o.ready?.(i),
           })),
           o.metadata,
@@ -85,8 +86,15 @@ export async function buildImage(o: BuildImageOptions): Promise<void> {
             maxLayerBytes: o.maxLayerBytes,
             labels: o.layers.map((l) => l.digest),
             onWarning: (text) => o.onEvent?.({ kind: "warning", text }),
+            onePass: onePass ? largest(o.layers) : undefined,
           },
         ),
+      });
+    try {
+      await stream(true).catch((e) => {
+        if (!(e instanceof FlattenRestart)) throw e;
+        o.onEvent?.({ kind: "step", text: `building again in two passes: ${e.message}` });
+        return stream(false);
       });
       for (const l of o.layers) {
         o.onEvent?.({ kind: "layer", digest: l.digest, state: "done", total: l.size });
@@ -100,4 +108,13 @@ export async function buildImage(o: BuildImageOptions): Promise<void> {
   }
   writeMetadata(o.rootfs, o.metadata);
   await buildSif({ ...common, builder: o.builder, rootfs: o.rootfs, sudo: o.sudo });
+}
+
+/** The index of the largest layer (by compressed size): the one read in a single pass. */
+function largest(layers: Descriptor[]): number | undefined {
+  let best: number | undefined;
+  for (const [i, l] of layers.entries()) {
+    if (best === undefined || l.size > layers[best].size) best = i;
+  }
+  return best;
 }

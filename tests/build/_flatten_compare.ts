@@ -7,7 +7,7 @@
 import { buildTar, type TarEntry } from "../_tar.ts";
 import { diffTrees, snapshotTree, type TreeEntry } from "../_tree.ts";
 import { streamOf, unpackTars } from "../layers/_unpack.ts";
-import { flattenLayers } from "../../src/build/flatten.ts";
+import { flattenLayers, FlattenRestart } from "../../src/build/flatten.ts";
 import { singularityMetadata } from "../../src/build/metadata.ts";
 import { writeMetadata } from "../../src/build/metadata_writer.ts";
 import { makeSquashfs } from "../../src/build/squashfs.ts";
@@ -39,6 +39,8 @@ export interface Compared {
   flat: Map<string, TreeEntry>;
   sandboxWarnings: string[];
   flatWarnings: string[];
+  /** The single pass guessed wrong and the build ran again in two passes (as pulls do). */
+  restarted: boolean;
 }
 
 /** Builds `layers` (base first) both ways in `dir` and compares the unpacked squashfs trees. */
@@ -46,6 +48,7 @@ export async function compareBothWays(
   dir: string,
   layers: TarEntry[][],
   isRoot: boolean,
+  options: { onePass?: number } = {},
 ): Promise<Compared> {
   const start = Math.floor(Date.now() / 1000) - 1;
   const tars = layers.map(buildTar);
@@ -61,13 +64,27 @@ export async function compareBothWays(
     processors: 2,
     isRoot,
   });
-  const flatWarnings: string[] = [];
-  const tar = flattenLayers(
-    tars.map((t) => () => Promise.resolve(streamOf(t, 4096))),
-    METADATA,
-    { isRoot, onWarning: (m) => flatWarnings.push(m) },
-  );
-  await makeSquashfsFromTar({ tar, output: `${dir}/b.sqfs`, compression: "gzip", processors: 2 });
+  let flatWarnings: string[] = [];
+  const build = (onePass?: number) => {
+    flatWarnings = [];
+    const tar = flattenLayers(
+      tars.map((t) => () => Promise.resolve(streamOf(t, 4096))),
+      METADATA,
+      { isRoot, onWarning: (m) => flatWarnings.push(m), onePass },
+    );
+    return makeSquashfsFromTar({
+      tar,
+      output: `${dir}/b.sqfs`,
+      compression: "gzip",
+      processors: 2,
+    });
+  };
+  let restarted = false;
+  await build(options.onePass).catch((e) => {
+    if (!(e instanceof FlattenRestart)) throw e;
+    restarted = true;
+    return build();
+  });
   await unsquash(`${dir}/a.sqfs`, `${dir}/a`);
   await unsquash(`${dir}/b.sqfs`, `${dir}/b`);
   const sandbox = await snapshotTree(`${dir}/a`, { dirMtime: true });
@@ -82,5 +99,5 @@ export async function compareBothWays(
     return m !== null && Number(m[1]) >= start && Number(m[2]) >= start;
   };
   const diff = [...rootDiff, ...diffTrees(sandbox, flat).filter((l) => !both(l))];
-  return { diff, sandbox, flat, sandboxWarnings, flatWarnings };
+  return { diff, sandbox, flat, sandboxWarnings, flatWarnings, restarted };
 }

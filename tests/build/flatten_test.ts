@@ -8,7 +8,7 @@ import { assert, assertEquals, assertRejects } from "../_assert.ts";
 import { buildTar, type TarEntry } from "../_tar.ts";
 import { layer1, layer2, layer3, LONG_FILE } from "../_layer_cases.ts";
 import { streamOf } from "../layers/_unpack.ts";
-import { flattenLayers, FlattenUnsupported } from "../../src/build/flatten.ts";
+import { flattenLayers, FlattenRestart, FlattenUnsupported } from "../../src/build/flatten.ts";
 import { LayerFormatError } from "../../src/layers/extract.ts";
 import { compareBothWays, METADATA } from "./_flatten_compare.ts";
 
@@ -49,22 +49,23 @@ for (const isRoot of [true, false]) {
   });
 }
 
+const SYMLINKED: TarEntry[][] = [
+  [
+    { name: "usr/bin", type: "directory", mode: 0o755 },
+    { name: "bin", type: "symlink", linkname: "usr/bin" },
+    { name: "lib", type: "symlink", linkname: "/usr/lib" }, // dangling: created on use
+  ],
+  [
+    { name: "bin/x", content: "x", mode: 0o755 },
+    { name: "bin/y", content: "y" },
+    { name: "lib/z/so", content: "z" },
+  ],
+  [{ name: "bin/.wh.y" }, { name: "usr/bin/w", content: "w" }],
+];
+
 Deno.test("flattenLayers() writes through a symlinked parent folder of a lower layer", async () => {
-  const layers: TarEntry[][] = [
-    [
-      { name: "usr/bin", type: "directory", mode: 0o755 },
-      { name: "bin", type: "symlink", linkname: "usr/bin" },
-      { name: "lib", type: "symlink", linkname: "/usr/lib" }, // dangling: created on use
-    ],
-    [
-      { name: "bin/x", content: "x", mode: 0o755 },
-      { name: "bin/y", content: "y" },
-      { name: "lib/z/so", content: "z" },
-    ],
-    [{ name: "bin/.wh.y" }, { name: "usr/bin/w", content: "w" }],
-  ];
   await inTemp(async (dir) => {
-    const r = await compareBothWays(dir, layers, true);
+    const r = await compareBothWays(dir, SYMLINKED, true);
     assertEquals(r.diff, []);
     assertEquals(r.flat.get("bin")?.target, "usr/bin");
     assertEquals(r.flat.get("usr/bin/x")?.size, 1);
@@ -73,18 +74,19 @@ Deno.test("flattenLayers() writes through a symlinked parent folder of a lower l
   });
 });
 
+const HARD_LINKED: TarEntry[][] = [
+  [{ name: "a", content: "first" }, { name: "b", content: "kept", mode: 0o600 }],
+  [{ name: "la", type: "link", linkname: "a" }, { name: "d/lb", type: "link", linkname: "b" }],
+  [{ name: "a", content: "replaced" }, { name: ".wh.b" }, {
+    name: "lb2",
+    type: "link",
+    linkname: "d/lb",
+  }],
+];
+
 Deno.test("flattenLayers() keeps cross-layer hard links, also when the target is replaced above", async () => {
-  const layers: TarEntry[][] = [
-    [{ name: "a", content: "first" }, { name: "b", content: "kept", mode: 0o600 }],
-    [{ name: "la", type: "link", linkname: "a" }, { name: "d/lb", type: "link", linkname: "b" }],
-    [{ name: "a", content: "replaced" }, { name: ".wh.b" }, {
-      name: "lb2",
-      type: "link",
-      linkname: "d/lb",
-    }],
-  ];
   await inTemp(async (dir) => {
-    const r = await compareBothWays(dir, layers, true);
+    const r = await compareBothWays(dir, HARD_LINKED, true);
     assertEquals(r.diff, []);
     assertEquals(r.flat.get("a")?.inoGroup, "a");
     assertEquals(r.flat.get("la")?.size, 5); // still the first content
@@ -193,4 +195,62 @@ Deno.test("flattenLayers() reports a failed download rather than what its partia
     Error,
     "digest mismatch",
   );
+});
+
+Deno.test("flattenLayers() gives the same tree when any one layer is read in a single pass", async () => {
+  const cases: [string, TarEntry[][]][] = [
+    ["every layer case", [layer1, layer2, layer3]],
+    ["a symlinked parent folder", SYMLINKED],
+    ["cross-layer hard links", HARD_LINKED],
+  ];
+  for (const [what, layers] of cases) {
+    for (const onePass of layers.keys()) {
+      await inTemp(async (dir) => {
+        const r = await compareBothWays(dir, layers, false, { onePass });
+        // Only the whiteout through a symlink defeats the names-only guess.
+        assertEquals(r.restarted, what === "a symlinked parent folder" && onePass === 1, what);
+        assertEquals(r.diff, [], `${what}, layer ${onePass} in one pass`);
+        assertEquals(r.flatWarnings, r.sandboxWarnings);
+      });
+    }
+  }
+});
+
+Deno.test("flattenLayers() restarts when a single-pass guess proves wrong, and the rebuild is right", async () => {
+  const wrong: [string, TarEntry[][], number][] = [
+    ["a later entry of the same layer", [[{ name: "f", content: "one" }, {
+      name: "f",
+      content: "two",
+    }]], 0],
+    ["an upper whiteout through a symlink", SYMLINKED, 1],
+  ];
+  for (const [what, layers, onePass] of wrong) {
+    await assertRejects(
+      () => drain(flattenLayers(layers.map(opener), METADATA, { isRoot: true, onePass })),
+      FlattenRestart,
+    );
+    await inTemp(async (dir) => {
+      const r = await compareBothWays(dir, layers, true, { onePass });
+      assert(r.restarted, `${what}: no restart`);
+      assertEquals(r.diff, [], what);
+    });
+  }
+});
+
+Deno.test("flattenLayers() in a single pass writes the layer's files before reading the layers above", async () => {
+  const big = buildTar([{ name: "opt/big", content: "b".repeat(100_000) }]);
+  let upperOpened = false;
+  const layers = [
+    () => Promise.resolve(streamOf(big)),
+    () => {
+      upperOpened = true;
+      return Promise.resolve(streamOf(buildTar([{ name: "etc/x", content: "x" }])));
+    },
+  ];
+  const reader = flattenLayers(layers, [], { isRoot: true, onePass: 0 }).getReader();
+  const first = await reader.read();
+  assert(upperOpened, "the upper layer's names are read first");
+  const text = new TextDecoder().decode(first.value!.subarray(0, 100));
+  assert(text.startsWith("opt/big"), `the output starts with ${JSON.stringify(text.slice(0, 20))}`);
+  await reader.cancel();
 });

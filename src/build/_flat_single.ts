@@ -1,0 +1,137 @@
+/**
+ * The single pass of the flattener over one layer (the largest): its entries
+ * are applied to the tree as they are read, and the bodies of regular files
+ * that nothing above can touch by name are written out at once, so the
+ * squashfs is compressed while that layer still downloads, and the layer is
+ * inflated once instead of twice.
+ *
+ * Writing early is a guess made from names: an entry later in the same layer
+ * may replace the file, or a symbolic link may send an upper layer's name
+ * onto it. {@link checkEarly} compares what was written with the final tree;
+ * a wrong guess throws {@link FlattenRestart} and the build is done again the
+ * two-pass way.
+ * @module
+ */
+import { cleanEntryName } from "../layers/paths.ts";
+import { classify } from "../layers/whiteouts.ts";
+import { feedTar } from "../layers/_source.ts";
+import { TarReader } from "../layers/tar_reader.ts";
+import { type EntryHeader, readHeader } from "../layers/_header.ts";
+import { wrapError } from "../layers/_errors.ts";
+import type { FlatLayers } from "./_flat_layers.ts";
+import type { FlatTree, Inode } from "./_flat_tree.ts";
+import { fileHeader, type PackBuffer, type PackHeader } from "./_tar_pack.ts";
+
+/** A guess of the single pass proved wrong: build again with two passes. */
+export class FlattenRestart extends Error {
+  constructor(path: string) {
+    super(`"${path}" was written before a later entry changed it`);
+    this.name = "FlattenRestart";
+  }
+}
+
+/** Files written by the single pass: inode to the path and header written. */
+export type EarlyFiles = Map<Inode, { path: string; header: PackHeader }>;
+
+/** The names that layers above the single-pass layer (and the metadata step) write or hide. */
+export class UpperNames {
+  /** Names replaced or deleted. */
+  #exact = new Set<string>();
+  /** Names whose whole subtree may go (non-folders, whiteouts, opaque folders). */
+  #below = new Set<string>();
+
+  /** Adds one upper layer's headers. */
+  addLayer(headers: EntryHeader[]): void {
+    for (const h of headers) {
+      const name = cleanEntryName(h.name);
+      if (!name) continue;
+      const c = classify(name);
+      if (c.kind === "opaque") this.#below.add(c.dir);
+      else if (c.kind === "whiteout") this.add(c.target);
+      else if (c.kind === "entry") {
+        this.#exact.add(name);
+        if (h.kind !== "directory") this.#below.add(name);
+      }
+    }
+  }
+
+  /** Adds a path (relative, or absolute as the metadata step names them) and all below it. */
+  add(path: string): void {
+    const name = path.replace(/^\/+/, "").replace(/\/+$/, "");
+    this.#exact.add(name);
+    this.#below.add(name);
+  }
+
+  /** True when `rel` or a folder above it is named by a layer above. */
+  touches(rel: string): boolean {
+    if (this.#exact.has(rel) || this.#below.has("")) return true;
+    for (let i = rel.indexOf("/"); i > 0; i = rel.indexOf("/", i + 1)) {
+      if (this.#below.has(rel.slice(0, i))) return true;
+    }
+    return false;
+  }
+}
+
+/**
+ * Reads layer `layer` once: applies every entry to `flat` and writes the
+ * bodies of files `upper` does not touch to `out`, recording them in `early`.
+ * Yields `out`'s completed chunks as it goes.
+ */
+export async function* singlePass(
+  tar: ReadableStream<Uint8Array>,
+  at: { flat: FlatLayers; layer: number; label: string; maxBytes: number },
+  upper: UpperNames,
+  out: PackBuffer,
+  early: EarlyFiles,
+): AsyncGenerator<Uint8Array> {
+  const { flat, layer, label, maxBytes } = at;
+  const where = { entry: undefined as string | undefined, layer: label, inEntry: false };
+  let index = 0;
+  let writing = false;
+  let size = 0;
+  flat.startLayer();
+  const parser = new TarReader({
+    header: (raw) => {
+      where.entry = raw.name;
+      where.inEntry = true;
+      const placed = flat.entry(readHeader(raw), label, { layer, index: index++ });
+      where.inEntry = false;
+      writing = placed !== undefined && !upper.touches(placed.rel);
+      if (!writing) return;
+      const header = fileHeader(placed!.rel, placed!.inode);
+      early.set(placed!.inode, { path: placed!.rel, header });
+      out.header(header);
+      size = 0;
+    },
+    body: (chunk) => {
+      if (!writing) return;
+      size += chunk.length;
+      out.bytes(chunk);
+    },
+    end: () => {
+      if (writing) out.pad(size);
+      writing = false;
+    },
+  });
+  try {
+    for await (const _ of feedTar(tar, parser, { maxBytes })) yield* out.take();
+  } catch (e) {
+    throw wrapError(e, { ...where, maxBytes });
+  }
+}
+
+/**
+ * Checks that every early file is, in the final tree, still at its path with
+ * the content and attributes written.
+ * @throws {FlattenRestart} when one is not
+ */
+export function checkEarly(tree: FlatTree, early: EarlyFiles): void {
+  for (const [inode, { path, header }] of early) {
+    const node = tree.lookup(path);
+    const now = fileHeader(path, inode);
+    const same = node?.type === "file" && node.inode === inode && inode.content === undefined &&
+      now.mode === header.mode && now.uid === header.uid && now.gid === header.gid &&
+      now.mtime === header.mtime && now.size === header.size;
+    if (!same) throw new FlattenRestart(path);
+  }
+}
