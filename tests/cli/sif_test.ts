@@ -101,3 +101,41 @@ Deno.test("sregistry pull makes a SIF whose partition is the image plus metadata
   );
   assertEquals(env, `${TRICKY}||/bin`);
 });
+
+Deno.test("sregistry pull gives umoci's tree when reading the largest layer in one pass guessed wrong", async () => {
+  await using reg = await startRegistry();
+  await using home = await cliHome();
+  const image = await buildImage({
+    layers: [
+      {
+        entries: [
+          { name: "usr/bin", type: "directory" },
+          { name: "bin", type: "symlink", linkname: "usr/bin" },
+        ],
+      },
+      {
+        entries: [
+          { name: "usr/bin/tool", content: "t".repeat(300_000) },
+          { name: "usr/bin/kept", content: "k".repeat(300_000) },
+        ],
+      },
+      { entries: [{ name: "bin/.wh.tool" }] }, // deletes usr/bin/tool through the symlink
+    ],
+  });
+  await pushImage(reg, "test/guess", "v1", image);
+  const pulled = await home.run(["pull", `${reg.host}/test/guess:v1`]);
+  assertEquals(pulled.code, 0, pulled.stderr);
+  assertStringIncludes(pulled.stderr, "building again in two passes");
+  const sif = pulled.stdout.trim().split("\n").at(-1)!;
+  const list = await run("siftool", ["list", sif]);
+  const offset = /\|(\d+)-\d+\s*\|FS \(Squashfs/.exec(list)![1];
+  const tree = `${home.home}/unsquashed`;
+  await run("unsquashfs", ["-q", "-n", "-d", tree, "-o", offset, sif]);
+  await writeOciLayout(`${home.home}/layout`, image, "v1");
+  const umoci = await umociUnpack(`${home.home}/layout`, "v1", `${home.home}/umoci`);
+  const ignore = (rel: string) => METADATA.test(rel) || rel === "etc"; // etc: made for etc/hosts
+  const ours = await snapshotTree(tree, { ignore });
+  assertEquals(diffTrees(await snapshotTree(umoci, { ignore }), ours), []);
+  assertEquals(ours.get("usr/bin/tool"), undefined);
+  assertEquals(ours.get("usr/bin/kept")?.size, 300_000);
+});
