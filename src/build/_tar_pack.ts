@@ -35,6 +35,7 @@ const FLAGS: Record<PackType, string> = {
 };
 
 const encoder = new TextEncoder();
+const USTAR = encoder.encode("ustar\x0000");
 
 /** Two zero blocks: the end of the archive. */
 export const END_OF_ARCHIVE: Uint8Array = new Uint8Array(1024);
@@ -51,10 +52,25 @@ function writeString(block: Uint8Array, offset: number, length: number, bytes: U
 
 /** Writes `value` as octal into a field of `length` bytes (digits, then NUL); false when it does not fit. */
 function writeOctal(block: Uint8Array, offset: number, length: number, value: number): boolean {
-  const text = Math.max(0, Math.floor(value)).toString(8);
-  if (text.length > length - 1) return false;
-  writeString(block, offset, length, encoder.encode(text.padStart(length - 1, "0")));
+  let v = Math.max(0, Math.floor(value));
+  if (v >= 8 ** (length - 1)) return false;
+  for (let i = offset + length - 2; i >= offset; i--) {
+    block[i] = 0x30 + (v % 8);
+    v = Math.floor(v / 8);
+  }
   return true;
+}
+
+/** UTF-8 bytes of `text`, without a TextEncoder call for short ASCII text (most names). */
+function utf8(text: string): Uint8Array {
+  if (text.length > 255) return encoder.encode(text);
+  const bytes = new Uint8Array(text.length);
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c > 127) return encoder.encode(text);
+    bytes[i] = c;
+  }
+  return bytes;
 }
 
 function paxRecord(key: string, value: string): string {
@@ -79,7 +95,7 @@ function ustar(h: PackHeader, name: Uint8Array, link: Uint8Array, pax: string[])
   }
   block[156] = FLAGS[h.type].charCodeAt(0);
   writeString(block, 157, 100, link);
-  writeString(block, 257, 8, encoder.encode("ustar\x0000"));
+  block.set(USTAR, 257);
   writeOctal(block, 329, 8, h.devmajor ?? 0);
   writeOctal(block, 337, 8, h.devminor ?? 0);
   fixChecksum(block);
@@ -97,8 +113,8 @@ export function fileHeader(
 
 /** The header block(s) of one entry: a PAX `x` header and its records when needed, then ustar. */
 export function encodeHeader(h: PackHeader): Uint8Array {
-  const name = encoder.encode(h.name);
-  const link = encoder.encode(h.linkname ?? "");
+  const name = utf8(h.name);
+  const link = utf8(h.linkname ?? "");
   const pax: string[] = [];
   if (name.length > 100) pax.push(paxRecord("path", h.name));
   if (link.length > 100) pax.push(paxRecord("linkpath", h.linkname!));
@@ -132,8 +148,9 @@ export function encodeHeader(h: PackHeader): Uint8Array {
 function fixChecksum(block: Uint8Array): void {
   block.fill(0x20, 148, 156);
   let sum = 0;
-  for (const byte of block) sum += byte;
-  writeString(block, 148, 8, encoder.encode(sum.toString(8).padStart(6, "0") + "\0 "));
+  for (let i = 0; i < 512; i++) sum += block[i];
+  writeOctal(block, 148, 7, sum); // six digits,
+  block[154] = 0; // then NUL and the space already there
 }
 
 const BATCH = 256 * 1024;
