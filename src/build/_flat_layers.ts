@@ -6,7 +6,7 @@
  * `_lower.ts` (whiteouts against lower layers only).
  * @module
  */
-import { cleanEntryName, MAX_PATH_BYTES, wasReRooted } from "../layers/paths.ts";
+import { checkEntryName, cleanEntryName, wasReRooted } from "../layers/paths.ts";
 import { classify } from "../layers/whiteouts.ts";
 import { feedTar } from "../layers/_source.ts";
 import { TarReader } from "../layers/tar_reader.ts";
@@ -17,8 +17,6 @@ import { type DirNode, type FlatNode, FlatTree, type Inode, newDir } from "./_fl
 
 /** Thrown when an image cannot be flattened exactly: unpack it into a folder instead. */
 export class FlattenUnsupported extends SregistryError {}
-
-const encoder = new TextEncoder();
 
 /** Simulates `RootfsWriter` on an in-memory tree. */
 export class FlatLayers {
@@ -71,14 +69,10 @@ export class FlatLayers {
   }
 
   #checkName(h: EntryHeader, label: string): string {
-    const name = cleanEntryName(h.name);
-    if (name === undefined) throw refuse(h.name, label, "the name is empty or has a NUL byte");
-    const length = encoder.encode(name).length;
-    if (length > MAX_PATH_BYTES) {
-      throw refuse(h.name, label, `the name is ${length} bytes long, over ${MAX_PATH_BYTES}`);
-    }
-    if (wasReRooted(h.name)) this.totals.reRooted++;
-    return name;
+    const checked = checkEntryName(h.name);
+    if ("reason" in checked) throw refuse(h.name, label, checked.reason);
+    if (checked.reRooted) this.totals.reRooted++;
+    return checked.name;
   }
 
   #entry(h: EntryHeader, name: string, label: string): void {
@@ -126,19 +120,19 @@ export class FlatLayers {
   }
 
   /** `RootfsWriter.#place`: the resolved path of `name`, parents created. */
-  #place(name: string): { rel: string; existing?: FlatNode } {
+  #place(name: string): { rel: string; parent: DirNode; base: string; existing?: FlatNode } {
     const slash = name.lastIndexOf("/");
     const r = this.tree.resolve(slash < 0 ? "" : name.slice(0, slash), true);
-    this.tree.mkdirs(r.rel, () => newDir(0o755, 0, 0));
+    const parent = r.dir ?? this.tree.mkdirs(r.rel, () => newDir(0o755, 0, 0));
     const base = name.slice(slash + 1);
     const rel = r.rel ? `${r.rel}/${base}` : base;
-    return { rel, existing: this.tree.lookup(rel) };
+    return { rel, parent, base, existing: parent.children.get(base) };
   }
 
   #put(name: string, node: FlatNode): string {
-    const { rel, existing } = this.#place(name);
-    if (existing) this.tree.remove(rel);
-    this.tree.set(rel, node);
+    const { rel, parent, base } = this.#place(name);
+    parent.children.delete(base); // what was there goes, with everything below it
+    parent.children.set(base, node);
     this.#markWritten(rel);
     return rel;
   }

@@ -65,6 +65,8 @@ export type FlatNode = DirNode | FileNode | SymlinkNode | SpecialNode;
 export interface FlatResolved {
   rel: string;
   complete: boolean;
+  /** The folder at `rel` when it exists (saves walking the tree again). */
+  dir?: DirNode;
 }
 
 /** A directory node with no children. */
@@ -105,19 +107,24 @@ export class FlatTree {
   resolve(relPath: string, followFinal: boolean): FlatResolved {
     const pending = relPath.split("/").filter((c) => c !== "" && c !== ".").reverse();
     const done: string[] = [];
+    // The node of each prefix of `done` while it exists (undefined below a non-folder).
+    const nodes: (DirNode | undefined)[] = [this.root];
     let links = 0;
     let complete = true;
     while (pending.length > 0) {
       const comp = pending.pop()!;
       if (comp === "..") {
-        done.pop();
+        if (done.length > 0) {
+          done.pop();
+          nodes.pop();
+        }
         continue;
       }
       if (!complete || (pending.length === 0 && !followFinal)) {
         done.push(comp);
         continue;
       }
-      const node = this.lookup([...done, comp].join("/"));
+      const node: FlatNode | undefined = nodes[nodes.length - 1]?.children.get(comp);
       if (node === undefined) {
         complete = false;
         done.push(comp);
@@ -125,15 +132,20 @@ export class FlatTree {
       }
       if (node.type !== "symlink") {
         done.push(comp);
+        nodes.push(node.type === "dir" ? node : undefined);
         continue;
       }
       if (++links > MAX_SYMLINKS) {
         throw new Deno.errors.FilesystemLoop(`too many levels of symbolic links in "${relPath}"`);
       }
-      if (node.target.startsWith("/")) done.length = 0;
+      if (node.target.startsWith("/")) {
+        done.length = 0;
+        nodes.length = 1;
+      }
       pending.push(...node.target.split("/").filter((c) => c !== "" && c !== ".").reverse());
     }
-    return { rel: done.join("/"), complete };
+    const dir = complete ? nodes[done.length] : undefined;
+    return { rel: done.join("/"), complete, dir };
   }
 
   /**

@@ -154,12 +154,17 @@ async function* generate(
 /** Runs `read` on a layer's download when there is one (then waits for its verification), else on the layer. */
 async function* readOnce(
   input: DownloadingLayer,
-  read: (tar: ReadableStream<Uint8Array>) => AsyncGenerator<Uint8Array>,
+  read: (tar: ReadableStream<Uint8Array>) => AsyncIterable<Uint8Array> | Promise<void>,
 ): AsyncGenerator<Uint8Array> {
+  const run = async function* (tar: ReadableStream<Uint8Array>) {
+    const output = read(tar);
+    if (output instanceof Promise) await output;
+    else yield* output;
+  };
   const early = await input.early;
-  if (early === undefined) return yield* read(await input.open());
+  if (early === undefined) return yield* run(await input.open());
   try {
-    yield* read(early);
+    yield* run(early);
     await input.verified;
   } catch (e) {
     await input.verified; // a failed download explains a bad layer better
@@ -174,7 +179,7 @@ async function headersOf(
   maxBytes: number,
 ): Promise<EntryHeader[]> {
   let headers: EntryHeader[] = [];
-  const scan = async function* (tar: ReadableStream<Uint8Array>) {
+  const scan = async (tar: ReadableStream<Uint8Array>) => {
     headers = await scanLayer(tar, label, maxBytes);
   };
   for await (const _ of readOnce(input, scan)) { /* no output */ }

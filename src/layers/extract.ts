@@ -6,7 +6,7 @@
  * @module
  */
 import { join, resolve } from "node:path";
-import { cleanEntryName, MAX_PATH_BYTES, resolveRelative, wasReRooted } from "./paths.ts";
+import { checkEntryName, cleanEntryName, resolveRelative, wasReRooted } from "./paths.ts";
 import { classify } from "./whiteouts.ts";
 import { tarEntries } from "./_source.ts";
 import { type EntryHeader, readHeader } from "./_header.ts";
@@ -54,7 +54,6 @@ interface DirMeta {
 }
 
 const DEFAULT_MAX = 64 * 2 ** 30;
-const encoder = new TextEncoder();
 
 /**
  * Writes layers into `root`, lowest first, then `finish()`.
@@ -178,13 +177,10 @@ export class RootfsWriter {
     stats: LayerStats,
     label: string,
   ): Promise<void> {
-    const name = cleanEntryName(h.name);
-    if (name === undefined) throw this.#refuse(h, label, "the name is empty or has a NUL byte");
-    const length = encoder.encode(name).length;
-    if (length > MAX_PATH_BYTES) {
-      throw this.#refuse(h, label, `the name is ${length} bytes long, over ${MAX_PATH_BYTES}`);
-    }
-    if (wasReRooted(h.name)) this.#totals.reRooted++;
+    const checked = checkEntryName(h.name);
+    if ("reason" in checked) throw this.#refuse(h, label, checked.reason);
+    if (checked.reRooted) this.#totals.reRooted++;
+    const name = checked.name;
     const c = name === "" ? { kind: "entry" as const } : classify(name);
     const small = this.#pool !== undefined && c.kind === "entry" && name !== "" &&
       h.kind === "file" && h.size <= SMALL_FILE;

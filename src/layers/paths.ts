@@ -28,6 +28,7 @@ export const MAX_SYMLINKS = 40;
  */
 export function cleanEntryName(name: string): string | undefined {
   if (name === "" || name.includes("\0")) return undefined;
+  if (!UNCLEAN.test(name)) return name; // most names: nothing to clean
   const out: string[] = [];
   for (const part of name.split("/")) {
     if (part === "" || part === ".") continue;
@@ -39,8 +40,31 @@ export function cleanEntryName(name: string): string | undefined {
 
 /** True when a member name needed re-rooting (absolute, or with `..`). */
 export function wasReRooted(name: string): boolean {
-  return name.startsWith("/") || name.split("/").includes("..");
+  return name.startsWith("/") || (name.includes("..") && name.split("/").includes(".."));
 }
+
+const utf8 = new TextEncoder();
+
+/**
+ * A tar member's name as the extractor uses it: cleaned (see
+ * {@link cleanEntryName}), or the reason it cannot be used (empty, NUL, or
+ * longer than {@link MAX_PATH_BYTES}).
+ */
+export function checkEntryName(
+  raw: string,
+): { name: string; reRooted: boolean } | { reason: string } {
+  const name = cleanEntryName(raw);
+  if (name === undefined) return { reason: "the name is empty or has a NUL byte" };
+  // UTF-8 takes at most 3 bytes per UTF-16 unit: count only names that may be too long.
+  const length = name.length * 3 > MAX_PATH_BYTES ? utf8.encode(name).length : 0;
+  if (length > MAX_PATH_BYTES) {
+    return { reason: `the name is ${length} bytes long, over ${MAX_PATH_BYTES}` };
+  }
+  return { name, reRooted: wasReRooted(raw) };
+}
+
+/** A name with an empty, `.` or `..` component (or a leading or trailing slash). */
+const UNCLEAN = /(^|\/)\.{0,2}(\/|$)/;
 
 /** Result of `resolveRelative`. */
 export interface Resolved {
