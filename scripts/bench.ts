@@ -99,6 +99,11 @@ interface Timing {
   maxRssKb?: number;
 }
 
+/** Writes back what earlier runs left dirty, so no run pays for the one before (not timed). */
+async function settle(): Promise<void> {
+  await new Deno.Command("sync").output();
+}
+
 async function timed(
   cmd: string,
   cmdArgs: string[],
@@ -218,18 +223,22 @@ async function main(): Promise<void> {
         PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
         SREGISTRY_DOCKERHUB_NOHTTPS: "yes",
       };
+      await settle();
       const cold = await sregistry(env, "--quiet", "pull", ref);
       times.cold.push(cold.seconds);
       rss.cold.push(cold.maxRssKb ?? 0);
+      await settle();
       const pipe = await pipeline(ref, `${root}/pipe${round}`, true);
       times.pipeline.push(pipe.t.seconds);
       pipelineSifSize = Deno.statSync(pipe.sif!).size;
+      await settle();
       const warm = await sregistry(env, "--quiet", "pull", ref);
       times.warm.push(warm.seconds);
       rss.warm.push(warm.maxRssKb ?? 0);
       const sif = [...Deno.readDirSync(`${home}/.singularity/shub/${reg.host}/bench/image`)][0];
       sifSize = Deno.statSync(`${home}/.singularity/shub/${reg.host}/bench/image/${sif.name}`).size;
       const sandboxHome = { ...env, HOME: `${home}-sb` };
+      await settle();
       const sb = await sregistry(
         sandboxHome,
         "--quiet",
@@ -240,6 +249,7 @@ async function main(): Promise<void> {
       );
       times.sandbox.push(sb.seconds);
       rss.sandbox.push(sb.maxRssKb ?? 0);
+      await settle();
       const unpack = await pipeline(ref, `${root}/unpack${round}`, false);
       times.unpack.push(unpack.t.seconds);
       console.log(
