@@ -146,7 +146,9 @@ async function lookupHost(opts: CredentialLookupOptions, host: string) {
  *   or helper and the host, never a secret
  * @example
  * ```ts
- * const lookup = credentialLookup({ env: Deno.env.toObject(), settings });
+ * import { loadSettings } from "./settings.ts";
+ * const env = Deno.env.toObject();
+ * const lookup = credentialLookup({ env, settings: loadSettings(env) });
  * const credential = await lookup("ghcr.io");
  * ```
  */

@@ -113,6 +113,7 @@ export function tlsError(url: string, e: unknown, settings: HttpSettings): Sregi
  * @throws {SregistryError} when the CA file cannot be read or holds no certificate
  * @example
  * ```ts
+ * import { RegistryClient } from "./client.ts";
  * using http = createHttpFetcher({}); // or { caFile: "/etc/ssl/private-ca.pem" }
  * new RegistryClient({ fetch: http.fetch });
  * ```
