@@ -3,13 +3,16 @@
  * the content `RootfsWriter` + `writeMetadata` would leave in a folder, so
  * `tar2sqfs` can build the squashfs without creating a single file.
  *
- * Two passes: the first reads every layer's headers (bodies skipped; all
- * layers at once, each from its download as it arrives when the caller
- * offers that) and simulates the unpacking on an in-memory tree of path
- * metadata (`_flat_layers.ts`), then the metadata step (`_flat_metadata.ts`). The
- * second emits directories, links and devices from memory, then re-opens only
- * the layers holding surviving file content and streams those bodies, then
- * the metadata files, then hard links (after their targets).
+ * Pass 1 reads every layer's headers (bodies skipped; all layers at once,
+ * each from its download as it arrives when the caller offers that) and
+ * simulates the unpacking on an in-memory tree of path metadata
+ * (`_flat_layers.ts`), then the metadata step (`_flat_metadata.ts`). One
+ * layer, usually the largest, can instead be read once (`_flat_single.ts`):
+ * its files go out as they are read, checked against the final tree at the
+ * end. Pass 2 (`_flat_plan.ts`) emits directories, links and devices from
+ * memory, then re-opens only the layers holding surviving file content not
+ * yet written and streams those bodies, then the metadata files, then hard
+ * links (after their targets).
  * @module
  */
 import { feedTar } from "../layers/_source.ts";
@@ -18,11 +21,12 @@ import { wrapError } from "../layers/_errors.ts";
 import type { MetadataFile } from "./metadata.ts";
 import { FlatLayers, scanLayer } from "./_flat_layers.ts";
 import { checkEarly, type EarlyFiles, singlePass, UpperNames } from "./_flat_single.ts";
+import { planOutput } from "./_flat_plan.ts";
 import type { EntryHeader } from "../layers/_header.ts";
 import { applyMetadata } from "./_flat_metadata.ts";
-import type { DirNode, FlatTree, Inode } from "./_flat_tree.ts";
+import type { DirNode, Inode } from "./_flat_tree.ts";
 import { summaryWarnings } from "../layers/_summary.ts";
-import { END_OF_ARCHIVE, fileHeader, PackBuffer, type PackHeader } from "./_tar_pack.ts";
+import { END_OF_ARCHIVE, fileHeader, PackBuffer } from "./_tar_pack.ts";
 
 export { FlattenUnsupported } from "./_flat_layers.ts";
 export { FlattenRestart } from "./_flat_single.ts";
@@ -87,17 +91,6 @@ export function flattenLayers(
   options: FlattenOptions,
 ): ReadableStream<Uint8Array> {
   return ReadableStream.from(generate(layers, extra, options));
-}
-
-interface Plan {
-  /** Headers needing no body: root, folders, symlinks, devices (parents first). */
-  headers: PackHeader[];
-  /** Per layer: entry index -> the inode and the path to write its body under. */
-  bodies: Map<number, { inode: Inode; path: string }>[];
-  /** Files whose content the metadata step wrote. */
-  written: { inode: Inode; path: string }[];
-  /** Extra names of inodes: hard links to their first path. */
-  links: PackHeader[];
 }
 
 async function* generate(
@@ -243,86 +236,4 @@ function summary(flat: FlatLayers, options: FlattenOptions): void {
   };
   walk(flat.tree.root);
   for (const line of summaryWarnings(flat.totals, relaxed)) options.onWarning?.(line);
-}
-
-/** Walks the final tree, parents before children, and sorts what to emit where. */
-function planOutput(
-  tree: FlatTree,
-  isRoot: boolean,
-  now: number,
-  layers: number,
-  early: EarlyFiles,
-): Plan {
-  const plan: Plan = {
-    headers: [],
-    bodies: Array.from({ length: layers }, () => new Map()),
-    written: [],
-    links: [],
-  };
-  // Files written by the single pass are there already, under their path.
-  const first = new Map<Inode, string>([...early].map(([inode, e]) => [inode, e.path]));
-  const dirHeader = (name: string, d: DirNode): PackHeader => ({
-    name,
-    type: "dir",
-    mode: isRoot ? d.mode : d.mode | 0o700,
-    uid: d.uid,
-    gid: d.gid,
-    mtime: Math.floor(d.mtime ?? now),
-  });
-  plan.headers.push(dirHeader("./", tree.root));
-  const walk = (dir: DirNode, prefix: string) => {
-    for (const [name, node] of dir.children) {
-      const path = prefix + name;
-      if (node.type === "dir") {
-        plan.headers.push(dirHeader(path, node));
-        walk(node, `${path}/`);
-      } else if (node.type === "symlink") {
-        const { uid, gid, target } = node;
-        const mtime = Math.floor(node.mtime);
-        plan.headers.push({
-          name: path,
-          type: "symlink",
-          mode: 0o777,
-          uid,
-          gid,
-          mtime,
-          linkname: target,
-        });
-      } else if (node.type === "file") {
-        const seen = first.get(node.inode);
-        if (seen === path) continue;
-        if (seen !== undefined) {
-          plan.links.push({
-            ...fileHeader(path, node.inode),
-            type: "link",
-            size: 0,
-            linkname: seen,
-          });
-          continue;
-        }
-        first.set(node.inode, path);
-        if (node.inode.origin) {
-          plan.bodies[node.inode.origin.layer].set(node.inode.origin.index, {
-            inode: node.inode,
-            path,
-          });
-        } else plan.written.push({ inode: node.inode, path });
-      } else {
-        const { type, mode, uid, gid } = node;
-        const mtime = Math.floor(node.mtime);
-        plan.headers.push({
-          name: path,
-          type,
-          mode,
-          uid,
-          gid,
-          mtime,
-          devmajor: node.major,
-          devminor: node.minor,
-        });
-      }
-    }
-  };
-  walk(tree.root, "");
-  return plan;
 }
