@@ -11,88 +11,17 @@
  *   deno task bench --size 2000  # scale: one-layer images of 500, 1000, 2000 MB
  * @module
  */
-import { buildImage, type LayerSpec } from "../tests/_images.ts";
+import { buildImage } from "../tests/_images.ts";
 import { pushImage, startRegistry } from "../tests/_registry.ts";
-import type { TarEntry } from "../tests/_tar.ts";
 import { DENO_DIR, RUN_FLAGS } from "../tests/_cli.ts";
 import { pushScaleImage } from "./_bench_scale.ts";
+import { benchLayers } from "./_bench_image.ts";
 
 const args = Deno.args;
 const small = args.includes("--small");
 const runs = Number(args[args.indexOf("--runs") + 1]) || 2;
 const scaleMb = args.includes("--size") ? Number(args[args.indexOf("--size") + 1]) : undefined;
 const MAIN = new URL("../main.ts", import.meta.url).pathname;
-
-function busyboxLayer(): TarEntry[] {
-  const busybox = Deno.readFileSync("/bin/busybox");
-  const entries: TarEntry[] = [
-    { name: "bin", type: "directory" },
-    { name: "bin/busybox", content: busybox, mode: 0o755 },
-    { name: "etc", type: "directory" },
-    { name: "etc/passwd", content: "root:x:0:0:root:/root:/bin/sh\n" },
-    { name: "tmp", type: "directory", mode: 0o1777 },
-  ];
-  for (const tool of ["sh", "ls", "cat", "echo", "env", "cp", "mv", "rm", "mkdir", "sed", "grep"]) {
-    entries.push({ name: `bin/${tool}`, type: "symlink", linkname: "/bin/busybox" });
-  }
-  return entries;
-}
-
-/** Deterministic pseudo-random bytes (xorshift), so runs are comparable. */
-function randomBytes(size: number, seed: number): Uint8Array {
-  const out = new Uint8Array(size);
-  const view = new Uint32Array(out.buffer, 0, Math.floor(size / 4));
-  let x = seed >>> 0 || 1;
-  for (let i = 0; i < view.length; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    view[i] = x >>> 0;
-  }
-  return out;
-}
-
-function textLog(size: number): Uint8Array {
-  const lines: string[] = [];
-  let length = 0;
-  for (let i = 0; length < size; i++) {
-    const line = `2024-01-01T00:${String(i % 60).padStart(2, "0")}:00Z INFO worker-${
-      i % 16
-    } processed job ${i} in ${(i * 7919) % 1000} ms status=ok\n`;
-    lines.push(line);
-    length += line.length;
-  }
-  return new TextEncoder().encode(lines.join("")).slice(0, size);
-}
-
-export function benchLayers(): LayerSpec[] {
-  const files = small ? 200 : 12_000;
-  const folders = small ? 10 : 200;
-  const many: TarEntry[] = [{ name: "data", type: "directory" }];
-  for (let d = 0; d < folders; d++) many.push({ name: `data/d${d}`, type: "directory" });
-  for (let i = 0; i < files; i++) {
-    many.push({
-      name: `data/d${i % folders}/file${i}.txt`,
-      content: `file ${i}\n`.repeat(20 + (i % 50)),
-    });
-  }
-  const big: TarEntry[] = [
-    { name: "opt", type: "directory" },
-    { name: "opt/random.bin", content: randomBytes(small ? 1 << 20 : 48 << 20, 42) },
-    { name: "opt/app.log", content: textLog(small ? 2 << 20 : 85 << 20) },
-  ];
-  const whiteouts: TarEntry[] = [
-    { name: "data/d0/.wh.file0.txt" },
-    { name: "data/d1/.wh..wh..opq" },
-    { name: "data/d1/new.txt", content: "replaced\n" },
-  ];
-  return [
-    { entries: busyboxLayer() },
-    { entries: many },
-    { entries: big },
-    { entries: whiteouts },
-  ];
-}
 
 interface Timing {
   seconds: number;
@@ -193,7 +122,7 @@ async function main(): Promise<void> {
     }), ${Deno.build.os}/${Deno.build.arch}, deno ${Deno.version.deno}`,
   );
   await using reg = await startRegistry();
-  const image = await buildImage({ layers: benchLayers(), format: "oci" });
+  const image = await buildImage({ layers: benchLayers(small), format: "oci" });
   const uncompressed = image.tars.reduce((n, t) => n + t.length, 0);
   const compressed = image.layers.reduce((n, l) => n + l.size, 0);
   await pushImage(reg, "bench/image", "latest", image);
