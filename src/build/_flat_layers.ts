@@ -43,6 +43,11 @@ export class FlatLayers {
     }
   }
 
+  /** A new, empty simulation with the same options. */
+  emptyCopy(): FlatLayers {
+    return new FlatLayers(this.#isRoot);
+  }
+
   /** Starts a layer, for {@link FlatLayers.entry} calls one entry at a time. */
   startLayer(): void {
     this.#written.clear();

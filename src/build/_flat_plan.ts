@@ -6,7 +6,6 @@
  * @module
  */
 import type { DirNode, FlatTree, Inode } from "./_flat_tree.ts";
-import type { EarlyFiles } from "./_flat_single.ts";
 import { fileHeader, type PackHeader } from "./_tar_pack.ts";
 
 /** What to emit, in order. */
@@ -27,7 +26,8 @@ export function planOutput(
   isRoot: boolean,
   now: number,
   layers: number,
-  early: EarlyFiles,
+  /** Files the single pass already wrote, and their paths. */
+  alreadyOut: Map<Inode, string>,
 ): Plan {
   const plan: Plan = {
     headers: [],
@@ -36,7 +36,7 @@ export function planOutput(
     links: [],
   };
   // Files written by the single pass are there already, under their path.
-  const first = new Map<Inode, string>([...early].map(([inode, e]) => [inode, e.path]));
+  const first = new Map<Inode, string>(alreadyOut);
   const dirHeader = (name: string, d: DirNode): PackHeader => ({
     name,
     type: "dir",

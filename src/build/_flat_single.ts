@@ -30,8 +30,8 @@ export class FlattenRestart extends Error {
   }
 }
 
-/** Files written by the single pass: inode to the path and header written. */
-export type EarlyFiles = Map<Inode, { path: string; header: PackHeader }>;
+/** Files written by the single pass: entry index to the path and header written. */
+export type EarlyFiles = Map<number, { path: string; header: PackHeader }>;
 
 /** The names that layers above the single-pass layer (and the metadata step) write or hide. */
 export class UpperNames {
@@ -72,34 +72,74 @@ export class UpperNames {
   }
 }
 
+/** Where the single pass works: the layer, and the tree the layers below go into. */
+export interface SinglePassAt {
+  /** The tree; the layers below are applied to it when `lower` resolves. */
+  flat: FlatLayers;
+  /** Resolves once every layer below is applied to `flat` (rejects with their failure). */
+  lower: Promise<void>;
+  layer: number;
+  label: string;
+  maxBytes: number;
+}
+
 /**
- * Reads layer `layer` once: applies every entry to `flat` and writes the
- * bodies of files `upper` does not touch to `out`, recording them in `early`.
- * Yields `out`'s completed chunks as it goes.
+ * Reads layer `at.layer` once: applies every entry and writes the bodies of
+ * files `upper` does not touch to `out`, recording them in `early` (by entry
+ * index). Yields `out`'s completed chunks as it goes.
+ *
+ * It does not wait for the layers below: until they are applied, entries go
+ * to a scratch tree (paths resolved without the layers below, a guess
+ * `checkEarly` verifies) and are replayed onto the real tree once it is ready.
  */
 export async function* singlePass(
   tar: ReadableStream<Uint8Array>,
-  at: { flat: FlatLayers; layer: number; label: string; maxBytes: number },
+  at: SinglePassAt,
   upper: UpperNames,
   out: PackBuffer,
   early: EarlyFiles,
 ): AsyncGenerator<Uint8Array> {
-  const { flat, layer, label, maxBytes } = at;
+  const { layer, label, maxBytes } = at;
   const where = { entry: undefined as string | undefined, layer: label, inEntry: false };
+  let lowerReady = false;
+  let lowerFailure: { error: unknown } | undefined;
+  at.lower.then(() => (lowerReady = true), (error) => (lowerFailure = { error }));
+  await Promise.resolve(); // a `lower` already settled is seen now
+  // Entries applied so far, while the scratch tree stands in for the real one.
+  let replay: { h: EntryHeader; index: number }[] | undefined = lowerReady ? undefined : [];
+  let tree = replay ? at.flat.emptyCopy() : at.flat;
+  let guessing = true;
+  const toRealTree = () => {
+    at.flat.startLayer();
+    for (const { h, index } of replay!) {
+      where.entry = h.name;
+      at.flat.entry(h, label, { layer, index });
+    }
+    replay = undefined;
+    tree = at.flat;
+  };
   let index = 0;
   let writing = false;
   let size = 0;
-  flat.startLayer();
+  tree.startLayer();
   const parser = new TarReader({
     header: (raw) => {
       where.entry = raw.name;
       where.inEntry = true;
-      const placed = flat.entry(readHeader(raw), label, { layer, index: index++ });
+      const h = readHeader(raw);
+      replay?.push({ h, index });
+      let placed: ReturnType<FlatLayers["entry"]>;
+      try {
+        placed = tree.entry(h, label, { layer, index: index++ });
+      } catch (e) {
+        if (!replay) throw e;
+        guessing = false; // e.g. a hard link to a file below: the real tree will judge
+      }
       where.inEntry = false;
-      writing = placed !== undefined && !upper.touches(placed.rel);
+      writing = guessing && placed !== undefined && !upper.touches(placed.rel);
       if (!writing) return;
       const header = fileHeader(placed!.rel, placed!.inode);
-      early.set(placed!.inode, { path: placed!.rel, header });
+      early.set(index - 1, { path: placed!.rel, header });
       out.header(header);
       size = 0;
     },
@@ -114,24 +154,37 @@ export async function* singlePass(
     },
   });
   try {
-    for await (const _ of feedTar(tar, parser, { maxBytes })) yield* out.take();
+    for await (const _ of feedTar(tar, parser, { maxBytes })) {
+      if (lowerFailure) throw lowerFailure.error;
+      if (replay && lowerReady) toRealTree();
+      yield* out.take();
+    }
+    if (replay) {
+      await at.lower;
+      toRealTree();
+    }
   } catch (e) {
-    throw wrapError(e, { ...where, maxBytes });
+    throw lowerFailure ? lowerFailure.error : wrapError(e, { ...where, inEntry: true, maxBytes });
   }
 }
 
 /**
- * Checks that every early file is, in the final tree, still at its path with
- * the content and attributes written.
+ * Checks that every early file is, in the final tree, still at its path: the
+ * same entry of the single-pass layer, with the attributes written.
+ * @returns the inodes of the early files and their paths
  * @throws {FlattenRestart} when one is not
  */
-export function checkEarly(tree: FlatTree, early: EarlyFiles): void {
-  for (const [inode, { path, header }] of early) {
+export function checkEarly(tree: FlatTree, early: EarlyFiles, layer: number): Map<Inode, string> {
+  const found = new Map<Inode, string>();
+  for (const [index, { path, header }] of early) {
     const node = tree.lookup(path);
-    const now = fileHeader(path, inode);
-    const same = node?.type === "file" && node.inode === inode && inode.content === undefined &&
-      now.mode === header.mode && now.uid === header.uid && now.gid === header.gid &&
-      now.mtime === header.mtime && now.size === header.size;
+    const inode = node?.type === "file" ? node.inode : undefined;
+    const now = inode && fileHeader(path, inode);
+    const same = inode?.origin?.layer === layer && inode.origin.index === index &&
+      inode.content === undefined && now!.mode === header.mode && now!.uid === header.uid &&
+      now!.gid === header.gid && now!.mtime === header.mtime && now!.size === header.size;
     if (!same) throw new FlattenRestart(path);
+    found.set(inode!, path);
   }
+  return found;
 }

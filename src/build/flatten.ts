@@ -110,21 +110,24 @@ async function* generate(
   const flat = new FlatLayers(options.isRoot);
   const out = new PackBuffer();
   const early: EarlyFiles = new Map();
-  for (const [i, scan] of scans.entries()) {
-    if (i !== one) {
-      flat.apply(await scan, i, label(i));
-      continue;
-    }
+  const applyLayers = async (from: number, to: number) => {
+    for (let i = from; i < to; i++) flat.apply(await scans[i], i, label(i));
+  };
+  if (one !== undefined) {
+    // The layers below go into the tree while the single pass already writes.
+    const lower = applyLayers(0, one);
+    lower.catch(() => {}); // reported by the single pass
     const upper = new UpperNames();
     for (const file of extra) upper.add(file.path);
-    for (const above of scans.slice(i + 1)) upper.addLayer(await above);
-    const at = { flat, layer: i, label: label(i), maxBytes };
-    yield* readOnce(inputs[i], (tar) => singlePass(tar, at, upper, out, early));
+    for (const above of scans.slice(one + 1)) upper.addLayer(await above);
+    const at = { flat, lower, layer: one, label: label(one), maxBytes };
+    yield* readOnce(inputs[one], (tar) => singlePass(tar, at, upper, out, early));
   }
+  await applyLayers(one === undefined ? 0 : one + 1, layers.length);
   summary(flat, options);
   applyMetadata(flat.tree, extra, now);
-  checkEarly(flat.tree, early);
-  const plan = planOutput(flat.tree, options.isRoot, now, layers.length, early);
+  const alreadyOut = one === undefined ? new Map() : checkEarly(flat.tree, early, one);
+  const plan = planOutput(flat.tree, options.isRoot, now, layers.length, alreadyOut);
   for (const h of plan.headers) {
     out.header(h);
     yield* out.take();

@@ -48,7 +48,7 @@ export async function compareBothWays(
   dir: string,
   layers: TarEntry[][],
   isRoot: boolean,
-  options: { onePass?: number } = {},
+  options: { onePass?: number; lowerDelayMs?: number } = {},
 ): Promise<Compared> {
   const start = Math.floor(Date.now() / 1000) - 1;
   const tars = layers.map(buildTar);
@@ -67,8 +67,12 @@ export async function compareBothWays(
   let flatWarnings: string[] = [];
   const build = (onePass?: number) => {
     flatWarnings = [];
+    const late = (i: number) => onePass !== undefined && i < onePass && options.lowerDelayMs;
     const tar = flattenLayers(
-      tars.map((t) => () => Promise.resolve(streamOf(t, 4096))),
+      tars.map((t, i) => async () => {
+        if (late(i)) await new Promise((r) => setTimeout(r, options.lowerDelayMs));
+        return streamOf(t, 4096);
+      }),
       METADATA,
       { isRoot, onWarning: (m) => flatWarnings.push(m), onePass },
     );

@@ -216,6 +216,41 @@ Deno.test("flattenLayers() gives the same tree when any one layer is read in a s
   }
 });
 
+Deno.test("flattenLayers() gives the same tree when the layers below arrive after the single pass began", async () => {
+  const cases: [string, TarEntry[][]][] = [
+    ["every layer case", [layer1, layer2, layer3]],
+    ["a symlinked parent folder", SYMLINKED],
+    ["cross-layer hard links", HARD_LINKED],
+  ];
+  let straight = 0;
+  for (const [what, layers] of cases) {
+    for (let onePass = 1; onePass < layers.length; onePass++) {
+      await inTemp(async (dir) => {
+        const r = await compareBothWays(dir, layers, true, { onePass, lowerDelayMs: 30 });
+        assertEquals(r.diff, [], `${what}, layer ${onePass} in one pass`);
+        if (!r.restarted) straight++;
+      });
+    }
+  }
+  assert(straight >= 3, `only ${straight} builds kept their single-pass guesses`);
+});
+
+Deno.test("flattenLayers() reports a bad layer below the single-pass layer as that layer's error", async () => {
+  const bad = buildTar([{ name: "f", content: "x".repeat(2000) }]).subarray(0, 900);
+  const layers = [
+    async () => {
+      await new Promise((r) => setTimeout(r, 20));
+      return streamOf(bad);
+    },
+    opener([{ name: "big", content: "b".repeat(50_000) }]),
+  ];
+  const error = await assertRejects(
+    () => drain(flattenLayers(layers, [], { isRoot: true, onePass: 1, labels: ["low", "top"] })),
+    LayerFormatError,
+  );
+  assert(error.message.includes("layer low"), error.message);
+});
+
 Deno.test("flattenLayers() restarts when a single-pass guess proves wrong, and the rebuild is right", async () => {
   const wrong: [string, TarEntry[][], number][] = [
     ["a later entry of the same layer", [[{ name: "f", content: "one" }, {
