@@ -1,27 +1,32 @@
 /**
  * Unpacks OCI/Docker layers, in order, into a root filesystem directory with
- * synchronous file operations. Every path is resolved inside the root as if
- * chrooted (`paths.ts`); whiteouts apply to lower layers only; directory
- * modes and times are applied last, in `finish()`.
+ * synchronous file operations: `RootfsWriter` reads each layer's entries,
+ * checks their names, applies whiteouts and routes every entry. The work is
+ * split across package-private files:
+ *
+ * - `_tree.ts`: where an entry goes inside the root, as if chrooted
+ *   (`paths.ts`); removal of what it replaces; directory modes and times,
+ *   applied last, in `finish()`.
+ * - `_entry_writer.ts`: creating each kind of entry (directory, file, links,
+ *   device nodes) with its owner, mode and times.
+ * - `_write_pool.ts`: small regular files, written by worker threads; this
+ *   file decides which entries go there and when to wait for them.
+ * - `_lower.ts`: whiteouts and opaque markers, applied to lower layers only.
+ * - `_source.ts`, `_header.ts`, `_errors.ts`, `_summary.ts`: the tar entry
+ *   stream, header normalisation, error messages and the closing warnings.
  * @module
  */
-import { join, resolve } from "node:path";
-import { checkEntryName, cleanEntryName, resolveRelative, wasReRooted } from "./paths.ts";
+import { resolve } from "node:path";
+import { checkEntryName } from "./paths.ts";
 import { classify } from "./whiteouts.ts";
 import { tarEntries } from "./_source.ts";
 import { type EntryHeader, readHeader } from "./_header.ts";
 import { LayerFormatError, quoteName, wrapError } from "./_errors.ts";
-import {
-  lstatOrUndefined,
-  makeNode,
-  removeAll,
-  setOwner,
-  setTimes,
-  writeNewFile,
-} from "./_fsops.ts";
 import { LowerLayers } from "./_lower.ts";
 import { SMALL_FILE, WritePool } from "./_write_pool.ts";
 import { summaryWarnings } from "./_summary.ts";
+import { RootTree } from "./_tree.ts";
+import { EntryWriter, refuse } from "./_entry_writer.ts";
 import { SregistryError } from "../errors.ts";
 
 export { LayerFormatError } from "./_errors.ts";
@@ -47,12 +52,6 @@ export interface LayerStats {
   skippedXattrs: number;
 }
 
-interface DirMeta {
-  mode: number;
-  atime?: number;
-  mtime?: number;
-}
-
 const DEFAULT_MAX = 64 * 2 ** 30;
 
 /**
@@ -66,27 +65,26 @@ const DEFAULT_MAX = 64 * 2 ** 30;
  * ```
  */
 export class RootfsWriter {
-  #root: string;
-  #isRoot: boolean;
   #maxBytes: number;
   #warn: (message: string) => void;
-  #dirs = new Map<string, DirMeta>();
-  #parents = new Map<string, string>();
+  #tree: RootTree;
   #lower: LowerLayers;
+  #entries: EntryWriter;
   #totals = { devices: 0, xattrs: 0, reRooted: 0, other: 0, badWhiteouts: 0 };
   #finished = false;
   #pool?: WritePool;
 
   /** @param root an existing directory (normally empty) that becomes the root filesystem */
   constructor(root: string, options: ExtractOptions = {}) {
-    this.#root = resolve(root);
-    if (!Deno.statSync(this.#root).isDirectory) {
+    const abs = resolve(root);
+    if (!Deno.statSync(abs).isDirectory) {
       throw new TypeError(`Cannot unpack into "${root}": not a directory`);
     }
-    this.#isRoot = options.isRoot ?? Deno.uid() === 0;
+    this.#tree = new RootTree(abs, options.isRoot ?? Deno.uid() === 0);
     this.#maxBytes = options.maxLayerBytes ?? DEFAULT_MAX;
     this.#warn = options.onWarning ?? (() => {});
-    this.#lower = new LowerLayers(this.#root, (rel, info) => this.#remove(rel, info));
+    this.#lower = new LowerLayers(abs, (rel, info) => this.#tree.remove(rel, info));
+    this.#entries = new EntryWriter(this.#tree, this.#lower, this.#totals);
     const writers = options.writers ?? Math.min(4, navigator.hardwareConcurrency || 1);
     if (writers > 0) this.#pool = new WritePool(writers);
   }
@@ -130,18 +128,7 @@ export class RootfsWriter {
   finish(): Promise<void> {
     this.#finished = true;
     this.#pool?.close();
-    const depth = (rel: string) => (rel === "" ? -1 : rel.split("/").length);
-    const dirs = [...this.#dirs].sort(([a], [b]) => depth(b) - depth(a));
-    let relaxed = 0;
-    for (const [rel, meta] of dirs) {
-      const abs = join(this.#root, rel);
-      if (!lstatOrUndefined(abs)?.isDirectory) continue;
-      const mode = this.#isRoot ? meta.mode : meta.mode | 0o700;
-      if (mode !== meta.mode) relaxed++;
-      Deno.chmodSync(abs, mode);
-      if (meta.mtime !== undefined) setTimes(abs, meta.atime ?? meta.mtime, meta.mtime, false);
-    }
-    this.#summary(relaxed);
+    this.#summary(this.#tree.applyDirectories());
     return Promise.resolve();
   }
 
@@ -163,14 +150,6 @@ export class RootfsWriter {
     return h;
   }
 
-  #refuse(h: EntryHeader, label: string, reason: string): LayerFormatError {
-    return new LayerFormatError(
-      `Cannot unpack entry ${
-        quoteName(h.name)
-      } of layer ${label}: ${reason}: the layer is corrupt or hostile; report the image`,
-    );
-  }
-
   async #apply(
     h: EntryHeader,
     body: AsyncIterable<Uint8Array>,
@@ -178,7 +157,7 @@ export class RootfsWriter {
     label: string,
   ): Promise<void> {
     const checked = checkEntryName(h.name);
-    if ("reason" in checked) throw this.#refuse(h, label, checked.reason);
+    if ("reason" in checked) throw refuse(h, label, checked.reason);
     if (checked.reRooted) this.#totals.reRooted++;
     const name = checked.name;
     const c = name === "" ? { kind: "entry" as const } : classify(name);
@@ -190,96 +169,26 @@ export class RootfsWriter {
     if (c.kind === "whiteout") return this.#lower.whiteout(c.target);
     if (c.kind === "invalid") return void this.#totals.badWhiteouts++;
     if (name === "") {
-      if (h.kind !== "directory") throw this.#refuse(h, label, "the root must be a directory");
-      return this.#directory("", h);
+      if (h.kind !== "directory") throw refuse(h, label, "the root must be a directory");
+      return this.#entries.directory("", h);
     }
     switch (h.kind) {
       case "directory":
-        return this.#directory(name, h);
+        return this.#entries.directory(name, h);
       case "file":
-        return await this.#file(name, h, body);
+        return await this.#entries.file(name, h, body);
       case "symlink":
-        return this.#symlink(name, h, label);
+        return this.#entries.symlink(name, h, label);
       case "link":
-        return this.#hardlink(name, h, label);
+        return this.#entries.hardlink(name, h, label);
       case "char":
       case "block":
       case "fifo":
-        if (!this.#node(name, h)) stats.skippedDevices++;
+        if (!this.#entries.node(name, h)) stats.skippedDevices++;
         return;
       default:
         this.#totals.other++;
     }
-  }
-
-  /** Resolves the parent directory of `name` inside the root, creating missing ones. */
-  #parent(parent: string): string {
-    const cached = this.#parents.get(parent);
-    if (cached !== undefined) return cached;
-    const r = resolveRelative(this.#root, parent, { followFinal: true });
-    let rel = "";
-    for (const comp of r.rel === "" ? [] : r.rel.split("/")) {
-      rel = rel ? `${rel}/${comp}` : comp;
-      const abs = join(this.#root, rel);
-      const info = lstatOrUndefined(abs);
-      if (info?.isDirectory) continue;
-      if (info) {
-        throw Object.assign(new Error(`"${rel}" is not a directory`), { code: "ENOTDIR" });
-      }
-      Deno.mkdirSync(abs);
-      Deno.chmodSync(abs, 0o700);
-      if (this.#isRoot) Deno.chownSync(abs, 0, 0);
-      this.#dirs.set(rel, { mode: 0o755 });
-    }
-    this.#parents.set(parent, r.rel);
-    return r.rel;
-  }
-
-  /** Where `name` goes: resolved relative path, absolute path, what is there now. */
-  #place(name: string): { rel: string; abs: string; existing?: Deno.FileInfo } {
-    const slash = name.lastIndexOf("/");
-    const parent = this.#parent(slash < 0 ? "" : name.slice(0, slash));
-    const base = name.slice(slash + 1);
-    const rel = parent ? `${parent}/${base}` : base;
-    const abs = join(this.#root, rel);
-    return { rel, abs, existing: lstatOrUndefined(abs) };
-  }
-
-  #remove(rel: string, info: Deno.FileInfo): void {
-    removeAll(join(this.#root, rel), info.isDirectory);
-    this.#parents.clear();
-    if (!info.isDirectory) return;
-    for (const key of this.#dirs.keys()) {
-      if (key === rel || key.startsWith(`${rel}/`)) this.#dirs.delete(key);
-    }
-  }
-
-  #metadata(abs: string, h: EntryHeader, isSymlink: boolean): void {
-    if (this.#isRoot) setOwner(abs, h.uid, h.gid, isSymlink);
-    if (!isSymlink) Deno.chmodSync(abs, h.mode);
-    setTimes(abs, h.atime, h.mtime, isSymlink);
-  }
-
-  #directory(name: string, h: EntryHeader): void {
-    const { rel, abs, existing } = name === ""
-      ? { rel: "", abs: this.#root, existing: Deno.lstatSync(this.#root) }
-      : this.#place(name);
-    if (existing && !existing.isDirectory) this.#remove(rel, existing);
-    if (!existing?.isDirectory) {
-      Deno.mkdirSync(abs);
-      Deno.chmodSync(abs, 0o700);
-    }
-    if (this.#isRoot) Deno.chownSync(abs, h.uid, h.gid);
-    this.#dirs.set(rel, { mode: h.mode, atime: h.atime, mtime: h.mtime });
-    this.#lower.written(rel);
-  }
-
-  async #file(name: string, h: EntryHeader, body: AsyncIterable<Uint8Array>): Promise<void> {
-    const { rel, abs, existing } = this.#place(name);
-    if (existing) this.#remove(rel, existing);
-    await writeNewFile(abs, body);
-    this.#metadata(abs, h, false);
-    this.#lower.written(rel);
   }
 
   /** Waits for files being written by the pool; a failure names the file and the layer. */
@@ -288,7 +197,8 @@ export class RootfsWriter {
       await this.#pool?.flush();
     } catch (e) {
       const path = (e as { path?: string }).path ?? "";
-      const rel = path.startsWith(this.#root) ? path.slice(this.#root.length + 1) : path;
+      const root = this.#tree.root;
+      const rel = path.startsWith(root) ? path.slice(root.length + 1) : path;
       throw new SregistryError(
         `Cannot write ${quoteName(rel)} of layer ${label}: ${
           (e as Error).message
@@ -312,62 +222,21 @@ export class RootfsWriter {
       data.set(chunk, offset);
       offset += chunk.length;
     }
-    let place = this.#place(name);
+    let place = this.#tree.place(name);
     if (this.#pool!.has(place.abs) || place.existing?.isDirectory) {
       await this.#flush(label);
-      place = this.#place(name);
+      place = this.#tree.place(name);
     }
-    if (place.existing) this.#remove(place.rel, place.existing);
+    if (place.existing) this.#tree.remove(place.rel, place.existing);
     this.#pool!.add({
       path: place.abs,
       data: data.subarray(0, offset),
       mode: h.mode,
-      uid: this.#isRoot ? h.uid : undefined,
-      gid: this.#isRoot ? h.gid : undefined,
+      uid: this.#tree.isRoot ? h.uid : undefined,
+      gid: this.#tree.isRoot ? h.gid : undefined,
       atime: h.atime,
       mtime: h.mtime,
     });
     this.#lower.written(place.rel);
-  }
-
-  #symlink(name: string, h: EntryHeader, label: string): void {
-    if (h.linkname === "" || h.linkname.includes("\0")) {
-      throw this.#refuse(h, label, "the symbolic link has an empty or NUL-containing target");
-    }
-    const { rel, abs, existing } = this.#place(name);
-    if (existing) this.#remove(rel, existing);
-    Deno.symlinkSync(h.linkname, abs);
-    this.#metadata(abs, h, true);
-    this.#lower.written(rel);
-  }
-
-  #hardlink(name: string, h: EntryHeader, label: string): void {
-    const target = cleanEntryName(h.linkname);
-    if (!target) throw this.#refuse(h, label, "the hard link has no usable target");
-    if (wasReRooted(h.linkname)) this.#totals.reRooted++;
-    const t = resolveRelative(this.#root, target, { followFinal: false });
-    const targetAbs = join(this.#root, t.rel);
-    const info = t.complete ? lstatOrUndefined(targetAbs) : undefined;
-    if (!info || info.isDirectory) {
-      const what = info ? "is a directory" : "does not exist in the image";
-      throw this.#refuse(h, label, `the hard link target ${quoteName(h.linkname)} ${what}`);
-    }
-    const { rel, abs, existing } = this.#place(name);
-    if (rel === t.rel) return;
-    if (existing) this.#remove(rel, existing);
-    Deno.linkSync(targetAbs, abs);
-    this.#lower.written(rel);
-  }
-
-  /** Creates a device node or FIFO when root; false when skipped. */
-  #node(name: string, h: EntryHeader): boolean {
-    if (!this.#isRoot) return false;
-    const { rel, abs, existing } = this.#place(name);
-    if (existing) this.#remove(rel, existing);
-    const kind = h.kind as "char" | "block" | "fifo";
-    if (!makeNode(abs, kind, h.devmajor, h.devminor)) return false;
-    this.#metadata(abs, h, false);
-    this.#lower.written(rel);
-    return true;
   }
 }
