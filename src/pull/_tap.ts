@@ -51,7 +51,12 @@ export function tapStream(
       controller.enqueue(result.value);
       if (dropped) return;
       copyController.enqueue(result.value);
-      if ((copyController.desiredSize ?? 1) <= 0) await new Promise<void>((r) => (room = r));
+      if ((copyController.desiredSize ?? 1) > 0) return;
+      // Wait for the copy's reader, or for the download to fail (then the next read throws).
+      await new Promise<void>((r) => {
+        room = r;
+        reader.closed.then(r, r);
+      });
     },
     cancel(reason) {
       failCopy(reason ?? new Error("the download stopped"));

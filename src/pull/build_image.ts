@@ -29,6 +29,8 @@ export interface BuildImageOptions {
   streaming: boolean;
   /** Resolves when layer `i` is in the cache, so flattening overlaps the downloads. */
   ready?: (i: number) => Promise<void>;
+  /** The layer read in a single pass (`largestLayer`); its upper layers must download first. */
+  onePass?: number;
   /** Layer `i`'s bytes as they download (see `DownloadRun.copy`): its headers are read meanwhile. */
   copy?: (i: number) => Promise<ReadableStream<Uint8Array> | undefined>;
   cache?: BlobCache;
@@ -86,7 +88,7 @@ export async function buildImage(o: BuildImageOptions): Promise<void> {
             maxLayerBytes: o.maxLayerBytes,
             labels: o.layers.map((l) => l.digest),
             onWarning: (text) => o.onEvent?.({ kind: "warning", text }),
-            onePass: onePass ? largest(o.layers) : undefined,
+            onePass: onePass ? o.onePass : undefined,
           },
         ),
       });
@@ -110,8 +112,8 @@ export async function buildImage(o: BuildImageOptions): Promise<void> {
   await buildSif({ ...common, builder: o.builder, rootfs: o.rootfs, sudo: o.sudo });
 }
 
-/** The index of the largest layer (by compressed size): the one read in a single pass. */
-function largest(layers: Descriptor[]): number | undefined {
+/** The index of the largest layer (by compressed size): the one to read in a single pass. */
+export function largestLayer(layers: Descriptor[]): number | undefined {
   let best: number | undefined;
   for (const [i, l] of layers.entries()) {
     if (best === undefined || l.size > layers[best].size) best = i;

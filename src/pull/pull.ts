@@ -29,7 +29,7 @@ import { defaultNoCacheName, storageFile, storageNames } from "../store/storage_
 import type { PullListener } from "./events.ts";
 import type { ImageSource, Resolved } from "./source.ts";
 import { startDownloads, unpackImage } from "./unpack.ts";
-import { buildImage } from "./build_image.ts";
+import { buildImage, largestLayer } from "./build_image.ts";
 import { partialPath, sweepOrphanImages, sweepPartials, temporaryDir } from "./temp.ts";
 import { noSpaceIn } from "./_no_space.ts";
 import { findReusable, isRecorded, platformString } from "./_records.ts";
@@ -165,16 +165,11 @@ export async function pull(req: PullRequest, ctx: PullContext): Promise<PullResu
   const builder = chooseBuilder(req.builder ?? "auto", which);
   const streaming = !req.keepSandbox && ctx.cache !== undefined && builder === "native" &&
     canStream(which);
-  // Streaming: the flattener reads each layer as soon as it is in the cache.
+  // Streaming: the flattener reads each layer as it downloads, the largest in one pass.
+  const onePass = streaming ? largestLayer(layers) : undefined;
+  const { cache, jobs, onEvent } = ctx;
   const downloads = streaming
-    ? startDownloads({
-      ...req,
-      resolved,
-      cache: ctx.cache,
-      jobs: ctx.jobs,
-      onEvent: ctx.onEvent,
-      copies: true,
-    })
+    ? startDownloads({ ...req, resolved, cache, jobs, onEvent, copies: true, onePass })
     : undefined;
   let downloaded = downloads ? 0 : await unpack();
   const config = JSON.parse(new TextDecoder().decode(resolved.configBytes));
@@ -197,6 +192,7 @@ export async function pull(req: PullRequest, ctx: PullContext): Promise<PullResu
         builder,
         streaming,
         ready: downloads?.ready,
+        onePass,
         copy: downloads?.copy,
         cache: ctx.cache,
         layers,

@@ -25,6 +25,11 @@ export interface DownloadOptions {
   onEvent?: PullListener;
   /** Offer a copy of each downloading layer's bytes (`DownloadRun.copy`), read as they arrive. */
   copies?: boolean;
+  /**
+   * The layer the flattener reads once while it downloads, which it starts
+   * only once it knows the names in the layers above: those download first.
+   */
+  onePass?: number;
 }
 
 /** Options for `unpackImage`. */
@@ -46,40 +51,51 @@ class Downloads {
   readonly copies: Promise<ReadableStream<Uint8Array> | undefined>[];
 
   constructor(readonly options: DownloadOptions) {
-    const { source, resolved, cache, onEvent } = options;
+    const { resolved, cache } = options;
     const run = limiter(Math.max(1, options.jobs));
     const layers = resolved.manifest.layers;
     const offer = layers.map(() => Promise.withResolvers<ReadableStream<Uint8Array> | undefined>());
     this.copies = offer.map((o) => o.promise);
+    const fetches: Promise<void>[] = [];
     if (!cache) { for (const o of offer) o.resolve(undefined); }
-    this.fetches = cache
-      ? layers.map((layer, i) =>
-        run(async () => {
-          this.stop.signal.throwIfAborted();
-          if (cache.has(layer)) {
-            onEvent?.({ kind: "layer", digest: layer.digest, state: "cached", total: layer.size });
-            return;
-          }
-          const fetched = await cache.ensure(layer, async () => {
-            const stream = await this.open(layer);
-            if (!options.copies) return stream;
-            const tapped = tapStream(stream);
-            offer[i].resolve(tapped.copy);
-            return tapped.stream;
-          }, {
-            verified: source.verifies,
-            onWait: () => onEvent?.({ kind: "layer", digest: layer.digest, state: "waiting" }),
-          });
-          if (fetched) this.downloaded++;
-        }).catch((e) => {
+    for (const i of cache ? startOrder(layers.length, options.onePass) : []) {
+      fetches[i] = run(() => this.#fetch(cache!, i, offer[i].resolve))
+        .catch((e) => {
           this.fail(e);
           throw e;
-        }).finally(() => offer[i].resolve(undefined))
-      )
-      : [];
+        })
+        .finally(() => offer[i].resolve(undefined));
+    }
+    this.fetches = fetches;
     // Failures are reported by whoever waits (in layer order, or `abandon`);
     // a rejection nobody waits for must not crash the process.
     for (const fetch of this.fetches) fetch.catch(() => {});
+  }
+
+  /** Downloads layer `i` into the cache, offering a copy of its bytes to `offer`. */
+  async #fetch(
+    cache: BlobCache,
+    i: number,
+    offer: (copy: ReadableStream<Uint8Array>) => void,
+  ): Promise<void> {
+    const { source, resolved, onEvent, copies } = this.options;
+    const layer = resolved.manifest.layers[i];
+    this.stop.signal.throwIfAborted();
+    if (cache.has(layer)) {
+      onEvent?.({ kind: "layer", digest: layer.digest, state: "cached", total: layer.size });
+      return;
+    }
+    const fetched = await cache.ensure(layer, async () => {
+      const stream = await this.open(layer);
+      if (!copies) return stream;
+      const tapped = tapStream(stream);
+      offer(tapped.copy);
+      return tapped.stream;
+    }, {
+      verified: source.verifies,
+      onWait: () => onEvent?.({ kind: "layer", digest: layer.digest, state: "waiting" }),
+    });
+    if (fetched) this.downloaded++;
   }
 
   /** Opens a layer from the source, stoppable, reporting progress. */
@@ -112,6 +128,13 @@ class Downloads {
     await Promise.allSettled(this.fetches);
     throw this.#failure!.error;
   }
+}
+
+/** Layer indices in download order: those above `onePass`, then it, then those below. */
+function startOrder(count: number, onePass?: number): number[] {
+  const all = [...Array(count).keys()];
+  if (onePass === undefined) return all;
+  return [...all.slice(onePass + 1), onePass, ...all.slice(0, onePass)];
 }
 
 /** Layer downloads under way (see `startDownloads`). */

@@ -139,3 +139,38 @@ Deno.test("sregistry pull gives umoci's tree when reading the largest layer in o
   assertEquals(ours.get("usr/bin/tool"), undefined);
   assertEquals(ours.get("usr/bin/kept")?.size, 300_000);
 });
+
+function noise(size: number): Uint8Array {
+  const out = new Uint8Array(size);
+  for (let i = 0; i < size; i += 65536) crypto.getRandomValues(out.subarray(i, i + 65536));
+  return out;
+}
+
+Deno.test("sregistry pull --jobs 1 builds an image whose largest layer has layers above it", async () => {
+  await using reg = await startRegistry();
+  await using home = await cliHome();
+  const image = await buildImage({
+    layers: [
+      { entries: [{ name: "base.txt", content: "b" }] },
+      { entries: [{ name: "big.bin", content: noise(4 << 20) }] }, // many chunks even compressed
+      { entries: [{ name: "top.txt", content: "t" }] },
+      { entries: [{ name: ".wh.base.txt" }] },
+    ],
+  });
+  await pushImage(reg, "test/order", "v1", image);
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error("the pull did not finish in 60 s")), 60_000);
+  });
+  const pulled = await Promise.race([
+    home.run(["pull", "--jobs", "1", `${reg.host}/test/order:v1`]),
+    timeout,
+  ]).finally(() => clearTimeout(timer));
+  assertEquals(pulled.code, 0, pulled.stderr);
+  const sif = pulled.stdout.trim().split("\n").at(-1)!;
+  const list = await run("siftool", ["list", sif]);
+  const offset = /\|(\d+)-\d+\s*\|FS \(Squashfs/.exec(list)![1];
+  const files = await run("unsquashfs", ["-l", "-o", offset, sif]);
+  for (const f of ["big.bin", "top.txt"]) assertStringIncludes(files, `squashfs-root/${f}\n`);
+  assert(!files.includes("base.txt"), files);
+});

@@ -66,3 +66,15 @@ Deno.test("tapStream() fails the copy when the download is cancelled", async () 
   await reader.cancel(new Error("disk full"));
   await assertRejects(() => copied, Error, "disk full");
 });
+
+Deno.test("tapStream() lets a stopped download end although nobody reads the copy", async () => {
+  const stop = new AbortController();
+  const source = chunks(100).pipeThrough(new TransformStream(), { signal: stop.signal });
+  const { stream } = tapStream(source, 2);
+  const reader = stream.getReader();
+  await reader.read();
+  await reader.read();
+  const stuck = reader.read().then(() => reader.read()).then(() => reader.read());
+  stop.abort(new Error("another layer failed"));
+  await assertRejects(() => stuck, Error, "another layer failed");
+});
