@@ -32,9 +32,12 @@ export function pullCommand(ctx: () => CliContext): Command<[string], Record<str
       ).default("auto" as const),
     )
     .addOption(
-      new Option("--compression <algorithm>", "squashfs compression (native builder)").choices(
+      new Option(
+        "--compression <algorithm>",
+        "squashfs compression (native builder); default SREGISTRY_COMPRESSION, else gzip",
+      ).choices(
         ["gzip", "zstd", "lz4", "xz"] as const,
-      ).default("gzip" as const),
+      ),
     )
     .option("--sudo", "run apptainer/singularity build through sudo")
     .option("--no-https", "talk plain HTTP to the registry")
@@ -76,7 +79,7 @@ export function pullCommand(ctx: () => CliContext): Command<[string], Record<str
         force: opts.force,
         noCache: opts.cache === false,
         builder: opts.builder,
-        compression: opts.compression,
+        compression: opts.compression ?? settings.compression,
         sudo: opts.sudo,
       }, {
         cache,

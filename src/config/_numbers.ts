@@ -1,5 +1,6 @@
 /**
- * Numeric settings: whole numbers in a range, and byte sizes with units.
+ * Numeric and enumerated settings: whole numbers in a range, byte sizes with
+ * units, one of a set of words.
  * Errors name the variable; numeric values are not secrets, so they are shown.
  * @module
  */
@@ -15,6 +16,24 @@ export function parseCount(name: string, value: string, min: number, max: number
     );
   }
   return n;
+}
+
+/** One of `choices` (case-insensitive). */
+export function parseChoice<T extends string>(
+  name: string,
+  value: string,
+  choices: readonly T[],
+): T {
+  const text = value.trim().toLowerCase();
+  const found = choices.find((c) => c === text);
+  if (found === undefined) {
+    throw new UsageError(
+      `Cannot use ${name}="${value}": it is not one of ${
+        choices.join(", ")
+      }: set it to one, or unset it`,
+    );
+  }
+  return found;
 }
 
 /** Parses a number of seconds (decimals allowed), more than 0. */

@@ -92,6 +92,12 @@ export const SETTINGS_DOCS: readonly SettingDoc[] = Object.freeze([
     meaning: "processors `mksquashfs` may use",
   },
   {
+    name: "SREGISTRY_COMPRESSION",
+    default: "gzip",
+    meaning:
+      "squashfs compression of the images sregistry builds (`--compression` overrides): gzip, which every runtime reads; zstd (level 3) builds faster and smaller where the kernel or squashfuse reads zstd; lz4; xz",
+  },
+  {
     name: "SREGISTRY_OFFLINE",
     default: "false",
     meaning: `${BOOL}: never use the network; only cached layers`,

@@ -12,7 +12,9 @@ import { join } from "node:path";
 import { parseBoolean } from "./booleans.ts";
 import { expandHome, homeDir, nonEmpty, secretsFilePath } from "./paths.ts";
 import type { SecretsFile } from "./secrets_file.ts";
-import { parseBytes, parseCount, parseSeconds } from "./_numbers.ts";
+import { parseBytes, parseChoice, parseCount, parseSeconds } from "./_numbers.ts";
+
+const COMPRESSIONS = ["gzip", "zstd", "lz4", "xz"] as const;
 import {
   DEFAULT_JOBS,
   DEFAULT_MAX_LAYER_BYTES,
@@ -67,6 +69,8 @@ export interface Settings {
   maxLayerBytes: number;
   /** `SREGISTRY_PROCESSORS`; unset means all. */
   processors?: number;
+  /** Squashfs compression of native builds (`SREGISTRY_COMPRESSION`), default gzip. */
+  compression: "gzip" | "zstd" | "lz4" | "xz";
   offline: boolean;
   /** `SREGISTRY_CA_FILE`. */
   caFile?: string;
@@ -140,6 +144,7 @@ export function loadSettings(env: Env, secrets?: SecretsFile): Settings {
   const timeout = get("SREGISTRY_TIMEOUT");
   const maxLayer = get("SREGISTRY_MAX_LAYER_SIZE");
   const processors = get("SREGISTRY_PROCESSORS");
+  const compression = get("SREGISTRY_COMPRESSION");
   const dockerSecrets = get("SREGISTRY_DOCKERHUB_SECRETS");
   const caFile = get("SREGISTRY_CA_FILE");
   return {
@@ -173,6 +178,9 @@ export function loadSettings(env: Env, secrets?: SecretsFile): Settings {
       ? parseBytes("SREGISTRY_MAX_LAYER_SIZE", maxLayer)
       : DEFAULT_MAX_LAYER_BYTES,
     ...(processors ? { processors: parseCount("SREGISTRY_PROCESSORS", processors, 1, 4096) } : {}),
+    compression: compression
+      ? parseChoice("SREGISTRY_COMPRESSION", compression, COMPRESSIONS)
+      : "gzip",
     offline: parseBoolean(get("SREGISTRY_OFFLINE")),
     ...(caFile ? { caFile: expandHome(caFile, env) } : {}),
   };

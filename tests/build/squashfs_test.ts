@@ -50,6 +50,8 @@ Deno.test("mksquashfsArgs() builds the command line for each case", () => {
       "-noappend",
       "-comp",
       "zstd",
+      "-Xcompression-level",
+      "3",
       "-processors",
       "3",
       "-mkfs-time",

@@ -39,7 +39,18 @@ Deno.test("tar2sqfsArgs() maps compression, level, jobs and times", () => {
     ],
     [
       { output: "o", compression: "zstd", processors: 1, mkfsTime: 5 },
-      [...BASE, "-c", "zstd", "-j", "1", "--defaults", "uid=0,gid=0,mode=0755,mtime=5", "o"],
+      [
+        ...BASE,
+        "-c",
+        "zstd",
+        "-X",
+        "level=3",
+        "-j",
+        "1",
+        "--defaults",
+        "uid=0,gid=0,mode=0755,mtime=5",
+        "o",
+      ],
     ],
     [
       {

@@ -174,3 +174,22 @@ Deno.test("sregistry pull --jobs 1 builds an image whose largest layer has layer
   for (const f of ["big.bin", "top.txt"]) assertStringIncludes(files, `squashfs-root/${f}\n`);
   assert(!files.includes("base.txt"), files);
 });
+
+Deno.test("SREGISTRY_COMPRESSION sets the image's compression, and --compression overrides it", async () => {
+  await using reg = await startRegistry();
+  await using home = await cliHome();
+  const image = await buildImage({ layers: [{ entries: [{ name: "a.txt", content: "a" }] }] });
+  await pushImage(reg, "test/zstd", "v1", image);
+  const ref = `${reg.host}/test/zstd:v1`;
+  const compressionOf = async (args: string[]) => {
+    const pulled = await home.run(["pull", "--force", ...args, ref], {
+      env: { SREGISTRY_COMPRESSION: "zstd" },
+    });
+    assertEquals(pulled.code, 0, pulled.stderr);
+    const sif = pulled.stdout.trim().split("\n").at(-1)!;
+    const offset = /\|(\d+)-\d+\s*\|FS \(Squashfs/.exec(await run("siftool", ["list", sif]))![1];
+    return /Compression (\w+)/.exec(await run("unsquashfs", ["-s", "-o", offset, sif]))?.[1];
+  };
+  assertEquals(await compressionOf([]), "zstd");
+  assertEquals(await compressionOf(["--compression", "gzip"]), "gzip");
+});

@@ -149,6 +149,15 @@ const precedence: {
     byDefault: undefined,
   },
   {
+    name: "SREGISTRY_COMPRESSION",
+    env: " ZSTD",
+    file: "lz4",
+    pick: (s) => s.compression,
+    fromEnv: "zstd",
+    fromFile: "lz4",
+    byDefault: "gzip",
+  },
+  {
     name: "SREGISTRY_OFFLINE",
     env: "t",
     file: "yes",
@@ -337,7 +346,7 @@ Deno.test("loadSettings() takes the first complete username/password pair", () =
   }
 });
 
-Deno.test("loadSettings() rejects bad numbers naming the variable", () => {
+Deno.test("loadSettings() rejects bad numbers and unknown words naming the variable", () => {
   const cases: [string, string][] = [
     ["SREGISTRY_PYTHON_THREADS", "0"],
     ["SREGISTRY_PYTHON_THREADS", "lots"],
@@ -347,6 +356,7 @@ Deno.test("loadSettings() rejects bad numbers naming the variable", () => {
     ["SREGISTRY_MAX_LAYER_SIZE", "10 parsecs"],
     ["SREGISTRY_MAX_LAYER_SIZE", "0"],
     ["SREGISTRY_PROCESSORS", "1.5"],
+    ["SREGISTRY_COMPRESSION", "bzip2"],
   ];
   for (const [name, value] of cases) {
     assertThrows(() => loadSettings({ HOME, [name]: value }), UsageError, `${name}="${value}"`);
