@@ -48,6 +48,12 @@ export class FlatLayers {
     return new FlatLayers(this.#isRoot);
   }
 
+  /** Forgets what the last layer wrote (kept only for its whiteouts): every layer is applied. */
+  endLayers(): void {
+    this.#written.clear();
+    this.#above.clear();
+  }
+
   /** Starts a layer, for {@link FlatLayers.entry} calls one entry at a time. */
   startLayer(): void {
     this.#written.clear();

@@ -26,7 +26,7 @@ export function planOutput(
   isRoot: boolean,
   now: number,
   layers: number,
-  /** Files the single pass already wrote, and their paths. */
+  /** Files the single pass already wrote, and their paths (taken over and added to). */
   alreadyOut: Map<Inode, string>,
 ): Plan {
   const plan: Plan = {
@@ -36,7 +36,7 @@ export function planOutput(
     links: [],
   };
   // Files written by the single pass are there already, under their path.
-  const first = new Map<Inode, string>(alreadyOut);
+  const first = alreadyOut;
   const dirHeader = (name: string, d: DirNode): PackHeader => ({
     name,
     type: "dir",

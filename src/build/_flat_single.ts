@@ -20,7 +20,7 @@ import { type EntryHeader, readHeader } from "../layers/_header.ts";
 import { wrapError } from "../layers/_errors.ts";
 import type { FlatLayers } from "./_flat_layers.ts";
 import type { FlatTree, Inode } from "./_flat_tree.ts";
-import { fileHeader, type PackBuffer, type PackHeader } from "./_tar_pack.ts";
+import { fileHeader, type PackBuffer } from "./_tar_pack.ts";
 
 /** A guess of the single pass proved wrong: build again with two passes. */
 export class FlattenRestart extends Error {
@@ -30,8 +30,8 @@ export class FlattenRestart extends Error {
   }
 }
 
-/** Files written by the single pass: entry index to the path and header written. */
-export type EarlyFiles = Map<number, { path: string; header: PackHeader }>;
+/** Files written by the single pass: entry index to the path written. */
+export type EarlyFiles = Map<number, string>;
 
 /** The names that layers above the single-pass layer (and the metadata step) write or hide. */
 export class UpperNames {
@@ -138,9 +138,8 @@ export async function* singlePass(
       where.inEntry = false;
       writing = guessing && placed !== undefined && !upper.touches(placed.rel);
       if (!writing) return;
-      const header = fileHeader(placed!.rel, placed!.inode);
-      early.set(index - 1, { path: placed!.rel, header });
-      out.header(header);
+      early.set(index - 1, placed!.rel);
+      out.header(fileHeader(placed!.rel, placed!.inode));
       size = 0;
     },
     body: (chunk) => {
@@ -170,21 +169,21 @@ export async function* singlePass(
 
 /**
  * Checks that every early file is, in the final tree, still at its path: the
- * same entry of the single-pass layer, with the attributes written.
+ * same entry of the single-pass layer, its content not rewritten by the
+ * metadata step (which is the only way its attributes could change too).
  * @returns the inodes of the early files and their paths
  * @throws {FlattenRestart} when one is not
  */
 export function checkEarly(tree: FlatTree, early: EarlyFiles, layer: number): Map<Inode, string> {
   const found = new Map<Inode, string>();
-  for (const [index, { path, header }] of early) {
+  for (const [index, path] of early) {
     const node = tree.lookup(path);
     const inode = node?.type === "file" ? node.inode : undefined;
-    const now = inode && fileHeader(path, inode);
     const same = inode?.origin?.layer === layer && inode.origin.index === index &&
-      inode.content === undefined && now!.mode === header.mode && now!.uid === header.uid &&
-      now!.gid === header.gid && now!.mtime === header.mtime && now!.size === header.size;
+      inode.content === undefined;
     if (!same) throw new FlattenRestart(path);
     found.set(inode!, path);
   }
+  early.clear();
   return found;
 }

@@ -71,6 +71,7 @@ export interface FlattenOptions {
 }
 
 const DEFAULT_MAX = 64 * 2 ** 30;
+const APPLIED: Promise<EntryHeader[]> = Promise.resolve([]);
 
 /**
  * One tar stream equal in content to unpacking `layers` (base first) then
@@ -111,7 +112,11 @@ async function* generate(
   const out = new PackBuffer();
   const early: EarlyFiles = new Map();
   const applyLayers = async (from: number, to: number) => {
-    for (let i = from; i < to; i++) flat.apply(await scans[i], i, label(i));
+    for (let i = from; i < to; i++) {
+      const headers = await scans[i];
+      scans[i] = APPLIED; // the headers can go once applied
+      flat.apply(headers, i, label(i));
+    }
   };
   if (one !== undefined) {
     // The layers below go into the tree while the single pass already writes.
@@ -124,6 +129,7 @@ async function* generate(
     yield* readOnce(inputs[one], (tar) => singlePass(tar, at, upper, out, early));
   }
   await applyLayers(one === undefined ? 0 : one + 1, layers.length);
+  flat.endLayers();
   summary(flat, options);
   applyMetadata(flat.tree, extra, now);
   const alreadyOut = one === undefined ? new Map() : checkEarly(flat.tree, early, one);
