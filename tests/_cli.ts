@@ -5,11 +5,11 @@
  * @module
  */
 
-/** The permission flags documented in the README for `deno run`. */
+/** The flags documented in the README for `deno run`: permissions and the V8 tuning. */
 export const RUN_FLAGS: string[] = JSON.parse(
   Deno.readTextFileSync(new URL("../deno.json", import.meta.url)),
 )
-  .tasks.sregistry.split(" ").filter((a: string) => a.startsWith("--allow-"));
+  .tasks.sregistry.split(" ").filter((a: string) => /^--(allow-|v8-flags=)/.test(a));
 
 const MAIN = new URL("../main.ts", import.meta.url).pathname;
 
