@@ -28,6 +28,7 @@ export function tapStream(
       wake();
     },
   }, new CountQueuingStrategy({ highWaterMark: limit }));
+  reader.closed.then(wake, wake);
   const failCopy = (reason: unknown) => {
     if (dropped) return;
     dropped = true;
@@ -52,11 +53,8 @@ export function tapStream(
       if (dropped) return;
       copyController.enqueue(result.value);
       if ((copyController.desiredSize ?? 1) > 0) return;
-      // Wait for the copy's reader, or for the download to fail (then the next read throws).
-      await new Promise<void>((r) => {
-        room = r;
-        reader.closed.then(r, r);
-      });
+      // Wait for the copy's reader, or for the download to end (then the next read says how).
+      await new Promise<void>((r) => (room = r));
     },
     cancel(reason) {
       failCopy(reason ?? new Error("the download stopped"));
