@@ -23,8 +23,12 @@ export class FlatLayers {
   readonly tree: FlatTree;
   readonly totals = { devices: 0, xattrs: 0, reRooted: 0, other: 0, badWhiteouts: 0 };
   #isRoot: boolean;
-  #written = new Set<string>();
-  #above = new Set<string>();
+  /**
+   * The layer being applied, as a generation: a node stamped with it was
+   * written by this layer, a folder whose `above` is it holds something this
+   * layer wrote (`LowerLayers`' sets, kept on the nodes instead of as paths).
+   */
+  #gen = 0;
 
   constructor(isRoot: boolean) {
     this.#isRoot = isRoot;
@@ -50,14 +54,12 @@ export class FlatLayers {
 
   /** Forgets what the last layer wrote (kept only for its whiteouts): every layer is applied. */
   endLayers(): void {
-    this.#written.clear();
-    this.#above.clear();
+    this.#gen++;
   }
 
   /** Starts a layer, for {@link FlatLayers.entry} calls one entry at a time. */
   startLayer(): void {
-    this.#written.clear();
-    this.#above.clear();
+    this.#gen++;
   }
 
   /**
@@ -144,12 +146,14 @@ export class FlatLayers {
     const { rel, parent, base } = this.#place(name);
     parent.children.delete(base); // what was there goes, with everything below it
     parent.children.set(base, node);
-    this.#markWritten(rel);
+    this.#markWritten(rel, node, parent);
     return rel;
   }
 
   #directory(name: string, h: EntryHeader): void {
-    const place = name === "" ? { rel: "", existing: this.tree.root } : this.#place(name);
+    const place = name === ""
+      ? { rel: "", existing: this.tree.root, parent: this.tree.root }
+      : this.#place(name);
     let dir: DirNode;
     if (place.existing?.type === "dir") {
       dir = place.existing;
@@ -160,7 +164,7 @@ export class FlatLayers {
     }
     if (this.#isRoot) Object.assign(dir, { uid: h.uid, gid: h.gid });
     Object.assign(dir, { mode: h.mode, mtime: h.mtime, explicit: true });
-    this.#markWritten(place.rel);
+    this.#markWritten(place.rel, dir, place.parent);
   }
 
   #hardlink(name: string, h: EntryHeader, label: string): void {
@@ -173,7 +177,7 @@ export class FlatLayers {
       const what = node ? "is a directory" : "does not exist in the image";
       throw refuse(h.name, label, `the hard link target ${quoteName(h.linkname)} ${what}`);
     }
-    const { rel, existing } = this.#place(name);
+    const { rel, existing, parent } = this.#place(name);
     if (rel === t.rel) return;
     if (existing?.type === "dir" && t.rel.startsWith(`${rel}/`)) {
       throw new FlattenUnsupported(
@@ -184,19 +188,24 @@ export class FlatLayers {
     }
     if (existing) this.tree.remove(rel);
     // Files share the inode; a linked symlink or device is an identical copy.
-    this.tree.set(rel, node.type === "file" ? { type: "file", inode: node.inode } : { ...node });
-    this.#markWritten(rel);
+    const link: FlatNode = node.type === "file" ? { type: "file", inode: node.inode } : { ...node };
+    this.tree.set(rel, link);
+    this.#markWritten(rel, link, parent);
   }
 
-  /** `LowerLayers.written`. */
-  #markWritten(rel: string): void {
-    this.#written.add(rel);
-    for (let i = rel.lastIndexOf("/"); i > 0; i = rel.lastIndexOf("/", i - 1)) {
-      const dir = rel.slice(0, i);
-      if (this.#above.has(dir)) break;
-      this.#above.add(dir);
+  /** `LowerLayers.written`: `node` (at `rel`, in `parent`) and the folders above it. */
+  #markWritten(rel: string, node: FlatNode, parent: DirNode): void {
+    node.stamp = this.#gen;
+    if (parent.above === this.#gen && parent !== node) return; // its folders are marked already
+    let dir = this.tree.root;
+    dir.above = this.#gen;
+    for (let at = 0, slash = rel.indexOf("/"); slash > 0; slash = rel.indexOf("/", at)) {
+      const next = dir.children.get(rel.slice(at, slash));
+      if (next?.type !== "dir") return;
+      dir = next;
+      dir.above = this.#gen;
+      at = slash + 1;
     }
-    this.#above.add("");
   }
 
   #whiteout(target: string): void {
@@ -216,7 +225,7 @@ export class FlatLayers {
   #hide(rel: string): void {
     const node = this.tree.lookup(rel);
     if (!node) return;
-    if (this.#written.has(rel) || this.#above.has(rel)) {
+    if (node.stamp === this.#gen || (node.type === "dir" && node.above === this.#gen)) {
       if (node.type === "dir") this.#hideChildren(rel);
       return;
     }

@@ -30,12 +30,18 @@ export interface DirNode {
   mtime?: number;
   /** Declared by a tar entry of some layer (its mode counts for the read-only warning). */
   explicit: boolean;
+  /** The layer generation that last wrote something below (see `_flat_layers.ts`). */
+  above?: number;
+  /** The layer generation that last wrote this node. */
+  stamp?: number;
 }
 
 /** A file name pointing to an inode. */
 export interface FileNode {
   type: "file";
   inode: Inode;
+  /** The layer generation that last wrote this name. */
+  stamp?: number;
 }
 
 /** A symbolic link, target as written. */
@@ -45,6 +51,7 @@ export interface SymlinkNode {
   uid: number;
   gid: number;
   mtime: number;
+  stamp?: number;
 }
 
 /** A device node or FIFO (kept only when root). */
@@ -56,6 +63,7 @@ export interface SpecialNode {
   mtime: number;
   major: number;
   minor: number;
+  stamp?: number;
 }
 
 /** Anything in the tree. */
@@ -71,7 +79,17 @@ export interface FlatResolved {
 
 /** A directory node with no children. */
 export function newDir(mode: number, uid: number, gid: number, mtime?: number): DirNode {
-  return { type: "dir", children: new Map(), mode, uid, gid, mtime, explicit: false };
+  return {
+    type: "dir",
+    children: new Map(),
+    mode,
+    uid,
+    gid,
+    mtime,
+    explicit: false,
+    above: 0,
+    stamp: 0,
+  };
 }
 
 function splitRel(rel: string): string[] {
