@@ -11,7 +11,7 @@ import { classify } from "../layers/whiteouts.ts";
 import { feedTar } from "../layers/_source.ts";
 import { TarReader } from "../layers/tar_reader.ts";
 import { type EntryHeader, readHeader } from "../layers/_header.ts";
-import { LayerFormatError, quoteName, wrapError } from "../layers/_errors.ts";
+import { quoteName, refuseEntry, wrapError } from "../layers/_errors.ts";
 import { SregistryError } from "../errors.ts";
 import { type DirNode, type FlatNode, FlatTree, type Inode, newDir } from "./_flat_tree.ts";
 
@@ -83,7 +83,7 @@ export class FlatLayers {
 
   #checkName(h: EntryHeader, label: string): string {
     const checked = checkEntryName(h.name);
-    if ("reason" in checked) throw refuse(h.name, label, checked.reason);
+    if ("reason" in checked) throw refuseEntry(h.name, label, checked.reason);
     if (checked.reRooted) this.totals.reRooted++;
     return checked.name;
   }
@@ -94,14 +94,18 @@ export class FlatLayers {
     if (c.kind === "whiteout") return this.#whiteout(c.target);
     if (c.kind === "invalid") return void this.totals.badWhiteouts++;
     if (name === "" && h.kind !== "directory") {
-      throw refuse(h.name, label, "the root must be a directory");
+      throw refuseEntry(h.name, label, "the root must be a directory");
     }
     switch (h.kind) {
       case "directory":
         return this.#directory(name, h);
       case "symlink":
         if (h.linkname === "" || h.linkname.includes("\0")) {
-          throw refuse(h.name, label, "the symbolic link has an empty or NUL-containing target");
+          throw refuseEntry(
+            h.name,
+            label,
+            "the symbolic link has an empty or NUL-containing target",
+          );
         }
         return void this.#put(name, {
           type: "symlink",
@@ -169,13 +173,13 @@ export class FlatLayers {
 
   #hardlink(name: string, h: EntryHeader, label: string): void {
     const target = cleanEntryName(h.linkname);
-    if (!target) throw refuse(h.name, label, "the hard link has no usable target");
+    if (!target) throw refuseEntry(h.name, label, "the hard link has no usable target");
     if (wasReRooted(h.linkname)) this.totals.reRooted++;
     const t = this.tree.resolve(target, false);
     const node = t.complete ? this.tree.lookup(t.rel) : undefined;
     if (!node || node.type === "dir") {
       const what = node ? "is a directory" : "does not exist in the image";
-      throw refuse(h.name, label, `the hard link target ${quoteName(h.linkname)} ${what}`);
+      throw refuseEntry(h.name, label, `the hard link target ${quoteName(h.linkname)} ${what}`);
     }
     const { rel, existing, parent } = this.#place(name);
     if (rel === t.rel) return;
@@ -263,12 +267,4 @@ export async function scanLayer(
     throw wrapError(e, { ...where, maxBytes });
   }
   return headers;
-}
-
-function refuse(name: string, label: string, reason: string): LayerFormatError {
-  return new LayerFormatError(
-    `Cannot unpack entry ${
-      quoteName(name)
-    } of layer ${label}: ${reason}: the layer is corrupt or hostile; report the image`,
-  );
 }

@@ -9,7 +9,7 @@
 import { join } from "node:path";
 import { cleanEntryName, resolveRelative, wasReRooted } from "./paths.ts";
 import type { EntryHeader } from "./_header.ts";
-import { LayerFormatError, quoteName } from "./_errors.ts";
+import { type LayerFormatError, quoteName, refuseEntry } from "./_errors.ts";
 import { lstatOrUndefined, makeNode, setOwner, setTimes, writeNewFile } from "./_fsops.ts";
 import type { LowerLayers } from "./_lower.ts";
 import type { SkipTotals } from "./_summary.ts";
@@ -17,11 +17,7 @@ import type { RootTree } from "./_tree.ts";
 
 /** The error for an entry the layer should not contain. */
 export function refuse(h: EntryHeader, label: string, reason: string): LayerFormatError {
-  return new LayerFormatError(
-    `Cannot unpack entry ${
-      quoteName(h.name)
-    } of layer ${label}: ${reason}: the layer is corrupt or hostile; report the image`,
-  );
+  return refuseEntry(h.name, label, reason);
 }
 
 /** Creates entries in `tree`, reporting what it wrote to `lower` and re-rooted links to `totals`. */

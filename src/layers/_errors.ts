@@ -16,6 +16,15 @@ export function quoteName(name: string): string {
   return JSON.stringify(short);
 }
 
+/** The error for an entry no layer should contain (`name` as in the archive). */
+export function refuseEntry(name: string, label: string, reason: string): LayerFormatError {
+  return new LayerFormatError(
+    `Cannot unpack entry ${
+      quoteName(name)
+    } of layer ${label}: ${reason}: the layer is corrupt or hostile; report the image`,
+  );
+}
+
 /** File-system error codes that mean the layer itself is at fault. */
 const LAYER_FAULTS = new Set(["ENAMETOOLONG", "ELOOP", "ENOTDIR", "EEXIST", "EISDIR", "EINVAL"]);
 

@@ -108,7 +108,7 @@ export class RootfsWriter {
         stats.entries++;
         where.entry = entry.header.name;
         where.inEntry = true;
-        const h = this.#header(entry.header, label);
+        const h = readHeader(entry.header);
         stats.skippedXattrs += h.xattrs.length;
         await this.#apply(h, entry.body, stats, label);
         where.inEntry = false;
@@ -134,20 +134,6 @@ export class RootfsWriter {
 
   #summary(relaxed: number): void {
     for (const line of summaryWarnings(this.#totals, relaxed)) this.#warn(line);
-  }
-
-  #header(raw: Parameters<typeof readHeader>[0], label: string): EntryHeader {
-    let h: EntryHeader;
-    try {
-      h = readHeader(raw);
-    } catch (e) {
-      throw new LayerFormatError(
-        `Cannot unpack entry ${quoteName(raw.name)} of layer ${label}: ${
-          (e as Error).message
-        }: the layer is corrupt or hostile; report the image`,
-      );
-    }
-    return h;
   }
 
   async #apply(

@@ -6,6 +6,7 @@
  * the layers below it arriving late or not. The trees must be equal, whether
  * the single pass kept its guesses or started again.
  */
+import { rng } from "../_random.ts";
 import { assert, assertEquals } from "../_assert.ts";
 import type { TarEntry } from "../_tar.ts";
 import { buildTar } from "../_tar.ts";
@@ -27,16 +28,6 @@ async function flattenError(layers: TarEntry[][], onePass: number): Promise<unkn
     return e;
   }
   return undefined;
-}
-
-function rng(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return (x >>> 0) / 2 ** 32;
-  };
 }
 
 const FILES = ["a", "b", "d/x", "d/y", "d/z/w", "e/x", "e/v"];

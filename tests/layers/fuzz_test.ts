@@ -5,22 +5,13 @@
  * errors (LayerFormatError, or SregistryError for the destination), and it
  * never writes outside the root.
  */
+import { rng } from "../_random.ts";
 import { assert, assertEquals } from "../_assert.ts";
 import { buildTar } from "../_tar.ts";
 import { LAYER_CASES } from "../_layer_cases.ts";
 import { SregistryError } from "../../src/errors.ts";
 import { snapshotTree } from "../_tree.ts";
 import { sandbox, unpackTars } from "./_unpack.ts";
-
-function rng(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return (x >>> 0) / 2 ** 32;
-  };
-}
 
 function mutate(tar: Uint8Array, random: () => number): Uint8Array {
   const out = tar.slice();
