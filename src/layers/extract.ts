@@ -21,7 +21,7 @@ import { checkEntryName } from "./paths.ts";
 import { classify } from "./whiteouts.ts";
 import { tarEntries } from "./_source.ts";
 import { type EntryHeader, readHeader } from "./_header.ts";
-import { LayerFormatError, quoteName, wrapError } from "./_errors.ts";
+import { quoteName, wrapError } from "./_errors.ts";
 import { LowerLayers } from "./_lower.ts";
 import { SMALL_FILE, WritePool } from "./_write_pool.ts";
 import { summaryWarnings } from "./_summary.ts";
