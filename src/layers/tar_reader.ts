@@ -119,7 +119,6 @@ export class TarReader {
   #pad = 0;
   #meta?: { type: string; bytes: Uint8Array; used: number };
   #pending: Pending = {};
-  #offset = 0;
 
   constructor(visitor: TarVisitor) {
     this.#visitor = visitor;
@@ -180,7 +179,6 @@ export class TarReader {
         }
       }
     }
-    this.#offset += chunk.length;
   }
 
   /** The input ended: throws {@link TarTruncatedError} when it ended inside an entry. */
