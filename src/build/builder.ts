@@ -8,12 +8,12 @@
 
 import { dirname, join } from "node:path";
 import { SregistryError } from "../errors.ts";
-import { type CommandRunner, runCommand } from "./command.ts";
+import { type CommandRunner, lastLine, runCommand } from "./command.ts";
 import { definitionFile, ociConfigJson } from "./metadata.ts";
 import { SIF_DATA, SIF_FS, SIF_PART } from "./sif.ts";
 import { writeSif } from "./sif_writer.ts";
 import { availableProcessors, type Compression, makeSquashfs } from "./squashfs.ts";
-import { makeSquashfsFromTar, type StdinRunner } from "./tar2sqfs.ts";
+import { makeSquashfsFromTar } from "./tar2sqfs.ts";
 
 /** What `--builder` accepts. */
 export type BuilderName = "auto" | "native" | "apptainer" | "singularity";
@@ -111,7 +111,7 @@ export async function buildSif(opts: BuildSifOptions): Promise<void> {
   });
   const result = await (opts.run ?? runCommand)(cmd, args, { onOutput: opts.onOutput });
   if (result.code !== 0) {
-    const detail = result.stderr.trim().split("\n").at(-1)?.trim() || `exit code ${result.code}`;
+    const detail = lastLine(result.stderr) || `exit code ${result.code}`;
     throw new SregistryError(
       `Cannot build the image: ${opts.builder} build failed: ${detail}: see its output above, or use --builder native`,
     );
@@ -205,7 +205,7 @@ export type BuildSifFromTarOptions = SifParts & {
   tmpDir?: string;
   /** Jobs for tar2sqfs; default availableProcessors(). */
   processors?: number;
-  run?: StdinRunner;
+  run?: CommandRunner;
   onOutput?: (chunk: string) => void;
 };
 

@@ -1,10 +1,12 @@
 /**
- * Running external programs (`mksquashfs`, `apptainer`, `singularity`) through
- * an injectable {@link CommandRunner}, and finding them on `PATH`.
+ * Running external programs (`mksquashfs`, `tar2sqfs`, `apptainer`,
+ * `singularity`) through an injectable {@link CommandRunner}, and finding them
+ * on `PATH`.
  * @module
  */
 
 import { delimiter, join } from "node:path";
+import { SregistryError } from "../errors.ts";
 
 /** Options of a {@link CommandRunner} call. */
 export interface CommandOptions {
@@ -12,6 +14,8 @@ export interface CommandOptions {
   onOutput?: (chunk: string) => void;
   /** Variables to remove from the inherited environment. */
   unsetEnv?: string[];
+  /** Piped to the program's stdin (else stdin is closed). */
+  stdin?: ReadableStream<Uint8Array>;
 }
 
 /** Runs a program to completion; `stderr` holds the tail of its error output. */
@@ -23,7 +27,11 @@ export type CommandRunner = (
 
 const STDERR_TAIL = 8192;
 
-/** The real runner: `Deno.Command`, stdin closed, output streamed to `onOutput`. */
+/**
+ * The real runner: `Deno.Command`, output streamed to `onOutput`, `stdin`
+ * piped in when given. When that stream fails (a bad layer under the tar
+ * being fed), the program is killed and the stream's error is thrown.
+ */
 export const runCommand: CommandRunner = async (
   cmd: string,
   args: string[],
@@ -32,12 +40,19 @@ export const runCommand: CommandRunner = async (
   const env = opts.unsetEnv?.length ? withoutEnv(opts.unsetEnv) : undefined;
   const child = new Deno.Command(cmd, {
     args,
-    stdin: "null",
+    stdin: opts.stdin ? "piped" : "null",
     stdout: "piped",
     stderr: "piped",
     ...(env ? { env, clearEnv: true } : {}),
   }).spawn();
   let tail = "";
+  let feedError: unknown;
+  const feeding = opts.stdin?.pipeTo(child.stdin).catch((e) => {
+    feedError = e;
+    try {
+      child.kill("SIGKILL");
+    } catch { /* already gone */ }
+  });
   const [, , status] = await Promise.all([
     pump(child.stdout, (text) => opts.onOutput?.(text)),
     pump(child.stderr, (text) => {
@@ -45,9 +60,47 @@ export const runCommand: CommandRunner = async (
       opts.onOutput?.(text);
     }),
     child.status,
+    feeding,
   ]);
+  // A program that stopped reading breaks the pipe: its own exit code says why.
+  if (feedError !== undefined && !(feedError instanceof Deno.errors.BrokenPipe)) {
+    throw feedError;
+  }
   return { code: status.code, stderr: tail };
 };
+
+/**
+ * Runs a squashfs builder with `run`, turning a missing program and a failure
+ * into the messages users see: "Cannot build the image: <program> is not
+ * installed: install <install>", or "... <program> failed: <its last line>".
+ */
+export async function runBuildTool(
+  program: string,
+  args: string[],
+  opts: CommandOptions & { run?: CommandRunner; install: string },
+): Promise<void> {
+  const { run = runCommand, install, ...options } = opts;
+  const result = await run(program, args, options).catch((error) => {
+    if (error instanceof Deno.errors.NotFound) {
+      throw new SregistryError(
+        `Cannot build the image: ${program} is not installed: install ${install}`,
+        { cause: error },
+      );
+    }
+    throw error;
+  });
+  if (result.code !== 0) {
+    const detail = lastLine(result.stderr) || `exit code ${result.code}`;
+    throw new SregistryError(
+      `Cannot build the image: ${program} failed: ${detail}: check free space in the storage folder and run again`,
+    );
+  }
+}
+
+/** The last non-empty line of a program's error output, for messages. */
+export function lastLine(stderr: string): string {
+  return stderr.trim().split("\n").at(-1)?.trim() ?? "";
+}
 
 function withoutEnv(names: string[]): Record<string, string> {
   const env = Deno.env.toObject();

@@ -20,13 +20,7 @@ export {
   FlattenUnsupported,
   type LayerOpener,
 } from "./flatten.ts";
-export {
-  makeSquashfsFromTar,
-  runWithStdin,
-  type StdinRunner,
-  tar2sqfsArgs,
-  type Tar2sqfsOptions,
-} from "./tar2sqfs.ts";
+export { makeSquashfsFromTar, tar2sqfsArgs, type Tar2sqfsOptions } from "./tar2sqfs.ts";
 export {
   layoutSif,
   SIF_DATA,

@@ -4,8 +4,7 @@
  * @module
  */
 
-import { SregistryError } from "../errors.ts";
-import { type CommandRunner, runCommand } from "./command.ts";
+import { type CommandRunner, runBuildTool } from "./command.ts";
 
 /** Compressions every squashfs reader in the kernel supports; gzip is read by every runtime. */
 export type Compression = "gzip" | "zstd" | "lz4" | "xz";
@@ -78,32 +77,15 @@ export function mksquashfsArgs(opts: SquashfsOptions): string[] {
  * refuses the variable together with explicit time options; the time is
  * passed with `deterministicTime` instead).
  */
-export async function makeSquashfs(
+export function makeSquashfs(
   opts: SquashfsOptions & { run?: CommandRunner; onOutput?: (chunk: string) => void },
 ): Promise<void> {
-  const run = opts.run ?? runCommand;
-  const result = await run("mksquashfs", mksquashfsArgs(opts), {
+  return runBuildTool("mksquashfs", mksquashfsArgs(opts), {
+    run: opts.run,
     onOutput: opts.onOutput,
     unsetEnv: ["SOURCE_DATE_EPOCH"],
-  }).catch((error) => {
-    if (error instanceof Deno.errors.NotFound) {
-      throw new SregistryError(
-        "Cannot build the image: mksquashfs is not installed: install squashfs-tools (apt-get install squashfs-tools), or use --builder apptainer",
-        { cause: error },
-      );
-    }
-    throw error;
+    install: "squashfs-tools (apt-get install squashfs-tools), or use --builder apptainer",
   });
-  if (result.code !== 0) {
-    const detail = lastLine(result.stderr) || `exit code ${result.code}`;
-    throw new SregistryError(
-      `Cannot build the image: mksquashfs failed: ${detail}: check free space in the storage folder and run again`,
-    );
-  }
-}
-
-function lastLine(text: string): string {
-  return text.trim().split("\n").at(-1)?.trim() ?? "";
 }
 
 /**

@@ -11,7 +11,7 @@
  * the same tar stream and options, whatever the number of jobs (measured).
  * @module
  */
-import { SregistryError } from "../errors.ts";
+import { type CommandRunner, runBuildTool } from "./command.ts";
 import { type Compression, DEFAULT_LEVELS } from "./squashfs.ts";
 
 /** What to build and how. */
@@ -27,17 +27,6 @@ export interface Tar2sqfsOptions {
   /** The superblock time of a non-deterministic build; default now. */
   mkfsTime?: number;
 }
-
-/** Runs a program with `stdin` piped in; `stderr` holds the tail of its error output. */
-export type StdinRunner = (
-  cmd: string,
-  args: string[],
-  opts: {
-    stdin: ReadableStream<Uint8Array>;
-    unsetEnv?: string[];
-    onOutput?: (chunk: string) => void;
-  },
-) => Promise<{ code: number; stderr: string }>;
 
 /** The `tar2sqfs` arguments for `opts`. */
 export function tar2sqfsArgs(opts: Tar2sqfsOptions): string[] {
@@ -58,83 +47,23 @@ export function tar2sqfsArgs(opts: Tar2sqfsOptions): string[] {
   return args;
 }
 
-const STDERR_TAIL = 8192;
-
-/** The real runner: `Deno.Command` with stdin piped from the stream. */
-export const runWithStdin: StdinRunner = async (
-  cmd: string,
-  args: string[],
-  opts: Parameters<StdinRunner>[2],
-): Promise<{ code: number; stderr: string }> => {
-  const env = Deno.env.toObject();
-  for (const name of opts.unsetEnv ?? []) delete env[name];
-  const child = new Deno.Command(cmd, {
-    args,
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "piped",
-    env,
-    clearEnv: true,
-  }).spawn();
-  let tail = "";
-  const decoder = new TextDecoder();
-  const text = async (stream: ReadableStream<Uint8Array>, sink: (t: string) => void) => {
-    for await (const chunk of stream) sink(decoder.decode(chunk, { stream: true }));
-  };
-  let feedError: unknown;
-  const feeding = opts.stdin.pipeTo(child.stdin).catch((e) => {
-    feedError = e;
-    try {
-      child.kill("SIGKILL");
-    } catch { /* already gone */ }
-  });
-  const [, , status] = await Promise.all([
-    text(child.stdout, (t) => opts.onOutput?.(t)),
-    text(child.stderr, (t) => {
-      tail = (tail + t).slice(-STDERR_TAIL);
-      opts.onOutput?.(t);
-    }),
-    child.status,
-    feeding,
-  ]);
-  // The tar stream failed (bad layer, unsupported image): that is the error to report.
-  if (feedError !== undefined && !(feedError instanceof Deno.errors.BrokenPipe)) {
-    throw feedError;
-  }
-  return { code: status.code, stderr: tail };
-};
-
 /**
  * Runs `tar2sqfs` on `tar`. Errors of the tar stream itself (from
  * `flattenLayers`) are thrown as they are; a tar2sqfs failure is a
  * SregistryError naming its last line of output.
  */
-export async function makeSquashfsFromTar(
+export function makeSquashfsFromTar(
   opts: Tar2sqfsOptions & {
     tar: ReadableStream<Uint8Array>;
-    run?: StdinRunner;
+    run?: CommandRunner;
     onOutput?: (chunk: string) => void;
   },
 ): Promise<void> {
-  const args = tar2sqfsArgs(opts);
-  const run = opts.run ?? runWithStdin;
-  const result = await run("tar2sqfs", args, {
+  return runBuildTool("tar2sqfs", tar2sqfsArgs(opts), {
+    run: opts.run,
     stdin: opts.tar,
     unsetEnv: ["SOURCE_DATE_EPOCH"],
     onOutput: opts.onOutput,
-  }).catch((error) => {
-    if (error instanceof Deno.errors.NotFound) {
-      throw new SregistryError(
-        "Cannot build the image: tar2sqfs is not installed: install squashfs-tools-ng (apt-get install squashfs-tools-ng), or use the folder path",
-        { cause: error },
-      );
-    }
-    throw error;
+    install: "squashfs-tools-ng (apt-get install squashfs-tools-ng), or use the folder path",
   });
-  if (result.code !== 0) {
-    const detail = result.stderr.trim().split("\n").at(-1)?.trim() || `exit code ${result.code}`;
-    throw new SregistryError(
-      `Cannot build the image: tar2sqfs failed: ${detail}: check free space in the storage folder and run again`,
-    );
-  }
 }
