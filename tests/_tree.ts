@@ -159,3 +159,13 @@ export function diffTrees(
   }
   return out;
 }
+
+/** True when `path` exists (symbolic links followed). */
+export function exists(path: string): boolean {
+  try {
+    Deno.statSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -7,6 +7,7 @@
 import { assert, assertEquals, assertMatch, assertStringIncludes } from "../_assert.ts";
 import { type CliHome, cliHome } from "../_cli.ts";
 import { buildImage } from "../_images.ts";
+import { exists } from "../_tree.ts";
 import { pushImage, registryBinary, startRegistry, type TestRegistry } from "../_registry.ts";
 
 const ignore = registryBinary() === undefined;
@@ -138,15 +139,6 @@ Deno.test({
     assertEquals(JSON.parse(await ok(home, ["images", "--json"])), []);
   },
 });
-
-function exists(path: string): boolean {
-  try {
-    Deno.statSync(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 Deno.test("add FILE --name REF moves the file, --copy copies it", async () => {
   await using home = await cliHome();

@@ -8,6 +8,7 @@
 import { assert, assertEquals, assertStringIncludes } from "../_assert.ts";
 import { type CliHome, cliHome, type CliResult, RUN_FLAGS } from "../_cli.ts";
 import { buildImage } from "../_images.ts";
+import { exists } from "../_tree.ts";
 import { pushImage, registryBinary, startRegistry } from "../_registry.ts";
 
 const ignore = registryBinary() === undefined;
@@ -163,13 +164,4 @@ async function runCli(
   }).output();
   const text = (b: Uint8Array) => new TextDecoder().decode(b);
   return { code: out.code, stdout: text(out.stdout), stderr: text(out.stderr) };
-}
-
-function exists(path: string): boolean {
-  try {
-    Deno.statSync(path);
-    return true;
-  } catch {
-    return false;
-  }
 }

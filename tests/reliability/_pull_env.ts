@@ -9,6 +9,7 @@ import { hostname } from "node:os";
 import { assert, assertEquals } from "../_assert.ts";
 import { buildImage, type BuiltImage, sha256 } from "../_images.ts";
 import type { TarEntry } from "../_tar.ts";
+import { exists } from "../_tree.ts";
 import { Catalogue } from "../../src/store/catalogue.ts";
 
 /** A layer holding one file of `bytes` random bytes at `data/<name>.bin`, plus a text file. */
@@ -129,16 +130,6 @@ function listNames(dir: string): string[] {
 
 function basename(path: string): string {
   return path.slice(path.lastIndexOf("/") + 1);
-}
-
-/** True when `path` exists. */
-export function exists(path: string): boolean {
-  try {
-    Deno.statSync(path);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 async function run(cmd: string, args: string[]): Promise<string> {

@@ -11,13 +11,13 @@ import {
   checkInvariants,
   checkSif,
   dataLayer,
-  exists,
   type HomePaths,
   homePaths,
   HOST,
   imageOf,
   throttlingProxy,
 } from "./_pull_env.ts";
+import { exists } from "../_tree.ts";
 import { killHard, spawnCli, waitFor } from "./_spawn.ts";
 import { deadPid } from "./_procs.ts";
 
