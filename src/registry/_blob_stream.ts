@@ -128,7 +128,8 @@ export function verifiedBlobStream(o: BlobStreamOptions): ReadableStream<Uint8Ar
     }
     if (chunk.length === 0) return undefined;
     verifier.update(chunk);
-    failures = 0;
+    // A trickle makes progress forever: under a total bound, progress does not reset the count.
+    if (!o.totalTimeoutMs) failures = 0;
     return chunk;
   }
 
