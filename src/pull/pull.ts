@@ -19,7 +19,13 @@ import { SregistryError, UsageError } from "../errors.ts";
 import { singularityMetadata } from "../build/metadata.ts";
 import { type BuilderName, canStream, chooseBuilder } from "../build/builder.ts";
 import { which } from "../build/command.ts";
-import type { Platform } from "../registry/platform.ts";
+import {
+  checkImagePlatform,
+  configPlatform,
+  hostPlatform,
+  type Platform,
+  sameArchitecture,
+} from "../registry/platform.ts";
 import { formatReference, type Reference } from "../reference.ts";
 import type { BlobCache } from "../store/blob_cache.ts";
 import { markUsed, recordBlobs, useBlobs } from "../store/cache_usage.ts";
@@ -102,7 +108,7 @@ export async function pull(req: PullRequest, ctx: PullContext): Promise<PullResu
   if (req.keepSandbox) checkSandboxTarget(req.keepSandbox);
   ctx.cache?.init();
   ctx.cache?.sweep();
-  const resolved = await req.source.resolve(req.platform);
+  const resolved = imagePlatform(await req.source.resolve(req.platform), req, ctx);
   const layers = resolved.manifest.layers;
   // Pinned: a concurrent `cache prune` leaves these blobs alone.
   using _pin = ctx.cache
@@ -257,6 +263,24 @@ export async function pull(req: PullRequest, ctx: PullContext): Promise<PullResu
       Deno.removeSync(partial);
     } catch { /* renamed into place */ }
   }
+}
+
+/**
+ * The image's real platform, from its config (with the index entry's variant
+ * when the config names none), checked against `--platform` (an error when
+ * different) or else this machine's (a warning).
+ * @throws {SregistryError} when the image is not built for the platform asked
+ */
+function imagePlatform(r: Resolved, req: PullRequest, ctx: PullContext): Resolved {
+  const have = configPlatform(r.configBytes);
+  const verdict = checkImagePlatform(formatReference(req.ref), have, req.platform, hostPlatform());
+  if (verdict.kind === "error") throw new SregistryError(verdict.text);
+  if (verdict.kind === "warning") ctx.onEvent?.({ kind: "warning", text: verdict.text });
+  if (!have) return r;
+  const variant = have.variant ??
+    (r.platform && sameArchitecture(have, r.platform) ? r.platform.variant : undefined);
+  const { os, architecture } = have;
+  return { ...r, platform: variant ? { os, architecture, variant } : { os, architecture } };
 }
 
 function parentOf(path: string): string {

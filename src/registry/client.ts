@@ -254,7 +254,9 @@ export class RegistryClient {
 
   /**
    * Resolves a reference to one image manifest, following an index to the
-   * entry for `platform` (default: this machine's).
+   * entry for `platform` (default: this machine's). `platform` in the result
+   * is the index entry's; a single manifest has none here (its config says
+   * what it is built for: see `configPlatform`).
    */
   async resolve(ref: Reference, opts: { platform?: Platform } = {}): Promise<ResolvedImage> {
     const top = await this.getManifest(ref);
@@ -265,7 +267,7 @@ export class RegistryClient {
         manifestDigest: top.digest,
         manifestBytes: top.bytes,
         manifest: top.parsed,
-        ...(opts.platform ? { platform: opts.platform } : {}),
+        // No platform: a single manifest is built for what its config says, not what was asked.
       };
     }
     const platform = opts.platform ?? hostPlatform();

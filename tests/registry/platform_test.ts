@@ -1,6 +1,8 @@
 import { SregistryError } from "../../src/errors.ts";
 import type { Descriptor, ImageIndex } from "../../src/registry/manifest.ts";
 import {
+  checkImagePlatform,
+  configPlatform,
   formatPlatform,
   hostPlatform,
   parsePlatform,
@@ -100,5 +102,44 @@ Deno.test("selectManifest() never picks attestations and lists available platfor
     () => selectManifest(multi, parsePlatform("linux/arm64/v9")),
     SregistryError,
     "linux/arm64",
+  );
+});
+
+Deno.test("configPlatform() reads os/architecture/variant, normalises aliases, and gives up on anything else", () => {
+  const enc = (v: unknown) =>
+    new TextEncoder().encode(typeof v === "string" ? v : JSON.stringify(v));
+  const cases: [unknown, ReturnType<typeof configPlatform>][] = [
+    [{ os: "linux", architecture: "amd64" }, { os: "linux", architecture: "amd64" }],
+    [{ os: "Linux", architecture: "aarch64" }, { os: "linux", architecture: "arm64" }],
+    [{ os: "linux", architecture: "arm", variant: "v7" }, {
+      os: "linux",
+      architecture: "arm",
+      variant: "v7",
+    }],
+    [{ os: "linux" }, undefined],
+    [{ os: "linux", architecture: 7 }, undefined],
+    [null, undefined],
+    ["not json", undefined],
+    [[], undefined],
+  ];
+  for (const [config, want] of cases) assertEquals(configPlatform(enc(config)), want);
+});
+
+Deno.test("checkImagePlatform(): an error when asked and different, a warning when not asked and not the host's", () => {
+  const amd64 = { os: "linux", architecture: "amd64" };
+  const arm64 = { os: "linux", architecture: "arm64" };
+  assertEquals(checkImagePlatform("x", amd64, undefined, amd64).kind, "ok");
+  assertEquals(checkImagePlatform("x", amd64, amd64, arm64).kind, "ok");
+  assertEquals(checkImagePlatform("x", undefined, arm64, amd64).kind, "ok");
+  assertEquals(checkImagePlatform("x", arm64, { ...arm64, variant: "v8" }, amd64).kind, "ok");
+  assertEquals(checkImagePlatform("x", amd64, arm64, amd64), {
+    kind: "error",
+    text:
+      "Cannot pull x for linux/arm64: the image is built for linux/amd64 only: pull it with --platform linux/amd64, or choose an image built for linux/arm64",
+  });
+  assertEquals(checkImagePlatform("x", arm64, undefined, amd64).kind, "warning");
+  assertEquals(
+    checkImagePlatform("x", { ...arm64, variant: "v9" }, { ...arm64, variant: "v8" }, amd64).kind,
+    "error",
   );
 });
