@@ -5,7 +5,14 @@
  * @module
  */
 import { RegistryError, type RegistryErrorEntry, SregistryError } from "../errors.ts";
-import { errorText, isUnknownHostError, parseRetryAfter, safeUrl } from "./transport.ts";
+import {
+  errorText,
+  isBlockedPortError,
+  isUnknownHostError,
+  parseRetryAfter,
+  safeUrl,
+} from "./transport.ts";
+import { badPortError } from "./bad_ports.ts";
 import { findTimeout, readWithDeadline, seconds } from "./deadline.ts";
 
 /** The largest error body we read. */
@@ -126,6 +133,7 @@ export function networkError(e: unknown, url: string, action: string): Sregistry
   const host = hostOf(url);
   const text = errorText(e);
   const timeout = findTimeout(e);
+  if (isBlockedPortError(e)) return badPortError(url);
   let reason: string;
   let fix: string;
   if (timeout) {
