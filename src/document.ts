@@ -42,6 +42,53 @@ export interface DocumentIssue {
   message: string;
 }
 
+function isPlainObject(x: unknown): boolean {
+  return typeof x === "object" && x !== null && !Array.isArray(x);
+}
+
+/** A JSON object schema, loose (unknown fields kept); unlike `v.looseObject`, arrays are refused. */
+export type JsonObjectSchema<E extends v.ObjectEntries> = v.SchemaWithPipe<
+  readonly [
+    v.CustomSchema<
+      v.InferInput<v.LooseObjectSchema<E, undefined>>,
+      v.ErrorMessage<v.CustomIssue> | undefined
+    >,
+    v.LooseObjectSchema<E, undefined>,
+  ]
+>;
+
+/**
+ * A JSON object with `entries` typed and any other field kept (image-spec:
+ * unknown fields are ignored). Arrays and null are refused.
+ */
+export function jsonObject<const E extends v.ObjectEntries>(entries: E): JsonObjectSchema<E> {
+  const object = v.looseObject(entries);
+  return v.pipe(
+    v.custom<v.InferInput<typeof object>>(isPlainObject, "expected an object"),
+    object,
+  );
+}
+
+/** A JSON record schema; unlike `v.record`, arrays are refused. */
+export type JsonRecordSchema<T extends v.GenericSchema> = v.SchemaWithPipe<
+  readonly [
+    v.CustomSchema<
+      v.InferInput<v.RecordSchema<v.StringSchema<undefined>, T, undefined>>,
+      v.ErrorMessage<v.CustomIssue> | undefined
+    >,
+    v.RecordSchema<v.StringSchema<undefined>, T, undefined>,
+  ]
+>;
+
+/** A JSON object used as a map from string keys to `value`s. Arrays and null are refused. */
+export function jsonRecord<T extends v.GenericSchema>(value: T): JsonRecordSchema<T> {
+  const record = v.record(v.string(), value);
+  return v.pipe(
+    v.custom<v.InferInput<typeof record>>(isPlainObject, "expected an object"),
+    record,
+  );
+}
+
 /** How many issues a message lists. */
 const SHOWN_ISSUES = 3;
 
@@ -201,6 +248,9 @@ const EXPECTED: Record<string, string> = {
 
 function issueText(issue: v.BaseIssue<unknown>): DocumentIssue {
   const path = pathOf(issue);
+  if (issue.type === "custom") {
+    return { path, message: `is ${describeType(issue.input)}, ${issue.message}` };
+  }
   if (issue.kind === "schema") {
     const expected = EXPECTED[issue.expected ?? ""] ?? issue.expected ?? "something else";
     const last = issue.path?.at(-1) as { origin?: string } | undefined;

@@ -14,6 +14,7 @@
  * @module
  */
 import * as v from "valibot";
+import { jsonObject, jsonRecord } from "../document.ts";
 
 /** `sha256:<64 lower-case hex>`, the only algorithm sregistry verifies. */
 export const Sha256Digest = v.pipe(
@@ -35,10 +36,10 @@ export const Size = v.pipe(
 );
 
 /** Annotations: string keys, string values (image-spec `annotations.md`). */
-export const Annotations = v.record(v.string(), v.string());
+export const Annotations = jsonRecord(v.string());
 
 /** A platform of an index entry; `os` and `architecture` are required when present. */
-export const PlatformSchema = v.looseObject({
+export const PlatformSchema = jsonObject({
   architecture: v.string(),
   os: v.string(),
   variant: v.optional(v.string()),
@@ -47,7 +48,7 @@ export const PlatformSchema = v.looseObject({
 });
 
 /** A content descriptor (image-spec `descriptor.md`). */
-export const DescriptorSchema = v.looseObject({
+export const DescriptorSchema = jsonObject({
   mediaType: v.string(),
   digest: Sha256Digest,
   size: Size,
@@ -57,7 +58,7 @@ export const DescriptorSchema = v.looseObject({
 });
 
 /** An image manifest: OCI `manifest.v1+json` or Docker `manifest.v2+json`. */
-export const ImageManifestSchema = v.looseObject({
+export const ImageManifestSchema = jsonObject({
   schemaVersion: v.literal(2),
   mediaType: v.optional(v.string()),
   config: DescriptorSchema,
@@ -66,7 +67,7 @@ export const ImageManifestSchema = v.looseObject({
 });
 
 /** An OCI index or a Docker manifest list. */
-export const ImageIndexSchema = v.looseObject({
+export const ImageIndexSchema = jsonObject({
   schemaVersion: v.literal(2),
   mediaType: v.optional(v.string()),
   manifests: v.array(DescriptorSchema),
@@ -74,46 +75,46 @@ export const ImageIndexSchema = v.looseObject({
 });
 
 /** Docker schema1 (`manifest.v1+json`, `+prettyjws`): the fields the conversion reads. */
-export const Schema1ManifestSchema = v.looseObject({
+export const Schema1ManifestSchema = jsonObject({
   schemaVersion: v.literal(1),
   architecture: v.optional(v.string()),
   fsLayers: v.pipe(
-    v.array(v.looseObject({ blobSum: Sha256Digest })),
+    v.array(jsonObject({ blobSum: Sha256Digest })),
     v.minLength(1, "is empty (expected at least one layer)"),
   ),
-  history: v.array(v.looseObject({ v1Compatibility: v.string() })),
-  signatures: v.optional(v.array(v.looseObject({ protected: v.string() }))),
+  history: v.array(jsonObject({ v1Compatibility: v.string() })),
+  signatures: v.optional(v.array(jsonObject({ protected: v.string() }))),
 });
 
 /** A list of strings that Docker may write as `null`. */
 const StringList = v.nullish(v.array(v.string()));
 
 /** The `config` section of an image config (Docker names; `null` where Docker writes it). */
-export const ContainerConfigSchema = v.looseObject({
+export const ContainerConfigSchema = jsonObject({
   User: v.optional(v.string()),
-  ExposedPorts: v.nullish(v.record(v.string(), v.unknown())),
+  ExposedPorts: v.nullish(jsonRecord(v.unknown())),
   Env: StringList,
   Entrypoint: StringList,
   Cmd: StringList,
-  Volumes: v.nullish(v.record(v.string(), v.unknown())),
+  Volumes: v.nullish(jsonRecord(v.unknown())),
   WorkingDir: v.optional(v.string()),
   Labels: v.nullish(Annotations),
   StopSignal: v.optional(v.string()),
 });
 
 /** One `v1Compatibility` entry of a schema1 history (itself JSON in a string). */
-export const V1CompatibilitySchema = v.looseObject({
+export const V1CompatibilitySchema = jsonObject({
   throwaway: v.optional(v.boolean()),
   created: v.optional(v.string()),
   author: v.optional(v.string()),
   os: v.optional(v.string()),
   architecture: v.optional(v.string()),
   config: v.nullish(ContainerConfigSchema),
-  container_config: v.nullish(v.looseObject({ Cmd: StringList })),
+  container_config: v.nullish(jsonObject({ Cmd: StringList })),
 });
 
 /** An image config (OCI `config.v1+json`, Docker `container.image.v1+json`). */
-export const ImageConfigSchema = v.looseObject({
+export const ImageConfigSchema = jsonObject({
   architecture: v.string(),
   os: v.string(),
   variant: v.optional(v.string()),
@@ -121,9 +122,9 @@ export const ImageConfigSchema = v.looseObject({
   created: v.optional(v.string()),
   author: v.optional(v.string()),
   config: v.nullish(ContainerConfigSchema),
-  rootfs: v.looseObject({ type: v.literal("layers"), diff_ids: v.array(AnyDigest) }),
+  rootfs: jsonObject({ type: v.literal("layers"), diff_ids: v.array(AnyDigest) }),
   history: v.nullish(
-    v.array(v.looseObject({
+    v.array(jsonObject({
       created: v.optional(v.string()),
       created_by: v.optional(v.string()),
       author: v.optional(v.string()),
@@ -140,13 +141,13 @@ export type ImageConfig = v.InferOutput<typeof ImageConfigSchema>;
 export const LayoutIndexSchema = ImageIndexSchema;
 
 /** The `oci-layout` file of an OCI image layout. */
-export const OciLayoutSchema = v.looseObject({ imageLayoutVersion: v.string() });
+export const OciLayoutSchema = jsonObject({ imageLayoutVersion: v.string() });
 
 /** A path inside an archive: a non-empty string. */
 const ArchivePath = v.pipe(v.string(), v.minLength(1, "is empty (expected a path)"));
 
 /** One image of a `docker save` archive's `manifest.json`. */
-export const DockerArchiveEntrySchema = v.looseObject({
+export const DockerArchiveEntrySchema = jsonObject({
   Config: ArchivePath,
   RepoTags: v.nullish(v.array(v.string())),
   Layers: v.array(ArchivePath),

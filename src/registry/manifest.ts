@@ -5,7 +5,7 @@
  * type contradicting `Content-Type`) is refused.
  * @module
  */
-import * as v from "valibot";
+import type * as v from "valibot";
 import { sha256Digest } from "../digest.ts";
 import { DocumentError, type DocumentIssue, parseJsonText, validate } from "../document.ts";
 import {
