@@ -26,8 +26,8 @@ export const DOCUMENT_LABELS = {
   "credential-helper": "answer of the credential helper",
   "lock": "lock file",
   "pin": "pin file of the blob cache",
-  "token": "token answer",
-  "error-body": "error answer",
+  "token": "token server's answer for",
+  "error-body": "error body from",
   "tag-list": "tag list",
 } as const;
 
