@@ -10,18 +10,20 @@
  *   deno task bench --runs 3   # rounds (default 2)
  *   deno task bench --size 2000  # scale: one-layer images of 500, 1000, 2000 MB
  *   deno task bench --compression zstd  # sregistry's images in zstd (the pipeline stays gzip)
+ *   deno task bench --files 300000  # memory: one layer of that many small files, pulled cold
  * @module
  */
 import { buildImage } from "../tests/_images.ts";
 import { pushImage, startRegistry } from "../tests/_registry.ts";
 import { DENO_DIR, RUN_FLAGS } from "../tests/_cli.ts";
-import { pushScaleImage } from "./_bench_scale.ts";
+import { pushManyFilesImage, pushScaleImage } from "./_bench_scale.ts";
 import { benchLayers } from "./_bench_image.ts";
 
 const args = Deno.args;
 const small = args.includes("--small");
 const runs = Number(args[args.indexOf("--runs") + 1]) || 2;
 const scaleMb = args.includes("--size") ? Number(args[args.indexOf("--size") + 1]) : undefined;
+const fileCount = args.includes("--files") ? Number(args[args.indexOf("--files") + 1]) : undefined;
 const compression = args.includes("--compression")
   ? args[args.indexOf("--compression") + 1]
   : "gzip";
@@ -257,7 +259,31 @@ async function scale(maxMb: number): Promise<void> {
   }
 }
 
+/** Peak memory of a cold pull of one layer holding `count` small files. */
+async function manyFiles(count: number): Promise<void> {
+  await using reg = await startRegistry();
+  const root = await Deno.makeTempDir({ prefix: "sregistry-bench-files-" });
+  try {
+    const compressed = await pushManyFilesImage(reg, "bench/files", `${count}`, count);
+    const env = {
+      HOME: `${root}/home`,
+      PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
+      SREGISTRY_DOCKERHUB_NOHTTPS: "yes",
+      SREGISTRY_TMPDIR: `${root}/tmp`,
+    };
+    const t = await sregistry(env, "--quiet", "pull", `${reg.host}/bench/files:${count}`);
+    console.log(
+      `${count} files (${(compressed / 1e6).toFixed(1)} MB compressed): ${
+        t.seconds.toFixed(2)
+      } s, peak memory ${((t.maxRssKb ?? 0) / 1024).toFixed(0)} MB (target < 256)`,
+    );
+  } finally {
+    await new Deno.Command("rm", { args: ["-rf", root] }).output();
+  }
+}
+
 if (import.meta.main) {
   if (scaleMb) await scale(scaleMb);
+  else if (fileCount) await manyFiles(fileCount);
   else await main();
 }
