@@ -17,12 +17,13 @@
  */
 import { SregistryError, UsageError } from "../errors.ts";
 import { singularityMetadata } from "../build/metadata.ts";
+import { configPlatform, parseImageConfig } from "../image/config.ts";
 import { type BuilderName, canStream, chooseBuilder } from "../build/builder.ts";
 import { which } from "../build/command.ts";
 import {
   checkImagePlatform,
-  configPlatform,
   hostPlatform,
+  normalizePlatform,
   type Platform,
   sameArchitecture,
 } from "../registry/platform.ts";
@@ -108,7 +109,13 @@ export async function pull(req: PullRequest, ctx: PullContext): Promise<PullResu
   if (req.keepSandbox) checkSandboxTarget(req.keepSandbox);
   ctx.cache?.init();
   ctx.cache?.sweep();
-  const resolved = imagePlatform(await req.source.resolve(req.platform), req, ctx);
+  const found = await req.source.resolve(req.platform);
+  // Checked before any layer is fetched: a malformed config stops the pull here.
+  const config = parseImageConfig(
+    found.configBytes,
+    `${req.source.name} (${found.manifest.config.digest})`,
+  );
+  const resolved = imagePlatform(found, configPlatform(config), req, ctx);
   const layers = resolved.manifest.layers;
   // Pinned: a concurrent `cache prune` leaves these blobs alone.
   using _pin = ctx.cache
@@ -178,7 +185,6 @@ export async function pull(req: PullRequest, ctx: PullContext): Promise<PullResu
     ? startDownloads({ ...req, resolved, cache, jobs, onEvent, copies: true, onePass })
     : undefined;
   let downloaded = downloads ? 0 : await unpack();
-  const config = JSON.parse(new TextDecoder().decode(resolved.configBytes));
   const from = formatReference(req.ref);
   const arch = config.architecture ?? resolved.platform?.architecture ?? "amd64";
   const names = storageNames(req.ref);
@@ -205,7 +211,7 @@ export async function pull(req: PullRequest, ctx: PullContext): Promise<PullResu
         rootfs,
         unpack,
         metadata: singularityMetadata({
-          config: config.config ?? {},
+          config: { ...config.config, Env: config.config?.Env ?? undefined },
           from,
           arch,
           variant: config.variant,
@@ -271,8 +277,13 @@ export async function pull(req: PullRequest, ctx: PullContext): Promise<PullResu
  * different) or else this machine's (a warning).
  * @throws {SregistryError} when the image is not built for the platform asked
  */
-function imagePlatform(r: Resolved, req: PullRequest, ctx: PullContext): Resolved {
-  const have = configPlatform(r.configBytes);
+function imagePlatform(
+  r: Resolved,
+  declared: Platform,
+  req: PullRequest,
+  ctx: PullContext,
+): Resolved {
+  const have = normalizePlatform(declared);
   const verdict = checkImagePlatform(formatReference(req.ref), have, req.platform, hostPlatform());
   if (verdict.kind === "error") throw new SregistryError(verdict.text);
   if (verdict.kind === "warning") ctx.onEvent?.({ kind: "warning", text: verdict.text });

@@ -196,7 +196,7 @@ export class RegistryClient {
       MANIFEST_ACCEPT,
       "an image manifest",
     );
-    const parsed = parseManifest(bytes, res.headers.get("content-type"));
+    const parsed = parseManifest(bytes, res.headers.get("content-type"), { origin: url });
     const digest = manifestDigest(bytes, parsed.mediaType);
     if (isDigest(want) && digest !== want) {
       throw new DigestMismatchError(want, digest, `manifest of ${formatReference(ref)}`);

@@ -97,27 +97,15 @@ export function selectManifest(index: ImageIndex, want: Platform): Descriptor {
 }
 
 /**
- * The platform an image config declares (`os`, `architecture`, `variant`,
- * architecture aliases normalised), or undefined when the bytes are not a
- * JSON object naming both os and architecture.
- * @param configBytes the image config blob (OCI image-spec `config.md`)
+ * A platform as a config declares it, normalised for comparison: lower
+ * case, architecture aliases (`x86_64`, `aarch64`) mapped to Go names.
+ * @returns undefined when os or architecture is empty
  */
-export function configPlatform(configBytes: Uint8Array): Platform | undefined {
-  let doc: unknown;
-  try {
-    doc = JSON.parse(new TextDecoder().decode(configBytes));
-  } catch {
-    return undefined;
-  }
-  if (!doc || typeof doc !== "object") return undefined;
-  const { os, architecture, variant } = doc as Record<string, unknown>;
-  if (typeof os !== "string" || !os || typeof architecture !== "string" || !architecture) {
-    return undefined;
-  }
-  const arch = architecture.toLowerCase();
-  const v = typeof variant === "string" && variant ? variant.toLowerCase() : undefined;
-  const p = { os: os.toLowerCase(), architecture: ARCH_ALIASES[arch] ?? arch };
-  return v ? { ...p, variant: v } : p;
+export function normalizePlatform(p: Platform): Platform | undefined {
+  if (!p.os || !p.architecture) return undefined;
+  const arch = p.architecture.toLowerCase();
+  const out = { os: p.os.toLowerCase(), architecture: ARCH_ALIASES[arch] ?? arch };
+  return p.variant ? { ...out, variant: p.variant.toLowerCase() } : out;
 }
 
 /**

@@ -2,9 +2,9 @@ import { SregistryError } from "../../src/errors.ts";
 import type { Descriptor, ImageIndex } from "../../src/registry/manifest.ts";
 import {
   checkImagePlatform,
-  configPlatform,
   formatPlatform,
   hostPlatform,
+  normalizePlatform,
   parsePlatform,
   selectManifest,
 } from "../../src/registry/platform.ts";
@@ -105,24 +105,22 @@ Deno.test("selectManifest() never picks attestations and lists available platfor
   );
 });
 
-Deno.test("configPlatform() reads os/architecture/variant, normalises aliases, and gives up on anything else", () => {
-  const enc = (v: unknown) =>
-    new TextEncoder().encode(typeof v === "string" ? v : JSON.stringify(v));
-  const cases: [unknown, ReturnType<typeof configPlatform>][] = [
-    [{ os: "linux", architecture: "amd64" }, { os: "linux", architecture: "amd64" }],
-    [{ os: "Linux", architecture: "aarch64" }, { os: "linux", architecture: "arm64" }],
-    [{ os: "linux", architecture: "arm", variant: "v7" }, {
-      os: "linux",
-      architecture: "arm",
-      variant: "v7",
-    }],
-    [{ os: "linux" }, undefined],
-    [{ os: "linux", architecture: 7 }, undefined],
-    [null, undefined],
-    ["not json", undefined],
-    [[], undefined],
-  ];
-  for (const [config, want] of cases) assertEquals(configPlatform(enc(config)), want);
+Deno.test("normalizePlatform() lowers case and maps architecture aliases; empty fields give undefined", () => {
+  assertEquals(normalizePlatform({ os: "linux", architecture: "amd64" }), {
+    os: "linux",
+    architecture: "amd64",
+  });
+  assertEquals(normalizePlatform({ os: "Linux", architecture: "aarch64" }), {
+    os: "linux",
+    architecture: "arm64",
+  });
+  assertEquals(normalizePlatform({ os: "linux", architecture: "ARM", variant: "V7" }), {
+    os: "linux",
+    architecture: "arm",
+    variant: "v7",
+  });
+  assertEquals(normalizePlatform({ os: "linux", architecture: "" }), undefined);
+  assertEquals(normalizePlatform({ os: "", architecture: "amd64" }), undefined);
 });
 
 Deno.test("checkImagePlatform(): an error when asked and different, a warning when not asked and not the host's", () => {
