@@ -83,10 +83,17 @@ export function withDeadline(inner: Fetcher, timeoutMs: number): Fetcher {
   return async (req) => {
     const timer = new AbortController();
     const timeout = new RequestTimeout(hostOf(req.url), "headers", timeoutMs);
-    const id = setTimeout(() => timer.abort(timeout), timeoutMs);
+    let id: ReturnType<typeof setTimeout> | undefined;
+    // Raced as well as aborted: a fetcher that ignores its signal cannot hang us.
+    const expired = new Promise<never>((_, reject) => {
+      id = setTimeout(() => {
+        timer.abort(timeout);
+        reject(timeout);
+      }, timeoutMs);
+    });
     const signal = AbortSignal.any([req.signal, timer.signal]);
     try {
-      return await inner(new Request(req, { signal }));
+      return await Promise.race([inner(new Request(req, { signal })), expired]);
     } catch (e) {
       if (timer.signal.aborted && !req.signal.aborted) throw timeout;
       throw e;

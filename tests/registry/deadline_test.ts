@@ -9,6 +9,8 @@ import { SregistryError } from "../../src/errors.ts";
 import { parseReference } from "../../src/reference.ts";
 import { RegistryClient } from "../../src/registry/client.ts";
 import { cliHome } from "../_cli.ts";
+import { FakeRegistry, REGISTRY_HOST } from "../_fake_registry.ts";
+import { buildImage } from "../_images.ts";
 import { assert, assertEquals, assertRejects, assertStringIncludes } from "../_assert.ts";
 import { type RawServer, rawServer, silent, trickle } from "./_raw_server.ts";
 
@@ -158,4 +160,30 @@ Deno.test("sregistry pull from a registry that never answers ends with exit 1 af
     `Cannot check ${server.host}/a/b:1: no answer from ${server.host} within 1 s (connecting or waiting for the response headers): check that the registry is up and your network or proxy passes it; SREGISTRY_TIMEOUT (now 1 s) sets this bound`,
   );
   assertEquals(server.seen.length, 2, "one attempt and one retry");
+});
+
+Deno.test("a blob request whose headers never come ends with the headers bound, even under a fetcher that ignores its signal", async () => {
+  const img = await buildImage({
+    layers: [{ entries: [{ name: "f", content: "x" }], compression: "none" }],
+  });
+  const fake = new FakeRegistry();
+  fake.addImage("a/app", "v1", img);
+  let asked = 0;
+  const c = new RegistryClient({
+    fetch: (req) => {
+      if (!req.url.includes("/blobs/")) return fake.fetch(req);
+      asked++;
+      return new Promise(() => {}); // never settles, whatever the signal says
+    },
+    timeoutMs: TIMEOUT_MS,
+    retries: 1,
+    sleep: () => Promise.resolve(),
+  });
+  const ref = parseReference(`${REGISTRY_HOST}/a/app:v1`);
+  const e = await assertRejects(
+    () => guarded(new Response(c.openBlob(ref, img.layers[0])).arrayBuffer()),
+    SregistryError,
+  );
+  assertStringIncludes(e.message, `no answer from ${REGISTRY_HOST} within 0.3 s`);
+  assertEquals(asked, 2, "one attempt and one retry");
 });
