@@ -10,8 +10,9 @@ import { isDigest } from "../digest.ts";
 import { formatReference, pullScope, type Reference, registryEndpoint } from "../reference.ts";
 import { AuthSession } from "./auth.ts";
 import { verifiedBlobStream } from "./_blob_stream.ts";
-import { networkError, readLimited, responseError } from "./errors.ts";
-import { DEFAULT_TIMEOUT_MS, findTimeout, withDeadline } from "./deadline.ts";
+import { networkError, responseError } from "./errors.ts";
+import { DEFAULT_TIMEOUT_MS, withDeadline } from "./deadline.ts";
+import { getSmallDocument } from "./_small_document.ts";
 import {
   type Descriptor,
   MANIFEST_ACCEPT,
@@ -20,8 +21,9 @@ import {
   parseManifest,
   sizeKnown,
 } from "./manifest.ts";
-import { hostPlatform, type Platform, selectManifest } from "./platform.ts";
-import { defaultSleep, type Fetcher, safeUrl, withRetry, withUserAgent } from "./transport.ts";
+import type { Platform } from "./platform.ts";
+import { resolveImage } from "./resolve.ts";
+import { defaultSleep, type Fetcher, withRetry, withUserAgent } from "./transport.ts";
 import { nextLink, parseRateLimit, parseTagPage, type RateLimit } from "./_headers.ts";
 
 export type { RateLimit } from "./_headers.ts";
@@ -211,83 +213,33 @@ export class RegistryClient {
     };
   }
 
-  /**
-   * GETs a small document (manifest, tag page): at most MAX_MANIFEST_BYTES
-   * (+1, so the parser can tell it is too big), the body within the timeout.
-   * A body that times out or breaks is fetched again, `retries` times.
-   */
-  async #getSmall(
+  /** A small document whole, its body bounded and retried (`_small_document.ts`). */
+  #getSmall(
     ref: Reference,
     url: string,
     action: string,
     accept: string,
     what: string,
   ): Promise<{ res: Response; bytes: Uint8Array }> {
-    const retries = this.#opts.retries ?? 5;
-    for (let attempt = 1;; attempt++) {
-      const res = await this.#get(ref, url, action, accept);
-      const declared = Number(res.headers.get("content-length") ?? 0);
-      if (declared > MAX_MANIFEST_BYTES) {
-        await res.body?.cancel();
-        throw new SregistryError(
-          `Cannot ${action}: it is ${declared} bytes, more than ${MAX_MANIFEST_BYTES}: this is not ${what}`,
-        );
-      }
-      try {
-        const bytes = await readLimited(res, MAX_MANIFEST_BYTES + 1, {
-          timeoutMs: this.#timeoutMs,
-          url,
-        });
-        return { res, bytes };
-      } catch (e) {
-        if (attempt > retries) throw networkError(e, url, action);
-        const delayMs = Math.min(30_000, 500 * 2 ** (attempt - 1));
-        const why = findTimeout(e) ? "the body timed out" : "the body broke off";
-        this.#opts.onEvent?.({
-          kind: "retry",
-          message: `retrying ${safeUrl(url)} in ${delayMs / 1000} s (${why}, attempt ${attempt})`,
-        });
-        await (this.#opts.sleep ?? defaultSleep)(delayMs);
-      }
-    }
+    return getSmallDocument({
+      get: () => this.#get(ref, url, action, accept),
+      url,
+      action,
+      what,
+      limit: MAX_MANIFEST_BYTES,
+      timeoutMs: this.#timeoutMs,
+      retries: this.#opts.retries ?? 5,
+      sleep: this.#opts.sleep ?? defaultSleep,
+      onRetry: (message) => this.#opts.onEvent?.({ kind: "retry", message }),
+    });
   }
 
   /**
    * Resolves a reference to one image manifest, following an index to the
-   * entry for `platform` (default: this machine's). `platform` in the result
-   * is the index entry's; a single manifest has none here (its config says
-   * what it is built for: see `configPlatform`).
+   * entry for `platform` (default: this machine's); see `resolve.ts`.
    */
-  async resolve(ref: Reference, opts: { platform?: Platform } = {}): Promise<ResolvedImage> {
-    const top = await this.getManifest(ref);
-    const base = { ref, digest: top.digest, mediaType: top.mediaType, bytes: top.bytes };
-    if (top.parsed.kind === "manifest") {
-      return {
-        ...base,
-        manifestDigest: top.digest,
-        manifestBytes: top.bytes,
-        manifest: top.parsed,
-        // No platform: a single manifest is built for what its config says, not what was asked.
-      };
-    }
-    const platform = opts.platform ?? hostPlatform();
-    const entry = selectManifest(top.parsed, platform);
-    const child = await this.getManifest(ref, entry.digest);
-    if (child.parsed.kind !== "manifest") {
-      throw new SregistryError(
-        `Cannot pull ${
-          formatReference(ref)
-        }: its index points to another index (${entry.digest}): nested indexes are not supported`,
-      );
-    }
-    return {
-      ...base,
-      index: top.parsed,
-      manifestDigest: child.digest,
-      manifestBytes: child.bytes,
-      manifest: child.parsed,
-      platform: entry.platform ?? platform,
-    };
+  resolve(ref: Reference, opts: { platform?: Platform } = {}): Promise<ResolvedImage> {
+    return resolveImage((r, reference) => this.getManifest(r, reference), ref, opts);
   }
 
   /**
