@@ -125,6 +125,18 @@ Deno.test({
       assert(!r.stderr.includes("s3cret"), r.stderr);
     }
     {
+      await using other = sniffer(ADDRESS!);
+      const r = await home.run(["login", "-u", "alice", "--password-stdin", other.host], {
+        stdin: "s3cret-password\n",
+      });
+      assertEquals(r.code, 1, r.stderr);
+      assert(other.received.length > 0, "login connected");
+      assert(
+        other.received.every((t) => t === "<TLS handshake>"),
+        `login: only TLS, nothing in clear: ${JSON.stringify(other.received)}`,
+      );
+    }
+    {
       await using hub = sniffer(ADDRESS!);
       const r = await home.run(["pull", "--sandbox", `${home.home}/b`, "docker.io/team/app:1"], {
         env: { SREGISTRY_DOCKERHUB_BASE: hub.host },
