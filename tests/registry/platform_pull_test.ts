@@ -96,3 +96,26 @@ Deno.test("sregistry pull --platform compares the config, not only the index ent
     assertStringIncludes(r.stderr, c.says, `${c.tag} ${c.platform}`);
   }
 });
+
+Deno.test("sregistry pull --platform linux/arm64 of an index listing linux/arm64/v8 twice: the second only sends a HEAD", async () => {
+  await using reg = await startRegistry();
+  await using home = await cliHome();
+  const arm = await image({ os: "linux", architecture: "arm64", variant: "v8" });
+  const amd = await image({ os: "linux", architecture: "amd64" });
+  await pushImage(reg, "test/multi", "arm", arm);
+  await pushImage(reg, "test/multi", "amd", amd);
+  const { index } = buildIndex([
+    { image: amd, platform: { os: "linux", architecture: "amd64" } },
+    { image: arm, platform: { os: "linux", architecture: "arm64", variant: "v8" } },
+  ]);
+  await pushManifest(reg, "test/multi", "latest", index);
+  const ref = `${reg.host}/test/multi:latest`;
+  const first = await home.run(["pull", "--platform", "linux/arm64", ref]);
+  assertEquals(first.code, 0, first.stderr);
+  assertStringIncludes(first.stderr, `Pulling ${ref} (linux/arm64/v8)`);
+  const before = (await reg.requests()).length;
+  const second = await home.run(["pull", "--platform", "linux/arm64", ref]);
+  assertEquals([second.code, second.stdout], [0, first.stdout], second.stderr);
+  const after = (await reg.requests()).slice(before).filter((r) => r.path !== "/v2/");
+  assertEquals(after.map((r) => r.method), ["HEAD"], JSON.stringify(after));
+});
