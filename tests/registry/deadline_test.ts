@@ -187,3 +187,51 @@ Deno.test("a blob request whose headers never come ends with the headers bound, 
   assertStringIncludes(e.message, `no answer from ${REGISTRY_HOST} within 0.3 s`);
   assertEquals(asked, 2, "one attempt and one retry");
 });
+
+Deno.test({
+  name:
+    "a registry whose connection never completes (its listen queue is full) ends with the same bound",
+  // The probe connect that found the queue full stays pending in the kernel's SYN retries.
+  sanitizeOps: false,
+  async fn() {
+    const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 }); // never accepts
+    const port = (listener.addr as Deno.NetAddr).port;
+    const queued: Deno.Conn[] = [];
+    try {
+      for (let full = false; !full && queued.length < 10_000;) {
+        const c = await Promise.race([
+          Deno.connect({ hostname: "127.0.0.1", port }),
+          new Promise<undefined>((r) => setTimeout(() => r(undefined), 300)),
+        ]);
+        if (c) queued.push(c);
+        else full = true;
+      }
+      const host = `127.0.0.1:${port}`;
+      const e = await assertRejects(
+        () => guarded(client(0).resolve(parseReference(`${host}/a/b:1`))),
+        SregistryError,
+      );
+      assertStringIncludes(
+        e.message,
+        `no answer from ${host} within 0.3 s (connecting or waiting for the response headers)`,
+      );
+    } finally {
+      for (const c of queued) c.close();
+      listener.close();
+    }
+  },
+});
+
+Deno.test("a token server that never answers ends with the headers bound, naming the token server", async () => {
+  let host = "";
+  const server = rawServer(async (x, closed) => {
+    if (x.requestLine.includes("/token")) return await silent(x, closed);
+    await x.write(
+      `HTTP/1.1 401 Unauthorized\r\nwww-authenticate: Bearer realm="http://${host}/token",service="t"\r\ncontent-length: 0\r\n\r\n`,
+    );
+  });
+  host = server.host;
+  await expectTimeout(server, () => client(0).resolve(parseReference(`${server.host}/a/b:1`)), [
+    `Cannot get the manifest of ${server.host}/a/b:1: no answer from ${server.host} within 0.3 s`,
+  ]);
+});
