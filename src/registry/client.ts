@@ -5,7 +5,7 @@
  * never reaches another host.
  * @module
  */
-import { DigestMismatchError, SregistryError } from "../errors.ts";
+import { DigestMismatchError, RegistryError, SregistryError } from "../errors.ts";
 import { isDigest } from "../digest.ts";
 import { formatReference, pullScope, type Reference, registryEndpoint } from "../reference.ts";
 import { AuthSession } from "./auth.ts";
@@ -117,13 +117,15 @@ export class RegistryClient {
   }
 
   /**
-   * A manifest's digest, media type and size, from a HEAD; undefined on 404.
+   * A manifest's digest, media type and size, from a HEAD; undefined when
+   * it does not exist (404 to the HEAD and to a GET).
    *
-   * A HEAD refused by a registry or proxy (405, 501, 400, 403 or any other
-   * error answer except 401, 404 and 429), or answered without a valid
-   * `Docker-Content-Digest`, falls back to a GET: the digest is then computed
-   * from the bytes received (`manifestDigest`), and the manifest is kept for
-   * the next `getManifest` of the same reference, so it is fetched once.
+   * A HEAD refused by a registry or proxy (405, 501, 400, 403, a 404 that a
+   * GET contradicts, or any other error answer except 401 and 429), or
+   * answered without a valid `Docker-Content-Digest`, falls back to a GET:
+   * the digest is then computed from the bytes received (`manifestDigest`),
+   * and the manifest is kept for the next `getManifest` of the same
+   * reference, so it is fetched once.
    * @throws {RegistryError} on 401 and 429, and when the GET fails
    */
   async headManifest(ref: Reference): Promise<
@@ -135,12 +137,18 @@ export class RegistryClient {
       action,
       scope: pullScope(ref),
     });
-    if (res.status === 404) return void await res.body?.cancel();
     if (!res.ok && HEAD_FINAL.has(res.status)) await this.#check(res, action, "HEAD", url);
     await res.body?.cancel();
     const digest = (res.headers.get("docker-content-digest") ?? "").trim();
     if (!res.ok || !isDigest(digest)) {
-      const manifest = await this.#fetchManifest(ref);
+      let manifest: FetchedManifest;
+      try {
+        manifest = await this.#fetchManifest(ref);
+      } catch (e) {
+        // Absent for a GET too: the caller's "not there" (a mirror moves on).
+        if (e instanceof RegistryError && e.status === 404) return undefined;
+        throw e;
+      }
       this.#fetched = { url, manifest };
       const { rateLimit } = manifest;
       return {
