@@ -6,7 +6,7 @@
 import { SregistryError } from "../errors.ts";
 import { type ByteString, byteStringToText, displayName } from "../byte_string.ts";
 import { TooLargeError } from "./_source.ts";
-import { TarFormatError, TarTruncatedError } from "./tar_reader.ts";
+import { TarFormatError, TarHolesError, TarTruncatedError } from "./tar_reader.ts";
 
 /** A bad, truncated or hostile layer archive; the message names the entry and the layer. */
 export class LayerFormatError extends SregistryError {}
@@ -63,9 +63,9 @@ export function wrapError(
   if (e instanceof SregistryError) return e;
   const entry = where.entry === undefined ? "the start" : `entry ${quoteName(where.entry)}`;
   const layer = `layer ${where.layer}`;
-  if (e instanceof TooLargeError) {
+  if (e instanceof TooLargeError || e instanceof TarHolesError) {
     return new LayerFormatError(
-      `Cannot unpack ${layer}: it expands to more than ${where.maxBytes} bytes (at ${entry}): the layer may be a decompression bomb; if the image is genuine, raise SREGISTRY_MAX_LAYER_SIZE`,
+      `Cannot unpack ${layer}: it expands to more than ${e.limit} bytes (at ${entry}): the layer may be a decompression bomb; if the image is genuine, raise SREGISTRY_MAX_LAYER_SIZE`,
       { cause: e },
     );
   }

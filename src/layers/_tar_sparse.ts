@@ -23,7 +23,7 @@ import { BLOCK, number, TarFormatError } from "./_tar_fields.ts";
 
 /** Most data regions a sparse map may hold (16 bytes each in memory). */
 export const MAX_REGIONS = 1 << 20;
-/** Most bytes of map text (1.0) or extension blocks (old GNU) read for one entry. */
+/** Most bytes of 1.0 map text read for one entry (old GNU extension blocks are bounded by `MAX_REGIONS`). */
 export const MAX_MAP_BYTES = 16 << 20;
 
 /** A sparse map: data regions as `[offset0, length0, offset1, length1, ...]`, in file order. */

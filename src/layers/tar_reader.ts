@@ -64,6 +64,14 @@ export class TarTruncatedError extends Error {
   }
 }
 
+/** The holes of sparse files add up to more than the reader's ceiling (a bomb, or a huge sparse file). */
+export class TarHolesError extends TarFormatError {
+  constructor(readonly limit: number) {
+    super(`the holes of sparse files add up to more than ${limit} bytes`);
+    this.name = "TarHolesError";
+  }
+}
+
 /** Ceiling of a PAX or GNU long-name record body kept in memory. */
 const MAX_META = 1 << 20;
 /** Default ceiling of the zeros a reader emits for the holes of sparse files (64 GiB). */
@@ -96,7 +104,7 @@ export interface TarReaderOptions {
   /**
    * Ceiling of the zeros emitted for the holes of sparse files, over the
    * whole archive (a few bytes can claim a file of petabytes); default 64
-   * GiB. Past it, `write` throws {@link TarFormatError}.
+   * GiB. Past it, `write` throws {@link TarHolesError}.
    */
   maxHoleBytes?: number;
 }
@@ -115,18 +123,17 @@ export class TarReader {
   #sparse?: SparseBody;
   #sparseMap?: PendingSparse;
   #holes: number;
+  #maxHoles: number;
   #body = (chunk: Uint8Array) => this.#visitor.body(chunk);
   #hole = (n: number) => {
     this.#holes -= n;
-    if (this.#holes < 0) {
-      throw new TarFormatError("the holes of sparse files add up to more than the ceiling");
-    }
+    if (this.#holes < 0) throw new TarHolesError(this.#maxHoles);
     emitZeros(n, this.#body);
   };
 
   constructor(visitor: TarVisitor, options: TarReaderOptions = {}) {
     this.#visitor = visitor;
-    this.#holes = options.maxHoleBytes ?? MAX_HOLES;
+    this.#maxHoles = this.#holes = options.maxHoleBytes ?? MAX_HOLES;
   }
 
   /** True once the end-of-archive marker was read (later bytes are ignored). */

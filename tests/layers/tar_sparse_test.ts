@@ -220,11 +220,13 @@ Deno.test("TarReader refuses malformed sparse records and maps", () => {
   assertThrows(() => parsePax(swapped), TarFormatError, "order");
 });
 
-Deno.test("TarReader refuses sparse holes past its ceiling, and the extractor names the layer", async () => {
+Deno.test("TarReader refuses sparse holes past its ceiling (the layer ceiling in the extractor) and corrupt maps name the layer", async () => {
   const huge = { ...SPEC, realSize: 2 ** 40 };
   const tar = concat([sparseTar("1.0", huge), END]);
   assertThrows(() => readFiles(tar, 0, 1 << 20), TarFormatError, "holes");
   await using box = await sandbox();
+  const bomb = unpackTars([tar], box.root, { maxLayerBytes: 1 << 20 });
+  await assertRejects(() => bomb, LayerFormatError, "raise SREGISTRY_MAX_LAYER_SIZE");
   const bad = concat([sparseTar("0.1", { ...SPEC, map: [10, 5, 12, 3] }), END]);
   await assertRejects(() => unpackTars([bad], box.root), LayerFormatError, "layer0");
 });
