@@ -141,19 +141,25 @@ export class Progress implements Disposable {
 
   /** Remembers the bytes fetched now, for the rate over the last few seconds. */
   #sample(now: number): void {
-    const fetched = summarize(this.#layers).fetched;
-    this.#samples.push({ at: now, bytes: fetched });
-    while (this.#samples.length > 2 && now - this.#samples[1].at > RATE_WINDOW_MS) {
+    this.#samples.push({ at: now, bytes: summarize(this.#layers).fetched });
+    // Keep one sample older than the window: the rate's starting point.
+    while (this.#samples.length > 2 && now - this.#samples[1].at >= RATE_WINDOW_MS) {
       this.#samples.shift();
     }
   }
 
-  /** Bytes per second over the last few seconds; undefined before two samples. */
-  #rate(): number | undefined {
+  /**
+   * Bytes per second over the last few seconds up to `now` (0 when nothing
+   * came: a stalled transfer); undefined until the transfer has run 200 ms.
+   */
+  #rate(now: number): number | undefined {
     const first = this.#samples[0];
-    const last = this.#samples.at(-1);
-    if (!first || !last || last.at - first.at < 200) return undefined;
-    return ((last.bytes - first.bytes) / (last.at - first.at)) * 1000;
+    if (!first) return undefined;
+    const from = Math.max(first.at, now - RATE_WINDOW_MS);
+    if (now - from < 200) return undefined;
+    const before = this.#samples.findLast((s) => s.at <= from) ?? first;
+    const bytes = summarize(this.#layers).fetched - before.bytes;
+    return Math.max(0, bytes) / ((now - from) / 1000);
   }
 
   #line(text: string): void {
@@ -181,7 +187,7 @@ export class Progress implements Disposable {
     const lines = renderBlock(this.#layers, {
       now,
       started: this.#started,
-      rate: this.#rate(),
+      rate: this.#rate(now),
       step: this.#step,
       ...this.#size(),
     });
@@ -215,7 +221,7 @@ export class Progress implements Disposable {
       heartbeatLine(this.#layers, {
         now,
         started: this.#started,
-        rate: this.#rate(),
+        rate: this.#rate(now),
         step: this.#step,
       }) + "\n",
     );

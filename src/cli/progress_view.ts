@@ -90,13 +90,13 @@ export function bar(fraction: number, width: number): string {
   return `[${"=".repeat(full - (head ? 1 : 0))}${head}${" ".repeat(inner - full)}]`;
 }
 
-/** `12.3 MB / 45.0 MB, 5.1 MB/s, ETA 7s` (rate and ETA when known). Rate in bytes/s. */
+/** `12.3 MB / 45.0 MB, 5.1 MB/s, ETA 7s` (rate when known, ETA when it is not 0). Rate in bytes/s. */
 export function transferText(s: Summary, rate: number | undefined): string {
   const parts = [`${humanSize(s.fetched)} / ${humanSize(s.toFetch)}`];
-  if (rate !== undefined && rate > 0) {
+  if (rate !== undefined) {
     parts.push(`${humanSize(rate)}/s`);
     const left = s.toFetch - s.fetched;
-    if (left > 0) parts.push(`ETA ${duration((left / rate) * 1000)}`);
+    if (left > 0 && rate > 0) parts.push(`ETA ${duration((left / rate) * 1000)}`);
   }
   return parts.join(", ");
 }

@@ -6,6 +6,7 @@ import {
   type LayerView,
   renderBlock,
 } from "../../src/cli/progress_view.ts";
+import { Progress } from "../../src/cli/progress.ts";
 
 const digest = (n: number) => `sha256:${n.toString(16).padStart(64, "0")}`;
 
@@ -63,4 +64,69 @@ Deno.test("fit() and bar() keep to their width", () => {
   assertEquals(bar(0.5, 12), "[====>     ]");
   assertEquals(bar(1, 6), "[====]");
   assertEquals(bar(0, 6), "[    ]");
+});
+
+Deno.test("Progress in a batch log: a heartbeat while the build goes on, none with --quiet", () => {
+  for (const quiet of [false, true]) {
+    let now = 0;
+    const out: string[] = [];
+    const progress = new Progress({
+      tty: false,
+      quiet,
+      write: (t) => out.push(t),
+      now: () => now,
+      timers: false,
+    });
+    progress.handle({
+      kind: "resolved",
+      reference: "docker.io/library/app:1",
+      digest: digest(1),
+      layers: [{ digest: digest(2), size: 2_000_000 }],
+    });
+    progress.handle({
+      kind: "layer",
+      digest: digest(2),
+      state: "downloading",
+      bytes: 0,
+      total: 2e6,
+    });
+    now = 1_000;
+    progress.handle({
+      kind: "layer",
+      digest: digest(2),
+      state: "downloading",
+      bytes: 1e6,
+      total: 2e6,
+    });
+    now = 3_000;
+    progress.tick();
+    now = 20_000;
+    progress.tick();
+    now = 21_000;
+    progress.handle({
+      kind: "layer",
+      digest: digest(2),
+      state: "downloading",
+      bytes: 2e6,
+      total: 2e6,
+    });
+    progress.handle({ kind: "step", text: "building the SIF image" });
+    now = 41_000;
+    progress.tick();
+    progress.finish();
+    assertEquals(
+      out.join(""),
+      quiet ? "" : [
+        `Pulling docker.io/library/app:1 (single platform) ${digest(1)}`,
+        "000000000000: downloading 2.0 MB",
+        "progress: 1.0 MB / 2.0 MB, 333.3 kB/s, ETA 3s; 0/1 layers done; 3s so far",
+        // Nothing came for the last 5 s: the rate says so, no ETA.
+        "progress: 1.0 MB / 2.0 MB, 0 B/s; 0/1 layers done; 20s so far",
+        "000000000000: done (2.0 MB in 21s, 95.2 kB/s)",
+        "building the SIF image",
+        "progress: building the SIF image: 1/1 layers done; 41s so far",
+        "",
+      ].join("\n"),
+    );
+  }
 });
