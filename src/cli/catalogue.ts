@@ -71,6 +71,16 @@ function fileSize(r: ImageRecord): number | undefined {
   }
 }
 
+/** Whether nothing is at `path` (other errors, such as a refused stat, are not "gone"). */
+function isMissing(path: string): boolean {
+  try {
+    Deno.statSync(path);
+    return false;
+  } catch (e) {
+    return e instanceof Deno.errors.NotFound;
+  }
+}
+
 /** Refuses to overwrite a file that another image (or anything else) may own. */
 function checkFree(action: string, path: string): void {
   try {
@@ -147,7 +157,7 @@ export function addCatalogueCommands(program: Command, ctx: () => CliContext): v
         ctx().requireCatalogue(`get ${reference}`, { readOnly: true }),
         reference,
       );
-      if (r.image && fileSize(r) === undefined) {
+      if (r.image && isMissing(r.image)) {
         throw new SregistryError(
           `Cannot get ${reference}: its file ${r.image} is gone: pull it again with "sregistry pull --force ${
             displayName(r)
