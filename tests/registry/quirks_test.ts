@@ -6,7 +6,7 @@
  */
 import { parseReference } from "../../src/reference.ts";
 import { RegistryClient } from "../../src/registry/client.ts";
-import { assert, assertEquals, assertStringIncludes } from "../_assert.ts";
+import { assert, assertEquals } from "../_assert.ts";
 import { cliHome } from "../_cli.ts";
 import { buildImage, buildIndex } from "../_images.ts";
 import { pushImage, pushManifest, startRegistry } from "../_registry.ts";
