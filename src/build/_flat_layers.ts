@@ -260,7 +260,7 @@ export async function scanLayer(
     },
     body: () => {},
     end: () => {},
-  });
+  }, { maxHoleBytes: maxBytes });
   try {
     for await (const _ of feedTar(tar, parser, { maxBytes })) { /* headers collected */ }
   } catch (e) {

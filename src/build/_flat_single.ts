@@ -151,7 +151,7 @@ export async function* singlePass(
       if (writing) out.pad(size);
       writing = false;
     },
-  });
+  }, { maxHoleBytes: maxBytes });
   try {
     for await (const _ of feedTar(tar, parser, { maxBytes })) {
       if (lowerFailure) throw lowerFailure.error;

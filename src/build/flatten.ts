@@ -223,7 +223,7 @@ async function* layerBodies(
       current = undefined;
       left--;
     },
-  });
+  }, { maxHoleBytes: maxBytes });
   try {
     for await (const _ of feedTar(tar, parser, { maxBytes })) {
       yield* out.take();
