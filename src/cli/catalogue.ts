@@ -41,9 +41,17 @@ export function findRecord(catalogue: Catalogue, reference: string): ImageRecord
   return record;
 }
 
-/** The record an ID of `images` names: its row number or a digest prefix (12+ hex digits). */
+/**
+ * The record an ID of `images` names: its row number or a digest prefix (12+
+ * hex digits). A digest's first 12 hex digits can all be decimal (about one
+ * digest in 280): such a prefix is tried as a row number first, then as a
+ * digest.
+ */
 function findById(catalogue: Catalogue, id: string): ImageRecord | undefined {
-  if (/^\d+$/.test(id)) return catalogue.get(Number(id));
+  if (/^\d+$/.test(id)) {
+    const record = catalogue.get(Number(id));
+    if (record) return record;
+  }
   const prefix = id.match(/^(?:sha256:)?([0-9a-f]{12,64})$/)?.[1];
   if (!prefix) return undefined;
   const found = catalogue.findByVersionPrefix(`sha256:${prefix}`);
