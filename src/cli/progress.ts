@@ -27,6 +27,8 @@ import {
 export const HEARTBEAT_S = 20;
 /** How often the terminal block is refreshed when nothing happens (ms). */
 const TTY_TICK_MS = 1000;
+/** The longest interval a timer takes (2^31 - 1 ms, about 24 days): past it, it fires at once. */
+const MAX_TIMER_S = Math.floor((2 ** 31 - 1) / 1000);
 /** The window over which the transfer rate is measured (ms). */
 const RATE_WINDOW_MS = 5000;
 
@@ -82,11 +84,14 @@ export class Progress implements Disposable {
   /**
    * The progress for the CLI's stderr: a terminal (unless `TERM=dumb`) or
    * not, the heartbeat interval from `SREGISTRY_PROGRESS_INTERVAL` (seconds,
-   * > 0; default 20).
+   * > 0, taken between 1 s and 24 days; default 20).
    */
   static forStderr(env: Record<string, string | undefined>, quiet?: boolean): Progress {
+    // Below 1 s the log floods; past 2^31 ms a timer fires at once, so floods too.
     const seconds = Number(env.SREGISTRY_PROGRESS_INTERVAL);
-    const heartbeatMs = Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : undefined;
+    const heartbeatMs = Number.isFinite(seconds) && seconds > 0
+      ? Math.min(Math.max(seconds, 1), MAX_TIMER_S) * 1000
+      : undefined;
     const tty = Deno.stderr.isTerminal() && env.TERM !== "dumb";
     return new Progress({ tty, quiet, heartbeatMs });
   }
