@@ -34,6 +34,7 @@ export { pull as pullPipeline } from "./src/pull/pull.ts";
 export {
   type ApiOptions,
   checkScheme,
+  Client,
   findImage,
   get,
   images,

@@ -5,6 +5,7 @@
  */
 export { type ApiOptions, get, images, inspect, pull, rm } from "./api.ts";
 export { Session, type SessionOptions } from "./session.ts";
+export { Client } from "./client.ts";
 export { type PullOptions, runPull } from "./pull.ts";
 export { findImage } from "./find.ts";
 export { checkScheme, normalizeSource } from "./schemes.ts";

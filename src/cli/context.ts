@@ -45,7 +45,7 @@ export class CliContext extends Session {
     const settings = super.settings;
     if (!this.#noted) {
       this.#noted = true;
-      if (!this.global.quiet) for (const note of settings.notes) printErr(`Note: ${note}`);
+      if (!this.global.quiet) { for (const note of settings.notes) printErr(`Note: ${note}`); }
     }
     return settings;
   }

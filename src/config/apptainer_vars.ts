@@ -48,9 +48,7 @@ export function apptainerValue(
   if (own && ownValue !== undefined) {
     const shadowed = [a === undefined ? "" : apptainer, s === undefined ? "" : singularity]
       .filter((n) => n !== "" && get(n) !== ownValue);
-    const notes = shadowed.length
-      ? [`${own} is set: it wins over ${shadowed.join(" and ")}`]
-      : [];
+    const notes = shadowed.length ? [`${own} is set: it wins over ${shadowed.join(" and ")}`] : [];
     return { value: ownValue, source: own, notes };
   }
   if (a !== undefined) {
