@@ -17,6 +17,7 @@
  */
 import { SregistryError, UsageError } from "../errors.ts";
 import { singularityMetadata } from "../build/metadata.ts";
+import { parseImageConfig } from "../image/config.ts";
 import { type BuilderName, canStream, chooseBuilder } from "../build/builder.ts";
 import { which } from "../build/command.ts";
 import type { Platform } from "../registry/platform.ts";
@@ -103,6 +104,11 @@ export async function pull(req: PullRequest, ctx: PullContext): Promise<PullResu
   ctx.cache?.init();
   ctx.cache?.sweep();
   const resolved = await req.source.resolve(req.platform);
+  // Checked before any layer is fetched: a malformed config stops the pull here.
+  const config = parseImageConfig(
+    resolved.configBytes,
+    `${req.source.name} (${resolved.manifest.config.digest})`,
+  );
   const layers = resolved.manifest.layers;
   // Pinned: a concurrent `cache prune` leaves these blobs alone.
   using _pin = ctx.cache
@@ -172,7 +178,6 @@ export async function pull(req: PullRequest, ctx: PullContext): Promise<PullResu
     ? startDownloads({ ...req, resolved, cache, jobs, onEvent, copies: true, onePass })
     : undefined;
   let downloaded = downloads ? 0 : await unpack();
-  const config = JSON.parse(new TextDecoder().decode(resolved.configBytes));
   const from = formatReference(req.ref);
   const arch = config.architecture ?? resolved.platform?.architecture ?? "amd64";
   const names = storageNames(req.ref);
@@ -199,7 +204,7 @@ export async function pull(req: PullRequest, ctx: PullContext): Promise<PullResu
         rootfs,
         unpack,
         metadata: singularityMetadata({
-          config: config.config ?? {},
+          config: { ...config.config, Env: config.config?.Env ?? undefined },
           from,
           arch,
           variant: config.variant,
