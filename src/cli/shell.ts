@@ -42,7 +42,8 @@ export function addShellCommand(program: Command): void {
       const mod = new URL("../../mod.ts", import.meta.url);
       let hasSource = false;
       try {
-        hasSource = mod.protocol === "file:" && Deno.statSync(mod).isFile;
+        hasSource = mod.protocol === "file:" && Deno.statSync(mod).isFile &&
+          Deno.statSync(new URL("../../deno.json", import.meta.url)).isFile;
       } catch { /* no source next to this build */ }
       if (!hasSource) {
         throw new SregistryError(
@@ -50,10 +51,18 @@ export function addShellCommand(program: Command): void {
         );
       }
       const program = denoProgram(Deno.env.toObject());
+      // The library's imports (npm packages) resolve through the checkout's deno.json, from any folder.
+      const config = new URL("../../deno.json", import.meta.url);
       let status: Deno.CommandStatus;
       try {
         status = await new Deno.Command(program, {
-          args: ["repl", "--quiet", "-A", `--eval=${shellPrelude(mod)}`],
+          args: [
+            "repl",
+            "--quiet",
+            "-A",
+            `--config=${config.pathname}`,
+            `--eval=${shellPrelude(mod)}`,
+          ],
           stdin: "inherit",
           stdout: "inherit",
           stderr: "inherit",
