@@ -5,7 +5,7 @@
  * session's settings, catalogue and blob cache.
  * @module
  */
-import { basename, join } from "node:path";
+import { basename, join, resolve } from "node:path";
 import { UsageError } from "../errors.ts";
 import { pull, type PullResult } from "../pull/pull.ts";
 import type { PullListener } from "../pull/events.ts";
@@ -97,6 +97,8 @@ export async function runPull(
     const names = storageNames(ref);
     name = join(options.dir, name ?? basename(defaultNoCacheName(names.name, names.tag)));
   }
+  // The catalogue records where the file is, whatever folder the command ran in.
+  if (name !== undefined) name = resolve(name);
   const platform = typeof options.platform === "string"
     ? parsePlatform(options.platform)
     : options.platform;

@@ -79,9 +79,9 @@ export function pullCommand(ctx: () => CliContext): Command<[string], Record<str
     .usage("[options] [OUT.sif] <reference>")
     .argument(
       "<reference>",
-      "image reference (busybox:latest, docker://ghcr.io/org/img:1) or local source (oci:DIR[:TAG], oci-archive:FILE[:TAG], docker-archive:FILE[:REF]); given after OUT.sif, as with apptainer pull, OUT.sif is the output file",
+      "image reference (busybox:latest, docker://ghcr.io/org/img:1) or local source (oci:DIR[:TAG], oci-archive:FILE[:TAG], docker-archive:FILE[:REF]); or OUT.sif, the output file, when a reference follows (apptainer pull OUT.sif REF)",
     )
-    .argument("[second]", "the reference, when the first argument is the output file OUT.sif")
+    .argument("[reference-after-out]", "the reference, after OUT.sif")
     .option("-n, --name <file>", "write the SIF to this file (and record that path)")
     .option(
       "--dir <folder>",

@@ -81,6 +81,12 @@ Deno.test({
     assertStringIncludes(await siftoolList(out), "FS (Squashfs/*System/amd64)");
     const get = await home.run(["get", ref]);
     assertEquals(get.stdout.trim(), out, "the positional file is recorded like --name");
+    // A relative OUT.sif is recorded as the absolute path it was written to.
+    Deno.mkdirSync(`${home.home}/here`);
+    const relative = await home.run(["pull", "-F", "rel.sif", ref], { cwd: `${home.home}/here` });
+    assertEquals(relative.code, 0, relative.stderr);
+    assertEquals(relative.stdout.trim(), `${home.home}/here/rel.sif`);
+    assertEquals((await home.run(["get", ref])).stdout.trim(), `${home.home}/here/rel.sif`);
 
     Deno.mkdirSync(`${home.home}/images`);
     const dir = await home.run(["pull", "-F", "--dir", `${home.home}/images`, ref]);
