@@ -12,6 +12,7 @@ import { pushImage, registryBinary, startRegistry } from "./_registry.ts";
 
 const README = Deno.readTextFileSync(new URL("../README.md", import.meta.url));
 const MOD = new URL("../mod.ts", import.meta.url).href;
+const CONFIG = new URL("../deno.json", import.meta.url).pathname;
 
 /** The README's ```ts blocks. */
 function examples(): string[] {
@@ -47,13 +48,13 @@ Deno.test({
       const script = `${home.home}/example-${i}.ts`;
       Deno.writeTextFileSync(script, example.replaceAll('"./mod.ts"', `"${MOD}"`));
       const check = await new Deno.Command(Deno.execPath(), {
-        args: ["check", "--quiet", script],
+        args: ["check", "--quiet", `--config=${CONFIG}`, script],
         cwd: new URL("..", import.meta.url).pathname,
         env,
       }).output();
       assertEquals(check.code, 0, new TextDecoder().decode(check.stderr));
       const run = await new Deno.Command(Deno.execPath(), {
-        args: ["run", "--quiet", ...RUN_FLAGS, script],
+        args: ["run", "--quiet", ...RUN_FLAGS, `--config=${CONFIG}`, script],
         env,
         stdin: "null",
       }).output();
