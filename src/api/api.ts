@@ -19,6 +19,16 @@ export interface ApiOptions extends SessionOptions {
   session?: Session;
 }
 
+/** True only when the file does not exist (a refused stat is not "gone"). */
+function isMissing(path: string): boolean {
+  try {
+    Deno.statSync(path);
+    return false;
+  } catch (e) {
+    return e instanceof Deno.errors.NotFound;
+  }
+}
+
 async function withSession<T>(options: ApiOptions, fn: (s: Session) => T | Promise<T>) {
   if (options.session) return await fn(options.session);
   using session = new Session(options);
@@ -60,7 +70,10 @@ export function images(
   options: ApiOptions = {},
 ): Promise<ImageRecord[]> {
   const queries = typeof query === "string" ? [query] : query;
-  return withSession(options, (s) => s.requireCatalogue("list images").search(queries));
+  return withSession(
+    options,
+    (s) => s.requireCatalogue("list images", { readOnly: true }).search(queries),
+  );
 }
 
 /**
@@ -71,7 +84,7 @@ export function images(
 export function inspect(reference: string, options: ApiOptions = {}): Promise<ImageRecord> {
   return withSession(
     options,
-    (s) => findImage(s.requireCatalogue(`inspect ${reference}`), reference),
+    (s) => findImage(s.requireCatalogue(`inspect ${reference}`, { readOnly: true }), reference),
   );
 }
 
@@ -82,16 +95,13 @@ export function inspect(reference: string, options: ApiOptions = {}): Promise<Im
  */
 export function get(reference: string, options: ApiOptions = {}): Promise<string> {
   return withSession(options, (s) => {
-    const r = findImage(s.requireCatalogue(`get ${reference}`), reference);
-    const path = r.image ?? r.url ?? "";
-    try {
-      Deno.statSync(path);
-    } catch {
+    const r = findImage(s.requireCatalogue(`get ${reference}`, { readOnly: true }), reference);
+    if (r.image && isMissing(r.image)) {
       throw new SregistryError(
-        `Cannot get ${reference}: its file ${path} is gone: pull it again ("sregistry pull --force ${reference}") or remove the record ("sregistry rm ${reference}")`,
+        `Cannot get ${reference}: its file ${r.image} is gone: pull it again ("sregistry pull --force ${reference}") or remove the record ("sregistry rm ${r.id}")`,
       );
     }
-    return path;
+    return r.image ?? r.url ?? "";
   });
 }
 

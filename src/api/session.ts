@@ -46,6 +46,7 @@ export class Session implements Disposable {
   #overrides: Partial<Settings>;
   #settings?: Settings;
   #catalogue?: Catalogue;
+  #catalogueReadOnly = false;
   #http?: HttpFetcher;
 
   constructor(options: SessionOptions = {}) {
@@ -76,20 +77,32 @@ export class Session implements Disposable {
     return this.#settings;
   }
 
-  /** The catalogue, or undefined when disabled (SREGISTRY_DISABLE, APPTAINER_DISABLE_CACHE). */
-  catalogue(): Catalogue | undefined {
+  /**
+   * The catalogue, or undefined when disabled (SREGISTRY_DISABLE, APPTAINER_DISABLE_CACHE).
+   * `readOnly` (for commands that only read) works on a catalogue the user may not write;
+   * a later call that may write reopens a read-only catalogue for writing.
+   */
+  catalogue(options: { readOnly?: boolean } = {}): Catalogue | undefined {
     if (this.settings.catalogueDisabled) return undefined;
-    this.#catalogue ??= Catalogue.open(this.settings.databaseDir);
+    if (this.#catalogue && this.#catalogueReadOnly && !options.readOnly) {
+      this.#catalogue.close();
+      this.#catalogue = undefined;
+    }
+    if (!this.#catalogue) {
+      this.#catalogue = Catalogue.open(this.settings.databaseDir, options);
+      this.#catalogueReadOnly = options.readOnly === true;
+    }
     return this.#catalogue;
   }
 
   /**
    * The catalogue, or a clear error when it is disabled.
    * @param action what the caller was doing, for the message ("list images")
+   * @param options `readOnly` for a command that only reads
    * @throws {SregistryError} when the catalogue is disabled
    */
-  requireCatalogue(action: string): Catalogue {
-    const catalogue = this.catalogue();
+  requireCatalogue(action: string, options: { readOnly?: boolean } = {}): Catalogue {
+    const catalogue = this.catalogue(options);
     if (!catalogue) {
       throw new SregistryError(
         `Cannot ${action}: the catalogue is disabled (SREGISTRY_DISABLE, APPTAINER_DISABLE_CACHE or SINGULARITY_DISABLE_CACHE is set): unset it to use the catalogue`,

@@ -56,6 +56,7 @@ const PULL = [
   "SREGISTRY_DOCKER_CMD",
   "SREGISTRY_DOCKERHUB_VERSION",
   "SOURCE_DATE_EPOCH",
+  "SREGISTRY_PROGRESS_INTERVAL",
   ...NETWORK,
 ];
 const SETTINGS_FILE = ["SREGISTRY_CLIENT_SECRETS", "SREGISTRY_CLIENT"];
@@ -81,7 +82,7 @@ export const COMMAND_HELP: Readonly<Record<string, CommandHelp>> = Object.freeze
     env: PULL,
   },
   "images": {
-    examples: ["sregistry images", "sregistry images ubuntu", "sregistry images --json"],
+    examples: ["sregistry images", "sregistry images ubuntu --wide", "sregistry images --json"],
     env: CATALOGUE,
   },
   "get": {
@@ -89,7 +90,11 @@ export const COMMAND_HELP: Readonly<Record<string, CommandHelp>> = Object.freeze
     env: CATALOGUE,
   },
   "inspect": {
-    examples: ["sregistry inspect busybox", "sregistry inspect busybox@sha256:<hex>"],
+    examples: [
+      "sregistry inspect --summary busybox",
+      "sregistry inspect busybox@sha256:<hex>",
+      "sregistry inspect 3             # an ID from sregistry images",
+    ],
     env: CATALOGUE,
   },
   "rm": {

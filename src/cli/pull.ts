@@ -138,7 +138,7 @@ export function pullCommand(ctx: () => CliContext): Command<[string], Record<str
           `Cannot pull: --jobs must be a positive whole number, not "${opts.jobs}"`,
         );
       }
-      const progress = new Progress({ tty: Deno.stderr.isTerminal(), quiet: c.global.quiet });
+      using progress = Progress.forStderr(c.env, c.global.quiet);
       const result = await runPull(c, reference, {
         name,
         dir: opts.dir,

@@ -14,6 +14,7 @@ import { configPlatform, parseImageConfig } from "../image/config.ts";
 import { type DockerArchiveEntry, DockerArchiveManifestSchema } from "../image/schemas.ts";
 import { tarEntries } from "../layers/_source.ts";
 import { cleanEntryName } from "../layers/paths.ts";
+import { byteStringToText } from "../byte_string.ts";
 import { sniffCompression } from "../layers/decompress.ts";
 import { type Descriptor, MediaType, parseManifest } from "../registry/manifest.ts";
 import type { Platform } from "../registry/platform.ts";
@@ -32,7 +33,8 @@ export async function unpackArchive(file: string, dir: string): Promise<void> {
   }
   try {
     for await (const entry of tarEntries(input.readable, { maxBytes: Number.MAX_SAFE_INTEGER })) {
-      const name = cleanEntryName(entry.header.name);
+      const text = byteStringToText(entry.header.name); // OCI layout names are ASCII
+      const name = text === undefined ? undefined : cleanEntryName(text);
       if (!name || entry.header.type !== "file") {
         await entry.drain();
         continue;

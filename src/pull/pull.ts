@@ -99,7 +99,7 @@ export async function pull(req: PullRequest, ctx: PullContext): Promise<PullResu
       return { path: found.image!, record: found, reused: true, downloaded: 0 };
     }
   }
-  if (req.sandbox) checkSandboxTarget(req.sandbox);
+  const sandboxExisted = req.sandbox !== undefined && checkSandboxTarget(req.sandbox);
   if (req.keepSandbox) checkSandboxTarget(req.keepSandbox);
   ctx.cache?.init();
   ctx.cache?.sweep();
@@ -167,7 +167,14 @@ export async function pull(req: PullRequest, ctx: PullContext): Promise<PullResu
         maxLayerBytes: ctx.maxLayerBytes,
         onEvent: ctx.onEvent,
       }));
-  if (req.sandbox) return { path: req.sandbox, reused: false, downloaded: await unpack() };
+  if (req.sandbox) {
+    try {
+      return { path: req.sandbox, reused: false, downloaded: await unpack() };
+    } catch (e) {
+      removeSandbox(req.sandbox, sandboxExisted); // no partial root filesystem is left
+      throw e;
+    }
+  }
   const builder = chooseBuilder(req.builder ?? "auto", which);
   const streaming = !req.keepSandbox && ctx.cache !== undefined && builder === "native" &&
     canStream(which);
@@ -270,7 +277,8 @@ function parentOf(path: string): string {
   return slash < 0 ? "." : clean.slice(0, slash) || "/";
 }
 
-function checkSandboxTarget(dir: string): void {
+/** Checks that `dir` is missing or empty; true when it exists. */
+function checkSandboxTarget(dir: string): boolean {
   try {
     const entries = [...Deno.readDirSync(dir)];
     if (entries.length > 0) {
@@ -278,13 +286,24 @@ function checkSandboxTarget(dir: string): void {
         `Cannot unpack into ${dir}: the folder is not empty: give a new or empty folder to --sandbox`,
       );
     }
+    return true;
   } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return;
+    if (e instanceof Deno.errors.NotFound) return false;
     if (e instanceof UsageError) throw e;
     throw new SregistryError(`Cannot use ${dir} as a sandbox: ${(e as Error).message}`, {
       cause: e,
     });
   }
+}
+
+/** Removes what a failed unpack left in sandbox `dir` (`dir` too unless it existed, empty, before). */
+function removeSandbox(dir: string, existed: boolean): void {
+  try {
+    if (!existed) return Deno.removeSync(dir, { recursive: true });
+    for (const entry of Deno.readDirSync(dir)) {
+      Deno.removeSync(`${dir}/${entry.name}`, { recursive: true });
+    }
+  } catch { /* the error being thrown says more */ }
 }
 
 async function rememberManifests(ctx: PullContext, req: PullRequest, r: Resolved): Promise<void> {

@@ -19,6 +19,8 @@ const STANDARD = [
   "XDG_RUNTIME_DIR",
   "SOURCE_DATE_EPOCH",
   "PATH",
+  // Read by the CLI only (the progress display), not a setting:
+  "SREGISTRY_PROGRESS_INTERVAL",
 ];
 
 const paths = commandTree(program(() => {
