@@ -3,6 +3,7 @@
  * PAX `uid`, `gid`, `mtime` and `atime` when they are well formed.
  * @module
  */
+import { type ByteString, textToByteString } from "../byte_string.ts";
 import type { TarHeader, TarType } from "./tar_reader.ts";
 
 /** Entry kinds the extractor handles; `other` is skipped with a warning. */
@@ -23,11 +24,11 @@ export interface EntryHeader {
   atime: number;
   devmajor: number;
   devminor: number;
-  /** Names of `SCHILY.xattr.*` records. */
-  xattrs: string[];
+  /** `SCHILY.xattr.*` records: full attribute name to value; undefined when none. */
+  xattrs?: Map<ByteString, Uint8Array>;
 }
 
-const NO_XATTRS: string[] = [];
+const XATTR = "SCHILY.xattr.";
 
 function paxInt(value: string | undefined, fallback: number): number {
   return value !== undefined && /^\d{1,15}$/.test(value) ? Number(value) : fallback;
@@ -41,17 +42,16 @@ function paxTime(value: string | undefined, fallback: number): number {
 export function readHeader(h: TarHeader): EntryHeader {
   const pax = h.pax;
   const mtime = paxTime(pax.mtime, h.mtime);
-  let xattrs = NO_XATTRS;
+  let xattrs: Map<ByteString, Uint8Array> | undefined;
   for (const key in pax) {
-    if (key.startsWith("SCHILY.xattr.")) {
-      xattrs = Object.keys(pax).filter((k) => k.startsWith("SCHILY.xattr."));
-      break;
-    }
+    if (!key.startsWith(XATTR)) continue;
+    xattrs ??= new Map();
+    xattrs.set(textToByteString(key.slice(XATTR.length)), valueBytes(pax[key]));
   }
   return {
     kind: h.type,
-    name: h.name,
-    linkname: h.linkname,
+    name: textToByteString(h.name),
+    linkname: textToByteString(h.linkname),
     size: h.size,
     mode: h.mode & 0o7777,
     uid: paxInt(pax.uid, h.uid),
@@ -62,4 +62,15 @@ export function readHeader(h: TarHeader): EntryHeader {
     devminor: h.devminor,
     xattrs,
   };
+}
+
+/** A PAX value's bytes: a byte string byte for byte, else (text) its UTF-8. */
+function valueBytes(value: string): Uint8Array {
+  const out = new Uint8Array(value.length);
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (c > 255) return new TextEncoder().encode(value);
+    out[i] = c;
+  }
+  return out;
 }
