@@ -132,9 +132,17 @@ export class LayerEngine {
       }
       case "symlink":
         if (h.linkname === "" || h.linkname.includes("\0")) {
-          throw refuseEntry(h.name, label, "the symbolic link has an empty or NUL-containing target");
+          throw refuseEntry(
+            h.name,
+            label,
+            "the symbolic link has an empty or NUL-containing target",
+          );
         }
-        return await this.#special(name, { kind: "symlink", ...attrs(h), target: h.linkname }, times);
+        return await this.#special(
+          name,
+          { kind: "symlink", ...attrs(h), target: h.linkname },
+          times,
+        );
       case "link":
         return await this.#hardlink(name, h, label);
       case "char":
@@ -215,7 +223,7 @@ export class LayerEngine {
     rel: ByteString,
     node: FileNode,
     times: EntryTimes,
-    body: AsyncIterable<Uint8Array>,
+    body: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
     rewrite = false,
   ): Promise<void> {
     const writers: BodyWriter[] = [];
