@@ -20,6 +20,7 @@ interface LayerLine {
 export class Progress {
   readonly #tty: boolean;
   readonly #quiet: boolean;
+  readonly #debug: boolean;
   readonly #write: (text: string) => void;
   readonly #now: () => number;
   #layers: LayerLine[] = [];
@@ -30,11 +31,14 @@ export class Progress {
   constructor(options: {
     tty: boolean;
     quiet?: boolean;
+    /** Show `debug` events (`--debug`). */
+    debug?: boolean;
     write?: (text: string) => void;
     now?: () => number;
   }) {
     this.#tty = options.tty;
     this.#quiet = options.quiet ?? false;
+    this.#debug = options.debug ?? false;
     this.#write = options.write ?? writeErr;
     this.#now = options.now ?? Date.now;
     this.#started = this.#now();
@@ -64,6 +68,9 @@ export class Progress {
         return this.#line(`Warning: ${event.text}`);
       case "output":
         return this.#line(event.text.replace(/\n$/, ""));
+      case "debug":
+        if (this.#debug) this.#line(`Debug: ${event.text}`);
+        return;
     }
   };
 

@@ -28,13 +28,13 @@ export function pullCommand(ctx: () => CliContext): Command<[string], Record<str
     .option("--platform <os/arch[/variant]>", "platform to pull from a multi-platform image")
     .addOption(
       new Option("--builder <builder>", "how to build the SIF").choices(
-        ["auto", "native", "apptainer", "singularity"] as const,
+        ["auto", "native", "mksquashfs", "apptainer", "singularity"] as const,
       ).default("auto" as const),
     )
     .addOption(
       new Option(
         "--compression <algorithm>",
-        "squashfs compression (native builder); default SREGISTRY_COMPRESSION, else gzip",
+        "squashfs compression (native: gzip or zstd; lz4, xz with mksquashfs); default SREGISTRY_COMPRESSION, else gzip",
       ).choices(
         ["gzip", "zstd", "lz4", "xz"] as const,
       ),
@@ -59,7 +59,11 @@ export function pullCommand(ctx: () => CliContext): Command<[string], Record<str
       }
       const offline = opts.offline || settings.offline;
       const cache = opts.blobCache === false && !offline ? undefined : c.blobCache();
-      const progress = new Progress({ tty: Deno.stderr.isTerminal(), quiet: c.global.quiet });
+      const progress = new Progress({
+        tty: Deno.stderr.isTerminal(),
+        quiet: c.global.quiet,
+        debug: c.global.debug,
+      });
       await using work = await temporaryDir(settings.tmpDir);
       const { source, ref, headDigest } = await openSource(reference, {
         client: () => c.registryClient({ noHttps: opts.https === false, onEvent: progress.handle }),
