@@ -140,7 +140,7 @@ export class LayerEngine {
         }
         return await this.#special(
           name,
-          { kind: "symlink", ...attrs(h), target: h.linkname },
+          { kind: "symlink", ...attrs(h), mode: 0o777, target: h.linkname }, // as Linux has it
           times,
         );
       case "link":
