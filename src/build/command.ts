@@ -1,5 +1,5 @@
 /**
- * Running external programs (`mksquashfs`, `tar2sqfs`, `apptainer`,
+ * Running external programs (`mksquashfs`, `apptainer`,
  * `singularity`) through an injectable {@link CommandRunner}, and finding them
  * on `PATH`.
  * @module
