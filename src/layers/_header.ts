@@ -3,7 +3,7 @@
  * PAX `uid`, `gid`, `mtime` and `atime` when they are well formed.
  * @module
  */
-import { type ByteString, textToByteString } from "../byte_string.ts";
+import { type ByteString, byteStringToBytes } from "../byte_string.ts";
 import type { TarHeader, TarType } from "./tar_reader.ts";
 
 /** Entry kinds the extractor handles; `other` is skipped with a warning. */
@@ -12,8 +12,10 @@ export type EntryKind = Exclude<TarType, "other">;
 /** A validated header. */
 export interface EntryHeader {
   kind: EntryKind | "other";
-  name: string;
-  linkname: string;
+  /** The member name as stored (a byte string: bytes, maybe not UTF-8). */
+  name: ByteString;
+  /** The link target as stored (a byte string). */
+  linkname: ByteString;
   size: number;
   /** Permission bits with setuid, setgid and sticky. */
   mode: number;
@@ -46,12 +48,12 @@ export function readHeader(h: TarHeader): EntryHeader {
   for (const key in pax) {
     if (!key.startsWith(XATTR)) continue;
     xattrs ??= new Map();
-    xattrs.set(textToByteString(key.slice(XATTR.length)), valueBytes(pax[key]));
+    xattrs.set(key.slice(XATTR.length), byteStringToBytes(pax[key])); // PAX records are bytes
   }
   return {
     kind: h.type,
-    name: textToByteString(h.name),
-    linkname: textToByteString(h.linkname),
+    name: h.name,
+    linkname: h.linkname,
     size: h.size,
     mode: h.mode & 0o7777,
     uid: paxInt(pax.uid, h.uid),
@@ -62,15 +64,4 @@ export function readHeader(h: TarHeader): EntryHeader {
     devminor: h.devminor,
     xattrs,
   };
-}
-
-/** A PAX value's bytes: a byte string byte for byte, else (text) its UTF-8. */
-function valueBytes(value: string): Uint8Array {
-  const out = new Uint8Array(value.length);
-  for (let i = 0; i < value.length; i++) {
-    const c = value.charCodeAt(i);
-    if (c > 255) return new TextEncoder().encode(value);
-    out[i] = c;
-  }
-  return out;
 }

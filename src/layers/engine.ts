@@ -30,6 +30,11 @@ export interface EngineOptions {
   maxLayerBytes?: number;
   /** Time (seconds) of folders no entry declares and of what extra files change; default now. */
   now?: number;
+  /**
+   * Asked before each entry is applied; false skips it (the sandbox backend
+   * skips, then refuses, names it cannot create). Default: every entry.
+   */
+  accept?: (h: EntryHeader) => boolean;
 }
 
 /** What one layer held. */
@@ -62,6 +67,7 @@ export class LayerEngine {
   readonly now: number;
   readonly targets: LayerTarget[];
   #maxBytes: number;
+  #accept?: (h: EntryHeader) => boolean;
   #marks = new WrittenMarks();
   /** The last parent folder resolved (entries come grouped by folder); cleared on removal. */
   #lastParent?: { path: ByteString; rel: ByteString; dir: DirNode };
@@ -69,6 +75,7 @@ export class LayerEngine {
   constructor(targets: LayerTarget[], options: EngineOptions = {}) {
     this.targets = targets;
     this.#maxBytes = options.maxLayerBytes ?? DEFAULT_MAX;
+    this.#accept = options.accept;
     this.now = options.now ?? Math.floor(Date.now() / 1000);
     this.root = newDir(0o755, 0, 0, this.now);
   }
@@ -90,8 +97,10 @@ export class LayerEngine {
       for await (const entry of entries) {
         stats.entries++;
         where.entry = entry.header.name;
+        const h = readHeader(entry.header);
+        if (this.#accept && !this.#accept(h)) continue;
         where.inEntry = true;
-        await this.#entry(readHeader(entry.header), entry.body, label);
+        await this.#entry(h, entry.body, label);
         where.inEntry = false;
       }
     } catch (e) {

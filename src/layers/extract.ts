@@ -10,6 +10,9 @@ import { resolve } from "node:path";
 import { type EngineOptions, LayerEngine } from "./engine.ts";
 import { DiskTarget } from "./disk_target.ts";
 import { summaryWarnings } from "./_summary.ts";
+import { notUtf8Error } from "./_errors.ts";
+import type { EntryHeader } from "./_header.ts";
+import { type ByteString, byteStringToText } from "../byte_string.ts";
 
 export { LayerFormatError } from "./_errors.ts";
 
@@ -49,6 +52,7 @@ export class RootfsWriter {
   readonly engine: LayerEngine;
   readonly disk: DiskTarget;
   #warn: (message: string) => void;
+  #names: TextNames;
   #finished = false;
 
   /** @param root an existing directory (normally empty) that becomes the root filesystem */
@@ -58,7 +62,8 @@ export class RootfsWriter {
       throw new TypeError(`Cannot unpack into "${root}": not a directory`);
     }
     this.disk = new DiskTarget(abs, options);
-    this.engine = new LayerEngine([this.disk], options);
+    this.#names = new TextNames();
+    this.engine = new LayerEngine([this.disk], { ...options, accept: this.#names.accept });
     this.#warn = options.onWarning ?? (() => {});
   }
 
@@ -76,6 +81,7 @@ export class RootfsWriter {
       this.disk.abort();
       throw e;
     });
+    this.#names.check(label);
     return {
       entries,
       bytes,
@@ -91,5 +97,28 @@ export class RootfsWriter {
     await this.engine.finish();
     const totals = { ...this.engine.totals, devices: this.disk.devices, xattrs: this.disk.xattrs };
     for (const line of summaryWarnings(totals, this.disk.relaxed)) this.#warn(line);
+  }
+}
+
+/**
+ * Names a folder can hold: Deno names files with text, so a name or link
+ * target that is not UTF-8 cannot be created on disk. After the first such
+ * entry, a layer's other entries are only looked at (so the message lists
+ * them all), and `check` refuses the layer.
+ */
+export class TextNames {
+  #bad: ByteString[] = [];
+
+  /** For the engine's `accept`: false from the first name that is not UTF-8 on. */
+  readonly accept = (h: EntryHeader): boolean => {
+    const text = byteStringToText(h.name) !== undefined &&
+      ((h.kind !== "symlink" && h.kind !== "link") || byteStringToText(h.linkname) !== undefined);
+    if (!text) this.#bad.push(h.name);
+    return this.#bad.length === 0;
+  };
+
+  /** @throws {LayerFormatError} naming the entries of layer `label` that are not UTF-8 */
+  check(label: string): void {
+    if (this.#bad.length > 0) throw notUtf8Error(this.#bad, label);
   }
 }

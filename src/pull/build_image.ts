@@ -20,7 +20,7 @@ import type { MetadataFile } from "../build/metadata.ts";
 import { availableProcessors, type Compression, DEFAULT_LEVELS } from "../build/squashfs.ts";
 import { LayerEngine } from "../layers/engine.ts";
 import { DiskTarget } from "../layers/disk_target.ts";
-import { RootfsWriter } from "../layers/extract.ts";
+import { RootfsWriter, TextNames } from "../layers/extract.ts";
 import { applyExtraFiles } from "../layers/extra_files.ts";
 import { ContentTarget } from "../layers/target.ts";
 import { summaryWarnings } from "../layers/mod.ts";
@@ -112,15 +112,18 @@ async function buildNative(o: BuildImageOptions, now: number): Promise<number> {
   });
   const content = new ContentTarget(sif.squashfs);
   const disk = o.rootfs === undefined ? undefined : new DiskTarget(o.rootfs, { isRoot: o.isRoot });
+  // The --keep-sandbox folder cannot hold names that are not UTF-8: refused as with --sandbox.
+  const names = disk ? new TextNames() : undefined;
   const engine = new LayerEngine(disk ? [content, disk] : [content], {
     maxLayerBytes: o.maxLayerBytes,
     now,
+    accept: names?.accept,
   });
   try {
-    const downloaded = await downloadAndApply(
-      o.downloads,
-      (tar, layer) => engine.applyLayer(tar, layer.digest),
-    );
+    const downloaded = await downloadAndApply(o.downloads, async (tar, layer) => {
+      await engine.applyLayer(tar, layer.digest);
+      names?.check(layer.digest);
+    });
     await applyExtraFiles(engine, o.metadata);
     await engine.finish();
     const totals = { ...engine.totals, devices: disk?.devices ?? 0, xattrs: disk?.xattrs ?? 0 };

@@ -18,6 +18,7 @@
  */
 import { SregistryError, UsageError } from "../errors.ts";
 import { singularityMetadata } from "../build/metadata.ts";
+import { parseImageConfig } from "../image/config.ts";
 import { type BuilderName, chooseBuilder } from "../build/builder.ts";
 import { which } from "../build/command.ts";
 import type { Platform } from "../registry/platform.ts";
@@ -99,11 +100,16 @@ export async function pull(req: PullRequest, ctx: PullContext): Promise<PullResu
       return { path: found.image!, record: found, reused: true, downloaded: 0 };
     }
   }
-  if (req.sandbox) checkSandboxTarget(req.sandbox);
+  const sandboxExisted = req.sandbox !== undefined && checkSandboxTarget(req.sandbox);
   if (req.keepSandbox) checkSandboxTarget(req.keepSandbox);
   ctx.cache?.init();
   ctx.cache?.sweep();
   const resolved = await req.source.resolve(req.platform);
+  // Checked before any layer is fetched: a malformed config stops the pull here.
+  const config = parseImageConfig(
+    resolved.configBytes,
+    `${req.source.name} (${resolved.manifest.config.digest})`,
+  );
   const layers = resolved.manifest.layers;
   // Pinned: a concurrent `cache prune` leaves these blobs alone.
   using _pin = ctx.cache
@@ -159,16 +165,20 @@ export async function pull(req: PullRequest, ctx: PullContext): Promise<PullResu
   const { cache, jobs, onEvent } = ctx;
   const downloads = { source: req.source, resolved, cache, jobs, onEvent };
   if (req.sandbox) {
-    const downloaded = await noSpaceIn(unpackDir, unpackVar, () =>
-      unpackImage({
-        ...downloads,
-        rootfs: req.sandbox!,
-        isRoot: ctx.isRoot,
-        maxLayerBytes: ctx.maxLayerBytes,
-      }));
-    return { path: req.sandbox, reused: false, downloaded };
+    try {
+      const downloaded = await noSpaceIn(unpackDir, unpackVar, () =>
+        unpackImage({
+          ...downloads,
+          rootfs: req.sandbox!,
+          isRoot: ctx.isRoot,
+          maxLayerBytes: ctx.maxLayerBytes,
+        }));
+      return { path: req.sandbox, reused: false, downloaded };
+    } catch (e) {
+      removeSandbox(req.sandbox, sandboxExisted); // no partial root filesystem is left
+      throw e;
+    }
   }
-  const config = JSON.parse(new TextDecoder().decode(resolved.configBytes));
   const from = formatReference(req.ref);
   const arch = config.architecture ?? resolved.platform?.architecture ?? "amd64";
   const names = storageNames(req.ref);
@@ -189,7 +199,7 @@ export async function pull(req: PullRequest, ctx: PullContext): Promise<PullResu
         rootfs,
         unpacking: (fn) => noSpaceIn(unpackDir, unpackVar, fn),
         metadata: singularityMetadata({
-          config: config.config ?? {},
+          config: { ...config.config, Env: config.config?.Env ?? undefined },
           from,
           arch,
           variant: config.variant,
@@ -252,7 +262,8 @@ function parentOf(path: string): string {
   return slash < 0 ? "." : clean.slice(0, slash) || "/";
 }
 
-function checkSandboxTarget(dir: string): void {
+/** Checks that `dir` is missing or empty; true when it exists. */
+function checkSandboxTarget(dir: string): boolean {
   try {
     const entries = [...Deno.readDirSync(dir)];
     if (entries.length > 0) {
@@ -260,13 +271,24 @@ function checkSandboxTarget(dir: string): void {
         `Cannot unpack into ${dir}: the folder is not empty: give a new or empty folder to --sandbox`,
       );
     }
+    return true;
   } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return;
+    if (e instanceof Deno.errors.NotFound) return false;
     if (e instanceof UsageError) throw e;
     throw new SregistryError(`Cannot use ${dir} as a sandbox: ${(e as Error).message}`, {
       cause: e,
     });
   }
+}
+
+/** Removes what a failed unpack left in sandbox `dir` (`dir` too unless it existed, empty, before). */
+function removeSandbox(dir: string, existed: boolean): void {
+  try {
+    if (!existed) return Deno.removeSync(dir, { recursive: true });
+    for (const entry of Deno.readDirSync(dir)) {
+      Deno.removeSync(`${dir}/${entry.name}`, { recursive: true });
+    }
+  } catch { /* the error being thrown says more */ }
 }
 
 async function rememberManifests(ctx: PullContext, req: PullRequest, r: Resolved): Promise<void> {
