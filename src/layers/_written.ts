@@ -8,6 +8,10 @@
  */
 import type { ByteString } from "../byte_string.ts";
 import type { DirNode } from "./image_tree.ts";
+import { resolveInTree } from "./tree_paths.ts";
+
+/** Removes the child `base` of `parent` (at resolved path `rel`), mirrored to the backends. */
+export type Remove = (parent: DirNode, base: ByteString, rel: ByteString) => Promise<void>;
 
 /** What the current layer wrote: names per folder, and the folders holding any of it. */
 export class WrittenMarks {
@@ -45,5 +49,54 @@ export class WrittenMarks {
     if (this.#names.get(parent)?.has(base)) return true;
     const node = parent.children.get(base);
     return node?.kind === "dir" && this.#above.has(node);
+  }
+}
+
+/** `.wh.<name>`: removes the lower-layer entry `target` (a cleaned path) and all below it. */
+export async function applyWhiteout(
+  root: DirNode,
+  marks: WrittenMarks,
+  target: ByteString,
+  remove: Remove,
+): Promise<void> {
+  const slash = target.lastIndexOf("/");
+  const parent = resolveInTree(root, slash < 0 ? "" : target.slice(0, slash), true);
+  if (!parent.complete || !parent.dir) return;
+  const base = target.slice(slash + 1);
+  await hide(marks, parent.dir, base, parent.rel ? `${parent.rel}/${base}` : base, remove);
+}
+
+/** `.wh..wh..opq`: removes every lower-layer entry below folder `dir` (a cleaned path). */
+export async function applyOpaque(
+  root: DirNode,
+  marks: WrittenMarks,
+  dir: ByteString,
+  remove: Remove,
+): Promise<void> {
+  const r = resolveInTree(root, dir, true);
+  if (r.complete && r.dir) await hideChildren(marks, r.dir, r.rel, remove);
+}
+
+async function hide(
+  marks: WrittenMarks,
+  parent: DirNode,
+  base: ByteString,
+  rel: ByteString,
+  remove: Remove,
+): Promise<void> {
+  const node = parent.children.get(base);
+  if (node === undefined) return;
+  if (!marks.protects(parent, base)) return await remove(parent, base, rel);
+  if (node.kind === "dir") await hideChildren(marks, node, rel, remove);
+}
+
+async function hideChildren(
+  marks: WrittenMarks,
+  dir: DirNode,
+  rel: ByteString,
+  remove: Remove,
+): Promise<void> {
+  for (const name of [...dir.children.keys()]) {
+    await hide(marks, dir, name, rel ? `${rel}/${name}` : name, remove);
   }
 }

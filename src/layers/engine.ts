@@ -22,7 +22,7 @@ import { quoteName, refuseEntry, wrapError } from "./_errors.ts";
 import type { DirNode, FileNode, ImageNode } from "./image_tree.ts";
 import { lookup, newDir, resolveInTree, treeError } from "./tree_paths.ts";
 import type { BodyWriter, EntryTimes, LayerTarget } from "./target.ts";
-import { WrittenMarks } from "./_written.ts";
+import { applyOpaque, applyWhiteout, WrittenMarks } from "./_written.ts";
 
 /** Options of {@link LayerEngine}. */
 export interface EngineOptions {
@@ -124,8 +124,10 @@ export class LayerEngine {
       throw treeError("ENAMETOOLONG", "File name too long: a component is over 255 bytes");
     }
     const c = name === "" ? { kind: "entry" as const } : classify(name);
-    if (c.kind === "opaque") return await this.#opaque(c.dir);
-    if (c.kind === "whiteout") return await this.#whiteout(c.target);
+    const remove = (parent: DirNode, base: ByteString, rel: ByteString) =>
+      this.remove(parent, base, rel);
+    if (c.kind === "opaque") return await applyOpaque(this.root, this.#marks, c.dir, remove);
+    if (c.kind === "whiteout") return await applyWhiteout(this.root, this.#marks, c.target, remove);
     if (c.kind === "invalid") return void this.totals.badWhiteouts++;
     if (name === "" && h.kind !== "directory") {
       throw refuseEntry(h.name, label, "the root must be a directory");
@@ -291,32 +293,6 @@ export class LayerEngine {
     const link = node.kind === "file" ? node : { ...node };
     await this.put(name, link);
     for (const tg of this.targets) await tg.hardlink(place.rel, t.rel, link);
-  }
-
-  async #whiteout(target: ByteString): Promise<void> {
-    const slash = target.lastIndexOf("/");
-    const parent = resolveInTree(this.root, slash < 0 ? "" : target.slice(0, slash), true);
-    if (!parent.complete || !parent.dir) return;
-    const base = target.slice(slash + 1);
-    await this.#hide(parent.dir, base, parent.rel ? `${parent.rel}/${base}` : base);
-  }
-
-  async #opaque(dir: ByteString): Promise<void> {
-    const r = resolveInTree(this.root, dir, true);
-    if (r.complete && r.dir) await this.#hideChildren(r.dir, r.rel);
-  }
-
-  async #hide(parent: DirNode, base: ByteString, rel: ByteString): Promise<void> {
-    const node = parent.children.get(base);
-    if (node === undefined) return;
-    if (!this.#marks.protects(parent, base)) return await this.remove(parent, base, rel);
-    if (node.kind === "dir") await this.#hideChildren(node, rel);
-  }
-
-  async #hideChildren(dir: DirNode, rel: ByteString): Promise<void> {
-    for (const name of [...dir.children.keys()]) {
-      await this.#hide(dir, name, rel ? `${rel}/${name}` : name);
-    }
   }
 }
 
