@@ -19,6 +19,22 @@ export class TarFormatError extends Error {
   }
 }
 
+/** The archive ends inside an entry: in its body (`inBody`), or in a header. */
+export class TarTruncatedError extends Error {
+  constructor(readonly inBody: boolean) {
+    super(inBody ? "the archive ends inside an entry" : "the archive ends inside a header");
+    this.name = "TarTruncatedError";
+  }
+}
+
+/** The holes of sparse files add up to more than the reader's ceiling (a bomb, or a huge sparse file). */
+export class TarHolesError extends TarFormatError {
+  constructor(readonly limit: number) {
+    super(`the holes of sparse files add up to more than ${limit} bytes`);
+    this.name = "TarHolesError";
+  }
+}
+
 /** True for an all-zero block (the end-of-archive marker is two). */
 export function isZero(block: Uint8Array): boolean {
   for (let i = 0; i < BLOCK; i++) if (block[i] !== 0) return false;

@@ -28,6 +28,8 @@ import {
   number,
   parsePax,
   TarFormatError,
+  TarHolesError,
+  TarTruncatedError,
 } from "./_tar_fields.ts";
 import { entryHeader, HEADER_ONLY, type Pending, type TarHeader } from "./_tar_entry.ts";
 import {
@@ -40,7 +42,7 @@ import {
   type SparseMap,
 } from "./_tar_sparse.ts";
 
-export { parsePax, TarFormatError };
+export { parsePax, TarFormatError, TarHolesError, TarTruncatedError };
 export type { TarHeader, TarType } from "./_tar_entry.ts";
 
 /** Receives the archive's entries in order. */
@@ -54,22 +56,6 @@ export interface TarVisitor {
   body(chunk: Uint8Array): void;
   /** The current entry's body is complete. */
   end(): void;
-}
-
-/** The archive ends inside an entry: in its body (`inBody`), or in a header. */
-export class TarTruncatedError extends Error {
-  constructor(readonly inBody: boolean) {
-    super(inBody ? "the archive ends inside an entry" : "the archive ends inside a header");
-    this.name = "TarTruncatedError";
-  }
-}
-
-/** The holes of sparse files add up to more than the reader's ceiling (a bomb, or a huge sparse file). */
-export class TarHolesError extends TarFormatError {
-  constructor(readonly limit: number) {
-    super(`the holes of sparse files add up to more than ${limit} bytes`);
-    this.name = "TarHolesError";
-  }
 }
 
 /** Ceiling of a PAX or GNU long-name record body kept in memory. */
