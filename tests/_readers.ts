@@ -89,11 +89,15 @@ export async function readImage(
       return await readWithUnsquashfs(image, offset);
     case "sqfs2tar":
       return await readWithSqfs2tar(image, offset);
-    case "squashfuse_ll":
-      return await readMounted(image, ["squashfuse_ll", "-o", `offset=${offset}`], [
+    case "squashfuse_ll": {
+      const listing = await readMounted(image, ["squashfuse_ll", "-o", `offset=${offset}`], [
         "fusermount3",
         "-u",
       ], fuseSkipReason());
+      return "skipped" in listing || !(await squashfuseSwapsPrefixes()) ? listing : listing.map(
+        unswapXattrPrefixes,
+      );
+    }
     case "kernel":
       return await readMounted(
         image,
@@ -123,18 +127,37 @@ export async function readAll(
 }
 
 /**
- * `listing` without what `reader` cannot show, for comparing with the
- * reader's own listing: sqfs2tar has no sockets (tar cannot hold them).
+ * `listing` as `reader` can show it, for comparing with the reader's own
+ * listing: through a folder (unsquashfs, squashfuse_ll, kernel) a symlink's
+ * mode is always 0777, as Linux shows it; sqfs2tar has no sockets (tar
+ * cannot hold them) and, when the tar reader decodes names and PAX values as
+ * UTF-8 ({@link TAR_KEEPS_BYTES} false), a name or an xattr value that is not
+ * UTF-8 comes out with U+FFFD in place of its bad bytes (sqfs2tar writes
+ * binary xattr values raw in `SCHILY.xattr.*` records).
  */
 export function visibleTo(reader: ReaderName, listing: ListedNode[]): ListedNode[] {
-  if (reader !== "sqfs2tar") return listing;
+  if (reader !== "sqfs2tar") {
+    return listing.map((node) => node.type === "symlink" ? { ...node, mode: 0o777 } : node);
+  }
   const lossy = (s: string) => TAR_KEEPS_BYTES ? s : textToByteString(utf8Lenient(s));
-  return listing.filter((node) => node.type !== "socket").map((node) => ({
+  const lossyNames = (node: ListedNode) => ({
     ...node,
     path: lossy(node.path),
     ...(node.target === undefined ? {} : { target: lossy(node.target) }),
     ...(node.hardlink === undefined ? {} : { hardlink: lossy(node.hardlink) }),
-  }));
+    ...(node.xattrs === undefined ? {} : { xattrs: lossyXattrs(node.xattrs) }),
+  });
+  const lossyXattrs = (xattrs: Record<string, string>) => {
+    if (TAR_KEEPS_BYTES) return xattrs;
+    const out: Record<string, string> = {};
+    for (const [name, hex] of Object.entries(xattrs)) {
+      const value = Uint8Array.from(hex.match(/../g) ?? [], (byte) => parseInt(byte, 16));
+      out[lossy(name)] = toHex(new TextEncoder().encode(new TextDecoder().decode(value)));
+    }
+    return out;
+  };
+  return listing.filter((node) => node.type !== "socket").map(lossyNames)
+    .sort((a, b) => a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
 }
 
 /** Byte string `s` decoded as UTF-8, each bad sequence as U+FFFD (what a decoding tar reader gives). */
@@ -455,6 +478,34 @@ function tarPath(name: string): string {
   let path = name.replace(/\/+$/, "");
   if (path.startsWith("./")) path = path.slice(2);
   return path === "" ? "." : tarText(path);
+}
+
+/**
+ * squashfuse before 0.2.0 shows `trusted.*` xattrs as `security.*` and the
+ * reverse, for any image (vasi/squashfuse#78, fixed by #83; Debian 12 ships
+ * 0.1.104; checked here with a mksquashfs image too).
+ */
+async function squashfuseSwapsPrefixes(): Promise<boolean> {
+  const r = await run("squashfuse_ll", ["--version"]);
+  const m = new TextDecoder().decode(r.out).concat(r.err).match(/squashfuse (\d+)\.(\d+)/);
+  return m !== null && Number(m[1]) === 0 && Number(m[2]) < 2;
+}
+
+function unswapXattrPrefixes(node: ListedNode): ListedNode {
+  if (!node.xattrs) return node;
+  const xattrs: Record<string, string> = {};
+  for (const [name, value] of Object.entries(node.xattrs)) {
+    const fixed = name.startsWith("trusted.")
+      ? `security.${name.slice(8)}`
+      : name.startsWith("security.")
+      ? `trusted.${name.slice(9)}`
+      : name;
+    xattrs[fixed] = value;
+  }
+  return {
+    ...node,
+    xattrs: Object.fromEntries(Object.entries(xattrs).sort(([a], [b]) => a < b ? -1 : 1)),
+  };
 }
 
 function fuseSkipReason(): string | undefined {
