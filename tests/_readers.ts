@@ -525,16 +525,66 @@ async function readMounted(
 ): Promise<ListedNode[] | Skipped> {
   if (skip) return { skipped: skip };
   const dir = await Deno.makeTempDir({ prefix: `readers-${mount[0]}-` });
+  let mounted = false;
   try {
     const r = await run(mount[0], [...mount.slice(1), image, dir]);
-    if (r.code !== 0) return { skipped: `${mount.join(" ")} failed: ${r.err.trim()}` };
-    try {
-      return await walkTree(dir);
-    } finally {
-      const u = await run(unmount[0], [...unmount.slice(1), dir]);
-      if (u.code !== 0) throw new Error(`${unmount.join(" ")} ${dir} failed: ${u.err}`);
+    if (r.code !== 0) {
+      const why = `${mount.join(" ")} failed: ${r.err.trim()}`;
+      // A machine that cannot mount at all skips; one that mounts a mksquashfs image must mount ours.
+      if (await mountsReference(mount, unmount)) throw new Error(why);
+      return { skipped: why };
     }
+    mounted = true;
+    let listing: ListedNode[] | undefined;
+    let failure: unknown;
+    try {
+      listing = await walkTree(dir);
+    } catch (error) {
+      failure = error;
+    }
+    const u = await run(unmount[0], [...unmount.slice(1), dir]);
+    if (u.code !== 0) throw new Error(`${unmount.join(" ")} ${dir} failed: ${u.err}`);
+    mounted = false;
+    if (failure) throw failure;
+    return listing!;
   } finally {
-    await Deno.remove(dir, { recursive: true });
+    if (!mounted) await Deno.remove(dir, { recursive: true });
   }
+}
+
+const references = new Map<string, Promise<boolean>>();
+
+/** Whether `mount` can mount a small image made by mksquashfs here (cached per command). */
+function mountsReference(mount: string[], unmount: string[]): Promise<boolean> {
+  const key = mount[0];
+  let known = references.get(key);
+  if (!known) {
+    known = (async () => {
+      const dir = await Deno.makeTempDir({ prefix: "readers-reference-" });
+      try {
+        await Deno.mkdir(`${dir}/src`);
+        await Deno.writeTextFile(`${dir}/src/f`, "reference\n");
+        const made = await run("mksquashfs", [
+          `${dir}/src`,
+          `${dir}/ref.sqfs`,
+          "-quiet",
+          "-no-progress",
+        ]);
+        if (made.code !== 0) return false;
+        await Deno.mkdir(`${dir}/mnt`);
+        const plain = mount.map((arg) => arg.replace(/(^|,)offset=\d+/, "$1offset=0"));
+        if (
+          (await run(plain[0], [...plain.slice(1), `${dir}/ref.sqfs`, `${dir}/mnt`])).code !== 0
+        ) {
+          return false;
+        }
+        await run(unmount[0], [...unmount.slice(1), `${dir}/mnt`]);
+        return true;
+      } finally {
+        await Deno.remove(dir, { recursive: true }).catch(() => {});
+      }
+    })();
+    references.set(key, known);
+  }
+  return known;
 }

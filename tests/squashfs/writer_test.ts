@@ -1,5 +1,5 @@
 import { assert, assertEquals } from "../_assert.ts";
-import type { DirNode, FileNode, ImageNode } from "../../src/layers/image_tree.ts";
+import type { DirNode, ImageNode } from "../../src/layers/image_tree.ts";
 import {
   diffListings,
   listImageTree,
