@@ -9,7 +9,7 @@
  */
 
 import { assertEquals } from "../_assert.ts";
-import type { DirNode, FileNode, ImageNode } from "../../src/layers/image_tree.ts";
+import type { DirNode, FileNode, ImageNode, NodeAttrs } from "../../src/layers/image_tree.ts";
 import {
   diffListings,
   listImageTree,
@@ -70,7 +70,7 @@ export class Fuzz {
   }
 
   /** Attributes; `user.*` xattrs only when `regular` (Linux allows them on files and folders only). */
-  attrs(regular = true) {
+  attrs(regular = true): NodeAttrs {
     return {
       mode: this.int(0o10000),
       uid: this.pick([0, 1, 1000, 65534, 100000, 4294967294]),
