@@ -55,16 +55,19 @@ export class CliContext {
     return this.#settings;
   }
 
-  /** The catalogue, or undefined when disabled (SREGISTRY_DISABLE, SINGULARITY_DISABLE_CACHE). */
-  catalogue(): Catalogue | undefined {
+  /**
+   * The catalogue, or undefined when disabled (SREGISTRY_DISABLE, SINGULARITY_DISABLE_CACHE).
+   * `readOnly` (for commands that only read) works on a catalogue the user may not write.
+   */
+  catalogue(options: { readOnly?: boolean } = {}): Catalogue | undefined {
     if (this.settings.catalogueDisabled) return undefined;
-    this.#catalogue ??= Catalogue.open(this.settings.databaseDir);
+    this.#catalogue ??= Catalogue.open(this.settings.databaseDir, options);
     return this.#catalogue;
   }
 
   /** The catalogue, or a clear error when it is disabled. */
-  requireCatalogue(action: string): Catalogue {
-    const catalogue = this.catalogue();
+  requireCatalogue(action: string, options: { readOnly?: boolean } = {}): Catalogue {
+    const catalogue = this.catalogue(options);
     if (!catalogue) {
       throw new SregistryError(
         `Cannot ${action}: the catalogue is disabled (SREGISTRY_DISABLE or SINGULARITY_DISABLE_CACHE is set): unset it to use the catalogue`,

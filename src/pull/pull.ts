@@ -17,6 +17,7 @@
  */
 import { SregistryError, UsageError } from "../errors.ts";
 import { singularityMetadata } from "../build/metadata.ts";
+import { parseImageConfig } from "../image/config.ts";
 import { type BuilderName, canStream, chooseBuilder } from "../build/builder.ts";
 import { which } from "../build/command.ts";
 import type { Platform } from "../registry/platform.ts";
@@ -98,11 +99,16 @@ export async function pull(req: PullRequest, ctx: PullContext): Promise<PullResu
       return { path: found.image!, record: found, reused: true, downloaded: 0 };
     }
   }
-  if (req.sandbox) checkSandboxTarget(req.sandbox);
+  const sandboxExisted = req.sandbox !== undefined && checkSandboxTarget(req.sandbox);
   if (req.keepSandbox) checkSandboxTarget(req.keepSandbox);
   ctx.cache?.init();
   ctx.cache?.sweep();
   const resolved = await req.source.resolve(req.platform);
+  // Checked before any layer is fetched: a malformed config stops the pull here.
+  const config = parseImageConfig(
+    resolved.configBytes,
+    `${req.source.name} (${resolved.manifest.config.digest})`,
+  );
   const layers = resolved.manifest.layers;
   // Pinned: a concurrent `cache prune` leaves these blobs alone.
   using _pin = ctx.cache
@@ -161,7 +167,14 @@ export async function pull(req: PullRequest, ctx: PullContext): Promise<PullResu
         maxLayerBytes: ctx.maxLayerBytes,
         onEvent: ctx.onEvent,
       }));
-  if (req.sandbox) return { path: req.sandbox, reused: false, downloaded: await unpack() };
+  if (req.sandbox) {
+    try {
+      return { path: req.sandbox, reused: false, downloaded: await unpack() };
+    } catch (e) {
+      removeSandbox(req.sandbox, sandboxExisted); // no partial root filesystem is left
+      throw e;
+    }
+  }
   const builder = chooseBuilder(req.builder ?? "auto", which);
   const streaming = !req.keepSandbox && ctx.cache !== undefined && builder === "native" &&
     canStream(which);
@@ -172,7 +185,6 @@ export async function pull(req: PullRequest, ctx: PullContext): Promise<PullResu
     ? startDownloads({ ...req, resolved, cache, jobs, onEvent, copies: true, onePass })
     : undefined;
   let downloaded = downloads ? 0 : await unpack();
-  const config = JSON.parse(new TextDecoder().decode(resolved.configBytes));
   const from = formatReference(req.ref);
   const arch = config.architecture ?? resolved.platform?.architecture ?? "amd64";
   const names = storageNames(req.ref);
@@ -199,7 +211,7 @@ export async function pull(req: PullRequest, ctx: PullContext): Promise<PullResu
         rootfs,
         unpack,
         metadata: singularityMetadata({
-          config: config.config ?? {},
+          config: { ...config.config, Env: config.config?.Env ?? undefined },
           from,
           arch,
           variant: config.variant,
@@ -265,7 +277,8 @@ function parentOf(path: string): string {
   return slash < 0 ? "." : clean.slice(0, slash) || "/";
 }
 
-function checkSandboxTarget(dir: string): void {
+/** Checks that `dir` is missing or empty; true when it exists. */
+function checkSandboxTarget(dir: string): boolean {
   try {
     const entries = [...Deno.readDirSync(dir)];
     if (entries.length > 0) {
@@ -273,13 +286,24 @@ function checkSandboxTarget(dir: string): void {
         `Cannot unpack into ${dir}: the folder is not empty: give a new or empty folder to --sandbox`,
       );
     }
+    return true;
   } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return;
+    if (e instanceof Deno.errors.NotFound) return false;
     if (e instanceof UsageError) throw e;
     throw new SregistryError(`Cannot use ${dir} as a sandbox: ${(e as Error).message}`, {
       cause: e,
     });
   }
+}
+
+/** Removes what a failed unpack left in sandbox `dir` (`dir` too unless it existed, empty, before). */
+function removeSandbox(dir: string, existed: boolean): void {
+  try {
+    if (!existed) return Deno.removeSync(dir, { recursive: true });
+    for (const entry of Deno.readDirSync(dir)) {
+      Deno.removeSync(`${dir}/${entry.name}`, { recursive: true });
+    }
+  } catch { /* the error being thrown says more */ }
 }
 
 async function rememberManifests(ctx: PullContext, req: PullRequest, r: Resolved): Promise<void> {

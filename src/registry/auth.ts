@@ -6,9 +6,11 @@
  * to and to its token realm, never to a redirect target on another host.
  * @module
  */
+import { DocumentError, parseDocument } from "../document.ts";
 import { RegistryError } from "../errors.ts";
 import { pickChallenge, splitScopes } from "./_challenge.ts";
 import { responseError } from "./errors.ts";
+import { TokenAnswerSchema } from "./_wire_schemas.ts";
 import type { Fetcher } from "./transport.ts";
 
 /** Credentials for one registry host. */
@@ -199,22 +201,21 @@ export class AuthSession {
   }
 
   #parseToken(host: string, text: string): Token {
-    let body: Record<string, unknown> = {};
-    try {
-      body = JSON.parse(text) ?? {};
-    } catch { /* handled below */ }
-    const value = typeof body.token === "string" && body.token
-      ? body.token
-      : typeof body.access_token === "string" && body.access_token
-      ? body.access_token
-      : undefined;
+    const ctx = {
+      kind: "token",
+      origin: host,
+      fix: "try again, or report it to the registry's operator",
+      maxBytes: 1024 * 1024,
+    } as const;
+    const body = parseDocument(text, TokenAnswerSchema, ctx);
+    const value = body.token || body.access_token || undefined;
     if (!value) {
-      throw new RegistryError(
-        `Cannot authenticate to ${host}: the token server answered without a token: try again, or report it to the registry's operator`,
-        { status: 200, method: "GET", url: host },
-      );
+      throw new DocumentError({
+        ...ctx,
+        issues: [{ path: "$.token", message: "is missing or empty, and so is $.access_token" }],
+      });
     }
-    const expires = typeof body.expires_in === "number" && body.expires_in > 0
+    const expires = body.expires_in !== undefined && body.expires_in > 0
       ? body.expires_in
       : DEFAULT_EXPIRES_S;
     return { value, expiresAt: this.#now() + expires * 1000 };

@@ -155,7 +155,7 @@ export class RegistryClient {
       );
     }
     const bytes = await readLimited(res, MAX_MANIFEST_BYTES + 1);
-    const parsed = parseManifest(bytes, res.headers.get("content-type"));
+    const parsed = parseManifest(bytes, res.headers.get("content-type"), { origin: url });
     const digest = manifestDigest(bytes, parsed.mediaType);
     if (isDigest(want) && digest !== want) {
       throw new DigestMismatchError(want, digest, `manifest of ${formatReference(ref)}`);

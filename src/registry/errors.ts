@@ -4,7 +4,10 @@
  * and parsed defensively (JSON `errors[]`, plain text or an HTML page).
  * @module
  */
+import * as v from "valibot";
+import { DocumentError, parseDocument } from "../document.ts";
 import { RegistryError, type RegistryErrorEntry, SregistryError } from "../errors.ts";
+import { ErrorBodySchema, ErrorEntrySchema } from "./_wire_schemas.ts";
 import { errorText, isUnknownHostError, parseRetryAfter, safeUrl } from "./transport.ts";
 
 /** The largest error body we read. */
@@ -36,21 +39,35 @@ export async function readLimited(res: Response, limit: number): Promise<Uint8Ar
   return out;
 }
 
+/** `text` parsed and checked against `schema`, or undefined when it is not such JSON. */
+function checkJson<S extends v.GenericSchema>(
+  text: string,
+  schema: S,
+): v.InferOutput<S> | undefined {
+  try {
+    return parseDocument(text, schema, { kind: "error-body", fix: "" });
+  } catch (e) {
+    if (e instanceof DocumentError) return undefined;
+    throw e;
+  }
+}
+
 /** Parses an error body: the `errors` array of a JSON body, else a short text summary. */
 export function parseErrorBody(text: string): { errors: RegistryErrorEntry[]; summary?: string } {
-  try {
-    const json = JSON.parse(text);
-    if (json && Array.isArray(json.errors)) {
-      const errors = json.errors
-        .filter((e: unknown) => e && typeof e === "object")
-        .map((e: Record<string, unknown>) => ({
-          code: typeof e.code === "string" && /^[A-Z_]+$/.test(e.code) ? e.code : "UNKNOWN",
-          message: typeof e.message === "string" ? e.message : undefined,
-          detail: e.detail,
-        }));
-      return { errors };
-    }
-  } catch { /* not JSON */ }
+  const body = checkJson(text, ErrorBodySchema);
+  if (body) {
+    const errors = body.errors.flatMap((item) => {
+      const e = v.safeParse(ErrorEntrySchema, item);
+      if (!e.success) return [];
+      const { code, message, detail } = e.output;
+      return [{
+        code: typeof code === "string" && /^[A-Z_]+$/.test(code) ? code : "UNKNOWN",
+        message: typeof message === "string" ? message : undefined,
+        detail,
+      }];
+    });
+    return { errors };
+  }
   if (/<html|<!doctype html/i.test(text)) {
     const title = /<title[^>]*>([^<]*)<\/title>/i.exec(text)?.[1]?.trim();
     return { errors: [], summary: `an HTML page${title ? ` "${clip(title)}"` : ""}` };

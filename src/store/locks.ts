@@ -7,6 +7,7 @@
  * @module
  */
 import { hostname } from "node:os";
+import { parseLockOwner } from "./_schemas.ts";
 
 /** A held lock; release it with `release()` or `using`. */
 export interface Lock extends Disposable {
@@ -60,7 +61,7 @@ export function pidState(pid: number): "alive" | "dead" | "unknown" {
 
 function readOwner(path: string): LockOwner | undefined {
   try {
-    return JSON.parse(Deno.readTextFileSync(path));
+    return parseLockOwner(Deno.readTextFileSync(path));
   } catch {
     return undefined;
   }
