@@ -16,8 +16,11 @@ import type { BlockCompressor } from "./metadata.ts";
 /** The `node:zlib` functions a block compressor needs (the module itself in practice). */
 export interface ZlibApi {
   deflateSync(data: Uint8Array, options: { level: number }): Uint8Array;
-  zstdCompressSync(data: Uint8Array, options: { params: Record<number, number> }): Uint8Array;
-  constants: { ZSTD_c_compressionLevel: number };
+  zstdCompressSync(
+    data: Uint8Array,
+    options: { params: Record<number, number>; pledgedSrcSize?: number },
+  ): Uint8Array;
+  constants: { ZSTD_c_compressionLevel: number; ZSTD_c_windowLog: number };
 }
 
 /** What became of a block. */
@@ -55,9 +58,17 @@ export function compressBlock(
     }
     if (entropy > 7.97) return { zero: false };
   }
+  // The kernel's zstd reader allows a window of one block at most: without
+  // a window log the level's default (2 MiB at level 3) makes it refuse the
+  // image ("Failed to read block").
+  const windowLog = Math.max(10, Math.ceil(Math.log2(Math.max(bytes.length, 1))));
   const packed = codec === 6
     ? api.zstdCompressSync(bytes, {
-      params: { [api.constants.ZSTD_c_compressionLevel]: level },
+      params: {
+        [api.constants.ZSTD_c_compressionLevel]: level,
+        [api.constants.ZSTD_c_windowLog]: windowLog,
+      },
+      pledgedSrcSize: bytes.length,
     })
     : api.deflateSync(bytes, { level });
   return packed.length < bytes.length ? { zero: false, packed } : { zero: false };

@@ -38,6 +38,12 @@ export class DataWriter {
   #error: Error | undefined;
   #waiters: { below: number; resolve: () => void; reject: (e: Error) => void }[] = [];
   #open = false;
+  /**
+   * The current file's partial block, reused from file to file: a buffer per
+   * file cost 128 KiB of short-lived external memory each, which V8 collects
+   * late (548 MB RSS for 300,000 small files).
+   */
+  #staging: Uint8Array | undefined;
 
   constructor(pool: CompressionPool, out: OutputSink, blockSize: number, maxInFlight: number) {
     this.#pool = pool;
@@ -51,7 +57,6 @@ export class DataWriter {
     this.#check();
     if (this.#open) throw new Error("A file is still being written: end() it first");
     this.#open = true;
-    let block: Uint8Array | undefined;
     let fill = 0;
     let size = 0;
     let hash: Hash | undefined;
@@ -69,14 +74,14 @@ export class DataWriter {
         size += chunk.length;
         let at = 0;
         while (at < chunk.length) {
-          block ??= new Uint8Array(this.#blockSize);
+          const block = this.#staging ??= new Uint8Array(this.#blockSize);
           const take = Math.min(chunk.length - at, this.#blockSize - fill);
           block.set(chunk.subarray(at, at + take), fill);
           fill += take;
           at += take;
           if (fill === this.#blockSize) {
+            this.#staging = undefined; // transferred to a Worker
             submit(block);
-            block = undefined;
             fill = 0;
           }
         }
@@ -97,7 +102,7 @@ export class DataWriter {
           return done;
         }
         this.#seen.set(key, done);
-        if (fill > 0) this.#addTail(done, block!.subarray(0, fill));
+        if (fill > 0) this.#addTail(done, this.#staging!.subarray(0, fill));
         return done;
       },
     };
