@@ -8,7 +8,7 @@
  * byte strings (`../byte_string.ts`), `/`-separated, relative to the root.
  * @module
  */
-import type { ByteString } from "../byte_string.ts";
+import { type ByteString, displayName } from "../byte_string.ts";
 import type { DirNode, ImageNode } from "./image_tree.ts";
 import { MAX_SYMLINKS } from "./paths.ts";
 
@@ -84,7 +84,9 @@ export function resolveInTree(root: DirNode, path: ByteString, followFinal: bool
       continue;
     }
     if (++links > MAX_SYMLINKS) {
-      throw new Deno.errors.FilesystemLoop(`too many levels of symbolic links in "${path}"`);
+      throw new Deno.errors.FilesystemLoop(
+        `too many levels of symbolic links in "${displayName(path)}"`,
+      );
     }
     if (node.target.startsWith("/")) {
       done.length = 0;
