@@ -18,10 +18,16 @@
  */
 import { SregistryError, UsageError } from "../errors.ts";
 import { singularityMetadata } from "../build/metadata.ts";
-import { parseImageConfig } from "../image/config.ts";
+import { configPlatform, parseImageConfig } from "../image/config.ts";
 import { type BuilderName, chooseBuilder } from "../build/builder.ts";
 import { which } from "../build/command.ts";
-import type { Platform } from "../registry/platform.ts";
+import {
+  checkImagePlatform,
+  hostPlatform,
+  normalizePlatform,
+  type Platform,
+  sameArchitecture,
+} from "../registry/platform.ts";
 import { formatReference, type Reference } from "../reference.ts";
 import type { BlobCache } from "../store/blob_cache.ts";
 import { markUsed, recordBlobs, useBlobs } from "../store/cache_usage.ts";
@@ -104,12 +110,13 @@ export async function pull(req: PullRequest, ctx: PullContext): Promise<PullResu
   if (req.keepSandbox) checkSandboxTarget(req.keepSandbox);
   ctx.cache?.init();
   ctx.cache?.sweep();
-  const resolved = await req.source.resolve(req.platform);
+  const found = await req.source.resolve(req.platform);
   // Checked before any layer is fetched: a malformed config stops the pull here.
   const config = parseImageConfig(
-    resolved.configBytes,
-    `${req.source.name} (${resolved.manifest.config.digest})`,
+    found.configBytes,
+    `${req.source.name} (${found.manifest.config.digest})`,
   );
+  const resolved = imagePlatform(found, configPlatform(config), req, ctx);
   const layers = resolved.manifest.layers;
   // Pinned: a concurrent `cache prune` leaves these blobs alone.
   using _pin = ctx.cache
@@ -254,6 +261,29 @@ export async function pull(req: PullRequest, ctx: PullContext): Promise<PullResu
       Deno.removeSync(partial);
     } catch { /* renamed into place */ }
   }
+}
+
+/**
+ * The image's real platform, from its config (with the index entry's variant
+ * when the config names none), checked against `--platform` (an error when
+ * different) or else this machine's (a warning).
+ * @throws {SregistryError} when the image is not built for the platform asked
+ */
+function imagePlatform(
+  r: Resolved,
+  declared: Platform,
+  req: PullRequest,
+  ctx: PullContext,
+): Resolved {
+  const have = normalizePlatform(declared);
+  const verdict = checkImagePlatform(formatReference(req.ref), have, req.platform, hostPlatform());
+  if (verdict.kind === "error") throw new SregistryError(verdict.text);
+  if (verdict.kind === "warning") ctx.onEvent?.({ kind: "warning", text: verdict.text });
+  if (!have) return r;
+  const variant = have.variant ??
+    (r.platform && sameArchitecture(have, r.platform) ? r.platform.variant : undefined);
+  const { os, architecture } = have;
+  return { ...r, platform: variant ? { os, architecture, variant } : { os, architecture } };
 }
 
 function parentOf(path: string): string {
