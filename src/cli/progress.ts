@@ -37,6 +37,8 @@ export interface ProgressOptions {
   /** Whether stderr is a terminal (redraw in place) or a pipe/file (plain lines). */
   tty: boolean;
   quiet?: boolean;
+  /** Show `debug` events (`--debug`). */
+  debug?: boolean;
   write?: (text: string) => void;
   /** Clock in ms (default `Date.now`). */
   now?: () => number;
@@ -57,6 +59,7 @@ interface LayerLine extends LayerView {
 export class Progress implements Disposable {
   readonly #tty: boolean;
   readonly #quiet: boolean;
+  readonly #debug: boolean;
   readonly #write: (text: string) => void;
   readonly #now: () => number;
   readonly #size: () => { columns: number; rows: number };
@@ -73,6 +76,7 @@ export class Progress implements Disposable {
   constructor(options: ProgressOptions) {
     this.#tty = options.tty;
     this.#quiet = options.quiet ?? false;
+    this.#debug = options.debug ?? false;
     this.#write = options.write ?? writeErr;
     this.#now = options.now ?? Date.now;
     this.#size = options.size ?? terminalSize;
@@ -86,14 +90,18 @@ export class Progress implements Disposable {
    * not, the heartbeat interval from `SREGISTRY_PROGRESS_INTERVAL` (seconds,
    * > 0, taken between 1 s and 24 days; default 20).
    */
-  static forStderr(env: Record<string, string | undefined>, quiet?: boolean): Progress {
+  static forStderr(
+    env: Record<string, string | undefined>,
+    quiet?: boolean,
+    debug?: boolean,
+  ): Progress {
     // Below 1 s the log floods; past 2^31 ms a timer fires at once, so floods too.
     const seconds = Number(env.SREGISTRY_PROGRESS_INTERVAL);
     const heartbeatMs = Number.isFinite(seconds) && seconds > 0
       ? Math.min(Math.max(seconds, 1), MAX_TIMER_S) * 1000
       : undefined;
     const tty = Deno.stderr.isTerminal() && env.TERM !== "dumb";
-    return new Progress({ tty, quiet, heartbeatMs });
+    return new Progress({ tty, quiet, debug, heartbeatMs });
   }
 
   /** Handles one event. */
@@ -122,6 +130,9 @@ export class Progress implements Disposable {
         return this.#line(`Warning: ${event.text}`);
       case "output":
         return this.#line(event.text.replace(/\n$/, ""));
+      case "debug":
+        if (this.#debug) this.#line(`Debug: ${event.text}`);
+        return;
     }
   };
 
