@@ -25,9 +25,29 @@ export {
   registryEndpoint,
 } from "./src/reference.ts";
 export { DigestVerifier, parseDigest, sha256Digest } from "./src/digest.ts";
+export * from "./src/image/manifest.ts";
+export * from "./src/image/platform.ts";
 export * from "./src/registry/mod.ts";
+export * from "./src/sources/mod.ts";
 export * from "./src/layers/mod.ts";
-export * from "./src/build/mod.ts";
+export * from "./src/builders/mod.ts";
+export {
+  definitionFile,
+  envScript,
+  type ImageConfigLike,
+  layoutSif,
+  type MetadataFile,
+  runscript,
+  SIF_DATA,
+  SIF_FS,
+  SIF_PART,
+  sifArchCode,
+  type SifLayout,
+  type SifObject,
+  type SifSource,
+  singularityMetadata,
+  writeSif,
+} from "./src/sif/mod.ts";
 export * from "./src/store/mod.ts";
 export * from "./src/pull/mod.ts";
 export { pull as pullPipeline } from "./src/pull/pull.ts";

@@ -5,7 +5,7 @@
  * - `unsquashfs` (squashfs-tools): extracts into a temp folder (as root, so
  *   owners, devices and xattrs come out as stored);
  * - `sqfs2tar` (squashfs-tools-ng): its tar, parsed with the project's own
- *   tar reader (`src/layers/tar_reader.ts`);
+ *   tar reader (`src/tar/reader.ts`);
  * - `squashfuse_ll` (the FUSE reader Apptainer uses without root): mounted,
  *   walked, unmounted with `fusermount3 -u`; it keeps inode numbers, so hard
  *   links are seen;
@@ -31,7 +31,7 @@
 import { createHash, type Hash } from "node:crypto";
 import { join } from "node:path";
 import { byteStringToBytes, textToByteString } from "../src/byte_string.ts";
-import { TarReader } from "../src/layers/tar_reader.ts";
+import { TarReader } from "../src/tar/reader.ts";
 import type { DirNode, ImageNode } from "../src/layers/image_tree.ts";
 
 /** Node types as the image tree names them. */

@@ -6,13 +6,13 @@
  * @module
  */
 import { basename, join, resolve } from "node:path";
-import type { BuilderName } from "../build/builder.ts";
+import type { BuilderName } from "../builders/builder.ts";
 import { UsageError } from "../errors.ts";
 import { pull, type PullResult } from "../pull/pull.ts";
 import type { PullListener } from "../pull/events.ts";
-import { openSource } from "../pull/sources.ts";
+import { openSource } from "../sources/open.ts";
 import { temporaryDir } from "../pull/temp.ts";
-import { parsePlatform, type Platform } from "../registry/platform.ts";
+import { parsePlatform, type Platform } from "../image/platform.ts";
 import { defaultNoCacheName, storageNames } from "../store/storage_paths.ts";
 import type { Session } from "./session.ts";
 import { checkScheme, normalizeSource } from "./schemes.ts";

@@ -6,7 +6,7 @@
  */
 import { Command, CommanderError } from "@commander-js/extra-typings";
 import { UsageError } from "../errors.ts";
-import { parsePlatform } from "../registry/platform.ts";
+import { parsePlatform } from "../image/platform.ts";
 import { VERSION } from "../version.ts";
 import { addCatalogueCommands } from "./catalogue.ts";
 import { CliContext } from "./context.ts";

@@ -9,7 +9,7 @@ import { Command, Option } from "@commander-js/extra-typings";
 import { resolve } from "node:path";
 import { runPull } from "../api/pull.ts";
 import { UsageError } from "../errors.ts";
-import { parsePlatform, type Platform } from "../registry/platform.ts";
+import { parsePlatform, type Platform } from "../image/platform.ts";
 import type { CliContext } from "./context.ts";
 import { print } from "./output.ts";
 import { Progress } from "./progress.ts";

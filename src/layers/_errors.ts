@@ -5,8 +5,8 @@
  */
 import { SregistryError } from "../errors.ts";
 import { type ByteString, byteStringToText, displayName } from "../byte_string.ts";
-import { TooLargeError } from "./_source.ts";
-import { TarFormatError, TarHolesError, TarTruncatedError } from "./tar_reader.ts";
+import { TooLargeError } from "../tar/entries.ts";
+import { TarFormatError, TarHolesError, TarTruncatedError } from "../tar/reader.ts";
 
 /** A bad, truncated or hostile layer archive; the message names the entry and the layer. */
 export class LayerFormatError extends SregistryError {}

@@ -16,8 +16,8 @@
 import type { ByteString } from "../byte_string.ts";
 import { checkEntryName, cleanEntryName, wasReRooted } from "./paths.ts";
 import { classify } from "./whiteouts.ts";
-import { tarEntries } from "./_source.ts";
-import { type EntryHeader, readHeader } from "./_header.ts";
+import { tarEntries } from "../tar/entries.ts";
+import { type EntryHeader, readHeader } from "../tar/header.ts";
 import { quoteName, refuseEntry, wrapError } from "./_errors.ts";
 import type { DirNode, FileNode, ImageNode } from "./image_tree.ts";
 import { lookup, newDir, resolveInTree, treeError } from "./tree_paths.ts";

@@ -1,6 +1,6 @@
 /**
  * Files added to the tree after the layers (the Singularity metadata of
- * `src/build/metadata.ts`), through the layer engine, so every backend gets
+ * `src/sif/metadata.ts`), through the layer engine, so every backend gets
  * them: paths are resolved as in a chroot (symbolic links planted by the
  * image such as `/etc -> /host/etc` stay inside), a link standing where a
  * file goes is replaced by the file, a file written over an existing one

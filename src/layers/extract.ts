@@ -11,7 +11,7 @@ import { type EngineOptions, LayerEngine } from "./engine.ts";
 import { DiskTarget } from "./disk_target.ts";
 import { summaryWarnings } from "./_summary.ts";
 import { notUtf8Error } from "./_errors.ts";
-import type { EntryHeader } from "./_header.ts";
+import type { EntryHeader } from "../tar/header.ts";
 import { type ByteString, byteStringToText } from "../byte_string.ts";
 
 export { LayerFormatError } from "./_errors.ts";

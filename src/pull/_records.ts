@@ -3,7 +3,7 @@
  * whether a file in storage belongs to a record.
  * @module
  */
-import { parsePlatform, type Platform, sameArchitecture } from "../registry/platform.ts";
+import { parsePlatform, type Platform, sameArchitecture } from "../image/platform.ts";
 import type { Reference } from "../reference.ts";
 import type { Catalogue } from "../store/catalogue.ts";
 import type { ImageRecord } from "../store/record.ts";

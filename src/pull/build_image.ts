@@ -15,9 +15,9 @@
  * and every backend get the same files.
  * @module
  */
-import { buildSif, type ChosenBuilder } from "../build/builder.ts";
-import type { MetadataFile } from "../build/metadata.ts";
-import { availableProcessors, type Compression, DEFAULT_LEVELS } from "../build/squashfs.ts";
+import { buildSif, type ChosenBuilder } from "../builders/builder.ts";
+import type { MetadataFile } from "../sif/metadata.ts";
+import { availableProcessors, type Compression, DEFAULT_LEVELS } from "../builders/mksquashfs.ts";
 import { LayerEngine } from "../layers/engine.ts";
 import { DiskTarget } from "../layers/disk_target.ts";
 import { RootfsWriter, TextNames } from "../layers/extract.ts";
@@ -27,7 +27,7 @@ import { summaryWarnings } from "../layers/mod.ts";
 import { SifAssembly } from "../sif/mod.ts";
 import { humanSize } from "../size.ts";
 import type { PullListener } from "./events.ts";
-import { downloadAndApply, type DownloadOptions } from "./unpack.ts";
+import { downloadAndApply, type DownloadOptions } from "./download.ts";
 
 /** What `buildImage` needs. */
 export interface BuildImageOptions {

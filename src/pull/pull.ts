@@ -17,17 +17,17 @@
  * @module
  */
 import { SregistryError, UsageError } from "../errors.ts";
-import { singularityMetadata } from "../build/metadata.ts";
+import { singularityMetadata } from "../sif/metadata.ts";
 import { configPlatform, parseImageConfig } from "../image/config.ts";
-import { type BuilderName, chooseBuilder } from "../build/builder.ts";
-import { which } from "../build/command.ts";
+import { type BuilderName, chooseBuilder } from "../builders/builder.ts";
+import { which } from "../builders/command.ts";
 import {
   checkImagePlatform,
   hostPlatform,
   normalizePlatform,
   type Platform,
   sameArchitecture,
-} from "../registry/platform.ts";
+} from "../image/platform.ts";
 import { formatReference, type Reference } from "../reference.ts";
 import type { BlobCache } from "../store/blob_cache.ts";
 import { markUsed, recordBlobs, useBlobs } from "../store/cache_usage.ts";
@@ -35,8 +35,8 @@ import type { Catalogue } from "../store/catalogue.ts";
 import type { ImageRecord } from "../store/record.ts";
 import { defaultNoCacheName, storageFile, storageNames } from "../store/storage_paths.ts";
 import type { PullListener } from "./events.ts";
-import type { ImageSource, Resolved } from "./source.ts";
-import { unpackImage } from "./unpack.ts";
+import type { ImageSource, Resolved } from "../sources/source.ts";
+import { unpackImage } from "./download.ts";
 import { buildImage } from "./build_image.ts";
 import { partialPath, sweepOrphanImages, sweepPartials, temporaryDir } from "./temp.ts";
 import { noSpaceIn } from "./_no_space.ts";

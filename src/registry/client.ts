@@ -20,8 +20,8 @@ import {
   MAX_MANIFEST_BYTES,
   parseManifest,
   sizeKnown,
-} from "./manifest.ts";
-import type { Platform } from "./platform.ts";
+} from "../image/manifest.ts";
+import type { Platform } from "../image/platform.ts";
 import { resolveImage } from "./resolve.ts";
 import { redirectTarget } from "./_redirect.ts";
 import { defaultSleep, type Fetcher, withRetry, withUserAgent } from "./transport.ts";

@@ -13,7 +13,7 @@
 import { DigestMismatchError, RegistryError, UsageError } from "../errors.ts";
 import { formatReference, type Reference, registryEndpoint } from "../reference.ts";
 import { RegistryClient } from "./client.ts";
-import type { Descriptor } from "./manifest.ts";
+import type { Descriptor } from "../image/manifest.ts";
 import type { ClientOptions, FetchedManifest } from "./types.ts";
 import type { RateLimit } from "./_headers.ts";
 

@@ -6,7 +6,7 @@
  */
 import { SregistryError } from "../errors.ts";
 import { formatReference, type Reference } from "../reference.ts";
-import { hostPlatform, type Platform, selectManifest } from "./platform.ts";
+import { hostPlatform, type Platform, selectManifest } from "../image/platform.ts";
 import type { FetchedManifest, ResolvedImage } from "./types.ts";
 
 /** Fetches a manifest by tag or digest (default: the reference's own). */

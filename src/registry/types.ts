@@ -5,8 +5,8 @@
 import type { Reference } from "../reference.ts";
 import type { CredentialLookup } from "./auth.ts";
 import type { RateLimit } from "./_headers.ts";
-import type { ImageIndex, ImageManifest } from "./manifest.ts";
-import type { Platform } from "./platform.ts";
+import type { ImageIndex, ImageManifest } from "../image/manifest.ts";
+import type { Platform } from "../image/platform.ts";
 import type { Fetcher } from "./transport.ts";
 
 /** Something the client reports; the library never prints. */

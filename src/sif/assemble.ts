@@ -13,8 +13,8 @@
  */
 
 import { basename, dirname, join } from "node:path";
-import { definitionFile, ociConfigJson } from "../build/metadata.ts";
-import { layoutSif, SIF_DATA, SIF_FS, SIF_PART, type SifObject } from "../build/sif.ts";
+import { definitionFile, ociConfigJson } from "./metadata.ts";
+import { layoutSif, SIF_DATA, SIF_FS, SIF_PART, type SifObject } from "./encoder.ts";
 import type { DirNode } from "../layers/image_tree.ts";
 import { SquashfsWriter, type SquashfsWriterOptions } from "../squashfs/writer.ts";
 

@@ -8,7 +8,7 @@
  */
 import { assert, assertEquals, assertStringIncludes } from "../_assert.ts";
 import { runCli } from "../_cli.ts";
-import { which } from "../../src/build/command.ts";
+import { which } from "../../src/builders/command.ts";
 
 async function generated(args: string[]): Promise<string> {
   const r = await runCli(args);

@@ -11,7 +11,7 @@ import { cliHome } from "../_cli.ts";
 import { blob, type BuiltImage, gzip, MEDIA, sha256 } from "../_images.ts";
 import { pushImage, startRegistry } from "../_registry.ts";
 import { buildTar, concat } from "../_tar.ts";
-import { TarReader } from "../../src/layers/tar_reader.ts";
+import { TarReader } from "../../src/tar/reader.ts";
 import { bytesToByteString } from "../../src/byte_string.ts";
 
 /** An OCI image of uncompressed layer tars given as bytes (GNU tar's own output included). */

@@ -11,13 +11,13 @@
 import { DocumentError } from "../../src/document.ts";
 import { SregistryError } from "../../src/errors.ts";
 import { parseImageConfig } from "../../src/image/config.ts";
-import { singularityMetadata } from "../../src/build/metadata.ts";
-import { manifestDigest, ManifestError, parseManifest } from "../../src/registry/manifest.ts";
+import { singularityMetadata } from "../../src/sif/metadata.ts";
+import { manifestDigest, ManifestError, parseManifest } from "../../src/image/manifest.ts";
 import { parseErrorBody } from "../../src/registry/errors.ts";
 import { parseTagPage } from "../../src/registry/_headers.ts";
 import { AuthSession } from "../../src/registry/auth.ts";
-import { DockerArchiveSource } from "../../src/pull/archive_source.ts";
-import { LayoutSource } from "../../src/pull/layout_source.ts";
+import { DockerArchiveSource } from "../../src/sources/archive.ts";
+import { LayoutSource } from "../../src/sources/layout.ts";
 import { readSecrets } from "../../src/config/secrets_file.ts";
 import { decodeAuthEntry, parseAuthFile } from "../../src/config/_docker_config.ts";
 import { parseHelperOutput } from "../../src/config/_cred_helper.ts";

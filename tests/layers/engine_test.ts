@@ -9,7 +9,7 @@ import { assert, assertEquals, assertRejects } from "../_assert.ts";
 import { buildTar, type TarEntry } from "../_tar.ts";
 import { diffTrees } from "../_tree.ts";
 import { layer1, layer2, layer3, LONG_FILE } from "../_layer_cases.ts";
-import { singularityMetadata } from "../../src/build/metadata.ts";
+import { singularityMetadata } from "../../src/sif/metadata.ts";
 import { LayerFormatError } from "../../src/layers/extract.ts";
 import { LayerEngine } from "../../src/layers/engine.ts";
 import { ContentTarget } from "../../src/layers/target.ts";

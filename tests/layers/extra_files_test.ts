@@ -6,7 +6,7 @@
  */
 import { assertEquals, assertThrows } from "../_assert.ts";
 import { buildTar, type TarEntry } from "../_tar.ts";
-import { singularityMetadata } from "../../src/build/metadata.ts";
+import { singularityMetadata } from "../../src/sif/metadata.ts";
 import { RootfsWriter } from "../../src/layers/extract.ts";
 import { applyExtraFiles } from "../../src/layers/extra_files.ts";
 import { resolveInTree } from "../../src/layers/tree_paths.ts";

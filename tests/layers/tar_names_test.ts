@@ -7,7 +7,7 @@
  */
 import { assert, assertEquals, assertRejects, assertStringIncludes } from "../_assert.ts";
 import { buildTar, concat, paxRecords, rawHeader } from "../_tar.ts";
-import { type TarHeader, TarReader } from "../../src/layers/tar_reader.ts";
+import { type TarHeader, TarReader } from "../../src/tar/reader.ts";
 import { bytesToByteString, textToByteString } from "../../src/byte_string.ts";
 import { LayerFormatError } from "../../src/layers/extract.ts";
 import { sandbox, unpackTars } from "./_unpack.ts";

@@ -7,7 +7,7 @@
 import { assert, assertEquals, assertRejects, assertThrows } from "../_assert.ts";
 import { concat, paxRecords, resum, type SparseForm, type SparseSpec, sparseTar } from "../_tar.ts";
 import { sha256 } from "../_images.ts";
-import { parsePax, TarFormatError, TarReader } from "../../src/layers/tar_reader.ts";
+import { parsePax, TarFormatError, TarReader } from "../../src/tar/reader.ts";
 import { byteStringToText } from "../../src/byte_string.ts";
 import { LayerFormatError } from "../../src/layers/extract.ts";
 import { sandbox, unpackTars } from "./_unpack.ts";

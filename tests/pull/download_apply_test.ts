@@ -7,9 +7,9 @@
 import { assert, assertEquals, assertRejects } from "../_assert.ts";
 import { buildImage } from "../_images.ts";
 import { BlobCache } from "../../src/store/blob_cache.ts";
-import { downloadAndApply } from "../../src/pull/unpack.ts";
-import type { ImageSource, Resolved } from "../../src/pull/source.ts";
-import type { Descriptor } from "../../src/registry/manifest.ts";
+import { downloadAndApply } from "../../src/pull/download.ts";
+import type { ImageSource, Resolved } from "../../src/sources/source.ts";
+import type { Descriptor } from "../../src/image/manifest.ts";
 import { streamOf } from "../layers/_unpack.ts";
 
 /** A source serving `blobs` (bytes by digest), slowly, optionally corrupting one. */

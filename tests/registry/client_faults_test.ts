@@ -2,7 +2,7 @@
 import { DigestMismatchError, RegistryError, SregistryError } from "../../src/errors.ts";
 import { parseReference } from "../../src/reference.ts";
 import { type ClientEvent, RegistryClient } from "../../src/registry/client.ts";
-import { ManifestError } from "../../src/registry/manifest.ts";
+import { ManifestError } from "../../src/image/manifest.ts";
 import { assert, assertEquals, assertRejects, assertStringIncludes } from "../_assert.ts";
 import {
   CDN_HOST,

@@ -2,7 +2,7 @@
 import { RegistryError } from "../../src/errors.ts";
 import { parseReference } from "../../src/reference.ts";
 import { RegistryClient } from "../../src/registry/client.ts";
-import { hostPlatform } from "../../src/registry/platform.ts";
+import { hostPlatform } from "../../src/image/platform.ts";
 import { assert, assertEquals, assertRejects } from "../_assert.ts";
 import { buildImage, buildIndex, MEDIA } from "../_images.ts";
 import { pushBlob, pushImage, pushManifest, registryBinary, startRegistry } from "../_registry.ts";

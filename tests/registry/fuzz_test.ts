@@ -1,7 +1,7 @@
 /** Seeded, bounded fuzzing of the parsers: random and mutated input, only documented errors. */
 import { parseReference, ReferenceSyntaxError } from "../../src/reference.ts";
 import { parseChallenges } from "../../src/registry/_challenge.ts";
-import { ManifestError, parseManifest } from "../../src/registry/manifest.ts";
+import { ManifestError, parseManifest } from "../../src/image/manifest.ts";
 import { assert } from "../_assert.ts";
 import { buildImage, buildIndex } from "../_images.ts";
 

@@ -4,7 +4,7 @@
  * error listing what it is built for; an image for another machine pulls with
  * a warning; the header and the record show the config's platform.
  */
-import { formatPlatform, hostPlatform } from "../../src/registry/platform.ts";
+import { formatPlatform, hostPlatform } from "../../src/image/platform.ts";
 import { assert, assertEquals, assertStringIncludes } from "../_assert.ts";
 import { cliHome } from "../_cli.ts";
 import { buildImage, buildIndex, type Platform } from "../_images.ts";

@@ -1,5 +1,5 @@
 import { assert, assertEquals, assertRejects } from "../_assert.ts";
-import { writeSif } from "../../src/build/sif_writer.ts";
+import { writeSif } from "../../src/sif/writer.ts";
 import { SifAssembly, type SifAssemblyOptions, sifObjects } from "../../src/sif/mod.ts";
 import type { DirNode } from "../../src/layers/image_tree.ts";
 import { diffListings, listImageTree, readAll, visibleTo } from "../_readers.ts";

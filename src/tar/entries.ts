@@ -1,0 +1,112 @@
+/**
+ * Reads an uncompressed tar web stream with {@link TarReader} and yields its
+ * entries one at a time, each body an async iterable, with a ceiling on the
+ * bytes read (decompression bombs). Every entry body must be consumed or
+ * drained before asking for the next.
+ * @module
+ */
+import { type TarHeader, TarReader } from "./reader.ts";
+
+/** A tar entry: its header and its body (iterate it fully, or call `drain`). */
+export interface SourceEntry {
+  header: TarHeader;
+  body: AsyncIterable<Uint8Array>;
+  drain(): Promise<void>;
+}
+
+/** Thrown through the iteration when the stream exceeds `maxBytes`. */
+export class TooLargeError extends Error {
+  constructor(readonly limit: number) {
+    super(`more than ${limit} bytes uncompressed`);
+    this.name = "TooLargeError";
+  }
+}
+
+/** Counts the bytes of a stream, throwing {@link TooLargeError} past `maxBytes`. */
+export function byteCeiling(maxBytes: number, onBytes?: (n: number) => void): (n: number) => void {
+  let total = 0;
+  return (n) => {
+    total += n;
+    if (total > maxBytes) throw new TooLargeError(maxBytes);
+    onBytes?.(n);
+  };
+}
+
+/**
+ * Feeds `stream` to `parser` chunk by chunk, yielding after each chunk, until
+ * the end marker or the end of the stream; throws {@link TooLargeError} past
+ * `maxBytes`. Leaving the loop early cancels the stream.
+ */
+export async function* feedTar(
+  stream: ReadableStream<Uint8Array>,
+  parser: TarReader,
+  opts: { maxBytes: number; onBytes?: (n: number) => void },
+): AsyncGenerator<void> {
+  const reader = stream.getReader();
+  const count = byteCeiling(opts.maxBytes, opts.onBytes);
+  try {
+    while (!parser.done) {
+      const { done, value } = await reader.read();
+      if (done) return parser.close();
+      count(value.length);
+      parser.write(value);
+      yield;
+    }
+  } finally {
+    await reader.cancel().catch(() => {});
+  }
+}
+
+/** A parsed item: an entry's header, a slice of its body, or `null` at the end of its body. */
+type Item = TarHeader | Uint8Array | null;
+
+/**
+ * Yields the entries of `stream`. Parser and read errors (truncation, bad
+ * headers, `TooLargeError`) are thrown from the iteration; leaving the loop
+ * early cancels the stream.
+ */
+export async function* tarEntries(
+  stream: ReadableStream<Uint8Array>,
+  opts: { maxBytes: number; onBytes?: (n: number) => void },
+): AsyncGenerator<SourceEntry> {
+  let queue: Item[] = [];
+  let head = 0;
+  const parser = new TarReader({
+    header: (h) => queue.push(h),
+    body: (chunk) => queue.push(chunk),
+    end: () => queue.push(null),
+  }, { maxHoleBytes: opts.maxBytes }); // sparse holes count like inflated bytes
+  const chunks = feedTar(stream, parser, opts);
+  let ended = false;
+  const next = async (): Promise<Item | undefined> => {
+    while (head === queue.length) {
+      if (ended) return undefined;
+      queue = [];
+      head = 0;
+      ended = (await chunks.next()).done === true;
+    }
+    return queue[head++];
+  };
+  try {
+    for (let item = await next(); item !== undefined; item = await next()) {
+      if (item === null || item instanceof Uint8Array) continue; // an undrained body
+      let finished = false;
+      const drain = async () => {
+        while (!finished) finished = (await next()) === null;
+      };
+      const body = {
+        async *[Symbol.asyncIterator]() {
+          while (!finished) {
+            const chunk = await next();
+            if (chunk === null) finished = true;
+            else yield chunk as Uint8Array;
+          }
+        },
+      };
+      yield { header: item, body, drain };
+      await drain();
+    }
+  } finally {
+    await chunks.return(undefined);
+  }
+}
