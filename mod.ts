@@ -31,6 +31,7 @@ export * from "./src/registry/mod.ts";
 export * from "./src/sources/mod.ts";
 export * from "./src/layers/mod.ts";
 export * from "./src/builders/mod.ts";
+export { availableProcessors } from "./src/processors.ts";
 export {
   definitionFile,
   envScript,

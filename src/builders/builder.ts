@@ -13,7 +13,8 @@ import { type CommandRunner, lastLine, runCommand } from "./command.ts";
 import { definitionFile, ociConfigJson } from "../sif/metadata.ts";
 import { SIF_DATA, SIF_FS, SIF_PART } from "../sif/encoder.ts";
 import { writeSif } from "../sif/writer.ts";
-import { availableProcessors, type Compression, makeSquashfs } from "./mksquashfs.ts";
+import { type Compression, makeSquashfs } from "./mksquashfs.ts";
+import { availableProcessors } from "../processors.ts";
 
 /** What `--builder` accepts. */
 export type BuilderName = "auto" | "native" | "mksquashfs" | "apptainer" | "singularity";

@@ -12,4 +12,4 @@ export {
   nativeCompresses,
   runtimeBuildArgs,
 } from "./builder.ts";
-export { availableProcessors, DEFAULT_LEVELS, mksquashfsArgs } from "./mksquashfs.ts";
+export { DEFAULT_LEVELS, mksquashfsArgs } from "./mksquashfs.ts";

@@ -16,6 +16,7 @@ import { moveFile } from "../store/move_file.ts";
 import { resolve } from "node:path";
 import { pruneImageBlobs } from "./cache.ts";
 import { imagesTable } from "./images_table.ts";
+import { displayName } from "./record_name.ts";
 import { inspectSummary } from "./inspect_summary.ts";
 import { isSifFile } from "./sif_file.ts";
 import { findImage } from "../api/find.ts";
@@ -28,12 +29,6 @@ import { findImage } from "../api/find.ts";
  */
 export function findRecord(catalogue: Catalogue, reference: string): ImageRecord {
   return findImage(catalogue, reference);
-}
-
-/** `registry/collection/name:tag@digest` of a record. */
-export function displayName(r: ImageRecord): string {
-  const prefix = r.registry && r.registry !== "docker.io" ? `${r.registry}/` : "";
-  return `${prefix}${r.collection}/${r.name}:${r.tag}${r.version ? "@" + r.version : ""}`;
 }
 
 /** The size of the record's file as it is now; undefined when the file is gone. */

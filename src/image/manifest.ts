@@ -15,9 +15,15 @@ import {
   Schema1ManifestSchema,
 } from "./schemas.ts";
 import { convertSchema1, schema1Payload } from "./_schema1.ts";
-import type { Platform } from "./platform.ts";
 
 /** Media types. */
+/** A platform as written in indexes. */
+export interface Platform {
+  os: string;
+  architecture: string;
+  variant?: string;
+}
+
 export const MediaType = {
   ociIndex: "application/vnd.oci.image.index.v1+json",
   ociManifest: "application/vnd.oci.image.manifest.v1+json",

@@ -1,7 +1,10 @@
 /**
- * The image model: schemas of the OCI and Docker documents, and reading an
- * image config. No I/O.
+ * The image model, no I/O: manifests and indexes (OCI, Docker schema2 and
+ * schema1), platforms, image configs, and the schemas of the OCI and Docker
+ * documents.
  * @module
  */
+export * from "./manifest.ts";
+export * from "./platform.ts";
 export * from "./schemas.ts";
 export * from "./config.ts";

@@ -5,14 +5,9 @@
  * @module
  */
 import { SregistryError } from "../errors.ts";
-import { type Descriptor, type ImageIndex, isAttestation } from "./manifest.ts";
+import { type Descriptor, type ImageIndex, isAttestation, type Platform } from "./manifest.ts";
 
-/** A platform as written in indexes. */
-export interface Platform {
-  os: string;
-  architecture: string;
-  variant?: string;
-}
+export type { Platform };
 
 const ARCH_ALIASES: Record<string, string> = {
   x86_64: "amd64",

@@ -9,7 +9,7 @@
 import { resolve } from "node:path";
 import { type EngineOptions, LayerEngine } from "./engine.ts";
 import { DiskTarget } from "./disk_target.ts";
-import { summaryWarnings } from "./_summary.ts";
+import { summaryWarnings } from "./summary.ts";
 import { notUtf8Error } from "./_errors.ts";
 import type { EntryHeader } from "../tar/header.ts";
 import { type ByteString, byteStringToText } from "../byte_string.ts";

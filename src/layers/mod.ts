@@ -1,5 +1,5 @@
 /**
- * Layers: decompression, the tar reader, whiteouts, path containment, and the
+ * Layers: decompression, whiteouts, path containment, and the
  * one layer engine with its backends (the image tree, the sandbox folder).
  * @module
  */
@@ -19,6 +19,6 @@ export {
   type FileSink,
   type LayerTarget,
 } from "./target.ts";
-export { summaryWarnings } from "./_summary.ts";
+export { summaryWarnings } from "./summary.ts";
 export { classify, OPAQUE_MARKER, WHITEOUT_PREFIX } from "./whiteouts.ts";
 export type { Classified } from "./whiteouts.ts";

@@ -17,7 +17,8 @@
  */
 import { buildSif, type ChosenBuilder } from "../builders/builder.ts";
 import type { MetadataFile } from "../sif/metadata.ts";
-import { availableProcessors, type Compression, DEFAULT_LEVELS } from "../builders/mksquashfs.ts";
+import { type Compression, DEFAULT_LEVELS } from "../builders/mksquashfs.ts";
+import { availableProcessors } from "../processors.ts";
 import { LayerEngine } from "../layers/engine.ts";
 import { DiskTarget } from "../layers/disk_target.ts";
 import { RootfsWriter, TextNames } from "../layers/extract.ts";

@@ -12,7 +12,7 @@
  */
 
 import type { DirNode, FileData } from "../layers/image_tree.ts";
-import { availableProcessors } from "../builders/mksquashfs.ts";
+import { availableProcessors } from "../processors.ts";
 import { metadataCompressor } from "./compress.ts";
 import { DataWriter } from "./data.ts";
 import { COMPRESSOR, DEFAULT_BLOCK_SIZE, DEVICE_BLOCK, FLAGS } from "./format.ts";

@@ -1,11 +1,5 @@
 import { assertEquals, assertRejects, assertStringIncludes, assertThrows } from "../_assert.ts";
-import {
-  availableProcessors,
-  countCpuList,
-  DEFAULT_LEVELS,
-  makeSquashfs,
-  mksquashfsArgs,
-} from "../../src/builders/mksquashfs.ts";
+import { DEFAULT_LEVELS, makeSquashfs, mksquashfsArgs } from "../../src/builders/mksquashfs.ts";
 import type { CommandRunner } from "../../src/builders/command.ts";
 import { SregistryError } from "../../src/errors.ts";
 
@@ -187,15 +181,4 @@ Deno.test("makeSquashfs() with a deterministic time gives identical images even 
     else Deno.env.set("SOURCE_DATE_EPOCH", saved);
     await Deno.remove(dir, { recursive: true });
   }
-});
-
-Deno.test("availableProcessors() reads the affinity list and honours SREGISTRY_PROCESSORS", () => {
-  const status = () => "Name:\tdeno\nCpus_allowed:\tff\nCpus_allowed_list:\t0-3,8\n";
-  assertEquals(availableProcessors(status, () => undefined), 5);
-  assertEquals(availableProcessors(status, () => "2"), 2);
-  assertEquals(availableProcessors(status, () => "64"), 5);
-  assertEquals(availableProcessors(status, () => "zero"), 5);
-  assertEquals(countCpuList("0"), 1);
-  assertEquals(countCpuList("0-1,4-5,7"), 5);
-  assertEquals(availableProcessors() >= 1, true);
 });
