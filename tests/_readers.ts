@@ -420,7 +420,7 @@ export function listTar(tar: Uint8Array): ListedNode[] {
       if (h.type === "link") return void links.push({ path, to: tarPath(h.linkname) });
       if (h.type === "other") return;
       const type: NodeType = h.type === "directory" ? "dir" : h.type;
-      current = { path, type, mode: h.mode & 0o7777, uid: h.uid, gid: h.gid, mtime: h.mtime };
+      current = { path, type, mode: h.mode, uid: h.uid, gid: h.gid, mtime: Math.floor(h.mtime) };
       if (type === "file") {
         current.size = h.size;
         hash = createHash("sha256");

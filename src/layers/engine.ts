@@ -17,7 +17,7 @@ import type { ByteString } from "../byte_string.ts";
 import { checkEntryName, cleanEntryName, wasReRooted } from "./paths.ts";
 import { classify } from "./whiteouts.ts";
 import { tarEntries } from "../tar/entries.ts";
-import { type EntryHeader, readHeader } from "../tar/header.ts";
+import type { TarHeader } from "../tar/reader.ts";
 import { quoteName, refuseEntry, wrapError } from "./_errors.ts";
 import type { DirNode, FileNode, ImageNode } from "./image_tree.ts";
 import { lookup, newDir, resolveInTree, treeError } from "./tree_paths.ts";
@@ -34,7 +34,7 @@ export interface EngineOptions {
    * Asked before each entry is applied; false skips it (the sandbox backend
    * skips, then refuses, names it cannot create). Default: every entry.
    */
-  accept?: (h: EntryHeader) => boolean;
+  accept?: (h: TarHeader) => boolean;
 }
 
 /** What one layer held. */
@@ -67,7 +67,7 @@ export class LayerEngine {
   readonly now: number;
   readonly targets: LayerTarget[];
   #maxBytes: number;
-  #accept?: (h: EntryHeader) => boolean;
+  #accept?: (h: TarHeader) => boolean;
   #marks = new WrittenMarks();
   /** The last parent folder resolved (entries come grouped by folder); cleared on removal. */
   #lastParent?: { path: ByteString; rel: ByteString; dir: DirNode };
@@ -97,7 +97,7 @@ export class LayerEngine {
       for await (const entry of entries) {
         stats.entries++;
         where.entry = entry.header.name;
-        const h = readHeader(entry.header);
+        const h = entry.header;
         if (this.#accept && !this.#accept(h)) continue;
         where.inEntry = true;
         await this.#entry(h, entry.body, label);
@@ -115,7 +115,7 @@ export class LayerEngine {
     for (const t of this.targets) await t.finish(this.root);
   }
 
-  async #entry(h: EntryHeader, body: AsyncIterable<Uint8Array>, label: string): Promise<void> {
+  async #entry(h: TarHeader, body: AsyncIterable<Uint8Array>, label: string): Promise<void> {
     const checked = checkEntryName(h.name);
     if ("reason" in checked) throw refuseEntry(h.name, label, checked.reason);
     if (checked.reRooted) this.totals.reRooted++;
@@ -129,11 +129,11 @@ export class LayerEngine {
     if (c.kind === "opaque") return await applyOpaque(this.root, this.#marks, c.dir, remove);
     if (c.kind === "whiteout") return await applyWhiteout(this.root, this.#marks, c.target, remove);
     if (c.kind === "invalid") return void this.totals.badWhiteouts++;
-    if (name === "" && h.kind !== "directory") {
+    if (name === "" && h.type !== "directory") {
       throw refuseEntry(h.name, label, "the root must be a directory");
     }
     const times = { atime: h.atime, mtime: h.mtime };
-    switch (h.kind) {
+    switch (h.type) {
       case "directory":
         return await this.#directory(name, h);
       case "file": {
@@ -159,7 +159,7 @@ export class LayerEngine {
       case "char":
       case "block":
         return await this.#special(name, {
-          kind: h.kind,
+          kind: h.type,
           ...attrs(h),
           major: h.devmajor,
           minor: h.devminor,
@@ -253,7 +253,7 @@ export class LayerEngine {
     for (const t of this.targets) await t.special(place.rel, node, times);
   }
 
-  async #directory(name: ByteString, h: EntryHeader): Promise<void> {
+  async #directory(name: ByteString, h: TarHeader): Promise<void> {
     if (name === "") {
       if (!h.xattrs) delete this.root.xattrs;
       Object.assign(this.root, attrs(h));
@@ -274,7 +274,7 @@ export class LayerEngine {
     for (const t of this.targets) await t.mkdir(place.rel, dir, false);
   }
 
-  async #hardlink(name: ByteString, h: EntryHeader, label: string): Promise<void> {
+  async #hardlink(name: ByteString, h: TarHeader, label: string): Promise<void> {
     const target = cleanEntryName(h.linkname);
     if (!target) throw refuseEntry(h.name, label, "the hard link has no usable target");
     if (wasReRooted(h.linkname)) this.totals.reRooted++;
@@ -297,7 +297,7 @@ export class LayerEngine {
 }
 
 /** The node attributes a header gives (mtime in whole seconds). */
-function attrs(h: EntryHeader) {
+function attrs(h: TarHeader) {
   const out = { mode: h.mode, uid: h.uid, gid: h.gid, mtime: Math.floor(h.mtime) };
   return h.xattrs ? { ...out, xattrs: h.xattrs } : out;
 }

@@ -11,7 +11,7 @@ import { type EngineOptions, LayerEngine } from "./engine.ts";
 import { DiskTarget } from "./disk_target.ts";
 import { summaryWarnings } from "./summary.ts";
 import { notUtf8Error } from "./_errors.ts";
-import type { EntryHeader } from "../tar/header.ts";
+import type { TarHeader } from "../tar/reader.ts";
 import { type ByteString, byteStringToText } from "../byte_string.ts";
 
 export { LayerFormatError } from "./_errors.ts";
@@ -110,9 +110,9 @@ export class TextNames {
   #bad: ByteString[] = [];
 
   /** For the engine's `accept`: false from the first name that is not UTF-8 on. */
-  readonly accept = (h: EntryHeader): boolean => {
+  readonly accept = (h: TarHeader): boolean => {
     const text = byteStringToText(h.name) !== undefined &&
-      ((h.kind !== "symlink" && h.kind !== "link") || byteStringToText(h.linkname) !== undefined);
+      ((h.type !== "symlink" && h.type !== "link") || byteStringToText(h.linkname) !== undefined);
     if (!text) this.#bad.push(h.name);
     return this.#bad.length === 0;
   };

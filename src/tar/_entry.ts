@@ -1,9 +1,10 @@
 /**
  * One entry's header from its block and the meta entries before it: the
- * {@link TarHeader} type the reader gives its visitor. Names are byte strings.
+ * {@link TarHeader} type the reader gives its visitor, the one header shape
+ * from the reader to the layer engine's backends. Names are byte strings.
  * @module
  */
-import { type ByteString, displayName } from "../byte_string.ts";
+import { type ByteString, byteStringToBytes, displayName } from "../byte_string.ts";
 import { field, isStar, isUstar, number, TarFormatError } from "./_fields.ts";
 
 /** Entry types as the extractor names them; PAX and GNU meta entries never reach the visitor. */
@@ -28,11 +29,16 @@ export interface TarHeader {
   typeflag: string;
   /** Bytes of body that follow (0 for header-only types); a sparse file's real size. */
   size: number;
+  /** Permission bits with setuid, setgid and sticky (the mode field & 0o7777). */
   mode: number;
+  /** The PAX `uid` when well formed, else the header field. */
   uid: number;
+  /** The PAX `gid` when well formed, else the header field. */
   gid: number;
-  /** Seconds since the epoch, from the header field. */
+  /** Seconds since the epoch: the PAX `mtime` (may be fractional) when well formed, else the header field. */
   mtime: number;
+  /** Seconds since the epoch: the PAX `atime` when well formed, else `mtime`. */
+  atime: number;
   devmajor: number;
   devminor: number;
   /**
@@ -41,6 +47,8 @@ export interface TarHeader {
    * gives them back); empty when it has none.
    */
   pax: Record<ByteString, ByteString>;
+  /** The `SCHILY.xattr.*` records: full attribute name to value bytes; undefined when none. */
+  xattrs?: Map<ByteString, Uint8Array>;
 }
 
 /** Receives the archive/** Types that never have a body, whatever their size field says. */
@@ -100,18 +108,42 @@ export function entryHeader(
     }
     size = Number(pax.size);
   }
+  const mtime = paxTime(pax.mtime, number(block, 136, 12, "mtime"));
   return {
     name,
     linkname,
     type,
     typeflag,
     size: HEADER_ONLY.has(type) ? 0 : size,
-    mode: number(block, 100, 8, "mode"),
-    uid: number(block, 108, 8, "uid"),
-    gid: number(block, 116, 8, "gid"),
-    mtime: number(block, 136, 12, "mtime"),
+    mode: number(block, 100, 8, "mode") & 0o7777,
+    uid: paxInt(pax.uid, number(block, 108, 8, "uid")),
+    gid: paxInt(pax.gid, number(block, 116, 8, "gid")),
+    mtime,
+    atime: paxTime(pax.atime, mtime),
     devmajor: type === "char" || type === "block" ? number(block, 329, 8, "devmajor") : 0,
     devminor: type === "char" || type === "block" ? number(block, 337, 8, "devminor") : 0,
     pax,
+    xattrs: paxXattrs(pax),
   };
+}
+
+const XATTR = "SCHILY.xattr.";
+
+function paxInt(value: string | undefined, fallback: number): number {
+  return value !== undefined && /^\d{1,15}$/.test(value) ? Number(value) : fallback;
+}
+
+function paxTime(value: string | undefined, fallback: number): number {
+  return value !== undefined && /^-?\d{1,15}(\.\d+)?$/.test(value) ? Number(value) : fallback;
+}
+
+/** The `SCHILY.xattr.*` records of `pax` (their values are bytes), or undefined when none. */
+function paxXattrs(pax: Record<ByteString, ByteString>): Map<ByteString, Uint8Array> | undefined {
+  let xattrs: Map<ByteString, Uint8Array> | undefined;
+  for (const key in pax) {
+    if (!key.startsWith(XATTR)) continue;
+    xattrs ??= new Map();
+    xattrs.set(key.slice(XATTR.length), byteStringToBytes(pax[key]));
+  }
+  return xattrs;
 }

@@ -4,7 +4,7 @@
  * slices, plus the malformed headers and endings it must refuse or tolerate.
  */
 import { assert, assertEquals, assertThrows } from "../_assert.ts";
-import { buildTar, concat, rawHeader } from "../_tar.ts";
+import { buildTar, concat, paxRecords, rawHeader } from "../_tar.ts";
 import { sha256 } from "../_images.ts";
 import {
   parsePax,
@@ -83,10 +83,15 @@ for (const format of FORMATS) {
       const accent = byName.get("b-é.txt")!;
       assertEquals(accent.header.type, "file");
       assertEquals(accent.body, Deno.readFileSync(`${dir}/src/b-é.txt`));
-      assertEquals(
-        accent.header.mtime,
-        Math.floor(Deno.statSync(`${dir}/src/b-é.txt`).mtime!.getTime() / 1000),
-      );
+      // The PAX formats carry the fraction (GNU tar writes nanoseconds): within the millisecond
+      // Deno's stat gives (floating point). The others carry whole seconds.
+      const ms = Deno.statSync(`${dir}/src/b-é.txt`).mtime!.getTime();
+      if (format === "pax" || format === "posix") {
+        const off = Math.abs(accent.header.mtime * 1000 - ms);
+        assert(off < 1, `mtime ${accent.header.mtime} is ${off} ms from ${ms} ms`);
+      } else {
+        assertEquals(accent.header.mtime, Math.floor(ms / 1000));
+      }
       assertEquals(accent.header.mode & 0o777, Deno.statSync(`${dir}/src/b-é.txt`).mode! & 0o777);
       assertEquals(byName.get("c-hard")?.header.type, "link");
       assertEquals(
@@ -165,6 +170,36 @@ Deno.test("TarReader applies PAX and GNU records to the next entry only, and ign
     new Uint8Array(1024),
   ]);
   assertEquals(parse(tar).entries.map((e) => e.header.name), ["from-pax", "plain"]);
+});
+
+Deno.test("TarReader gives one header: PAX uid, gid, mtime, atime and xattrs applied, well formed only", () => {
+  const withPax = (records: Record<string, string>, name: string) => {
+    const body = paxRecords(records, true);
+    return concat([
+      rawHeader({ name: "PaxHeader", typeflag: "x", size: body.length }),
+      body,
+      new Uint8Array((512 - body.length % 512) % 512),
+      rawHeader({ name, typeflag: "0", mode: 0o104755, uid: 1, gid: 2, mtime: 7 }),
+    ]);
+  };
+  const tar = concat([
+    withPax({
+      uid: "3000000",
+      gid: "4000000",
+      mtime: "1700000000.25",
+      atime: "1600000000.5",
+      "SCHILY.xattr.user.b\xe9": "\x00\xff",
+    }, "pax"),
+    withPax({ uid: "-1", gid: "x", mtime: "soon", atime: "1e3" }, "bad"),
+    new Uint8Array(1024),
+  ]);
+  const [pax, bad] = parse(tar).entries.map((e) => e.header);
+  assertEquals(
+    [pax.mode, pax.uid, pax.gid, pax.mtime, pax.atime],
+    [0o4755, 3_000_000, 4_000_000, 1700000000.25, 1600000000.5],
+  );
+  assertEquals(pax.xattrs, new Map([["user.b\xe9", new Uint8Array([0, 0xff])]]));
+  assertEquals([bad.uid, bad.gid, bad.mtime, bad.atime, bad.xattrs], [1, 2, 7, 7, undefined]);
 });
 
 Deno.test("TarReader ends at two zero blocks and ignores what follows; EOF between entries is an end", () => {
