@@ -38,7 +38,7 @@ import type { PullListener } from "./events.ts";
 import type { ImageSource, Resolved } from "../sources/source.ts";
 import { unpackImage } from "./download.ts";
 import { buildImage } from "./build_image.ts";
-import { partialPath, sweepOrphanImages, sweepPartials, temporaryDir } from "./temp.ts";
+import { partialPath, sweepOrphanImages, sweepPartials, temporaryDir } from "../store/work_dirs.ts";
 import { noSpaceIn } from "./_no_space.ts";
 import { findReusable, isRecorded, platformString } from "./_records.ts";
 import { chooseWorkspace, estimateUnpacked } from "./workspace.ts";

@@ -11,7 +11,7 @@
  * @module
  */
 import { hostname } from "node:os";
-import { processAlive } from "../store/locks.ts";
+import { processAlive } from "./locks.ts";
 
 const PREFIX = "sregistry-work-";
 const HOST = hostname();
