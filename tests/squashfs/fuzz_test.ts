@@ -135,7 +135,6 @@ export class Fuzz {
 
   dir(depth: number, size: number, path: string): DirNode {
     const node = dir({}, this.attrs());
-    const lossy = new Set<string>();
     while (node.children.size < size) {
       // sqfs2tar 1.2 skips sockets but still writes the PAX or GNU record of
       // a socket's long or non-ASCII path and its xattrs, which then go to
@@ -144,10 +143,6 @@ export class Fuzz {
       let name = this.name();
       const child = this.node(depth, `${path}/${name}`);
       if (child.kind === "socket") name = `socket-${this.int(1e6)}`;
-      // Distinct also as a UTF-8-decoding tar reader shows them.
-      const shown = new TextDecoder().decode(Uint8Array.from(name, (c) => c.charCodeAt(0)));
-      if (lossy.has(shown)) continue;
-      lossy.add(shown);
       node.children.set(name, child);
     }
     return node;
