@@ -8,3 +8,4 @@ export { DEFAULT_WRITER_LEVELS, SquashfsWriter } from "./writer.ts";
 export type { FileSink, SquashfsWriterOptions } from "./writer.ts";
 export { fileSink } from "./sink.ts";
 export type { OutputSink } from "./sink.ts";
+export { SquashfsLimitError } from "./errors.ts";

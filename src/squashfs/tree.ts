@@ -24,6 +24,7 @@ import {
 } from "./inode.ts";
 import { type BlockCompressor, MetadataWriter } from "./metadata.ts";
 import { XattrTable } from "./xattr.ts";
+import { SquashfsLimitError } from "./errors.ts";
 import { RecordBuilder } from "./_record.ts";
 
 /** The encoded tables of a tree. */
@@ -43,8 +44,9 @@ export type BlockSizes = (first: number, count: number) => Uint32Array;
 
 /**
  * Encodes the tables of the tree under `root`. File nodes must carry the
- * records the writer gave (`data`), or none when empty. Throws RangeError on
- * a name or an id the format cannot hold.
+ * records the writer gave (`data`), or none when empty. Throws
+ * {@link SquashfsLimitError} on a name, id or device number the format
+ * cannot hold.
  */
 export function encodeTree(
   root: DirNode,
@@ -178,10 +180,16 @@ class TreeEncoder {
     let index = this.#ids.get(id);
     if (index === undefined) {
       if (!Number.isInteger(id) || id < 0 || id > 0xffffffff) {
-        throw new RangeError(`A squashfs owner id is a 32-bit unsigned integer, got ${id}`);
+        throw new SquashfsLimitError(
+          `Cannot build the image: owner id ${id} is not a 32-bit unsigned integer: the image cannot be stored in a SIF`,
+        );
       }
       index = this.#ids.size;
-      if (index > 0xffff) throw new RangeError("A squashfs holds at most 65536 distinct owner ids");
+      if (index > 0xffff) {
+        throw new SquashfsLimitError(
+          "Cannot build the image: it has more than 65536 distinct owner ids (uid and gid), squashfs holds 65536: the image cannot be stored in a SIF",
+        );
+      }
       this.#ids.set(id, index);
     }
     return index;

@@ -110,8 +110,9 @@ export class SquashfsWriter {
    * Writes the tables and the superblock for the tree under `root`, pads the
    * image to a multiple of 4096 bytes (cutting the file there when writing to
    * a file) and stops the Workers. Returns the image size in bytes, padding
-   * included. Throws RangeError on what squashfs cannot hold (a name over
-   * 256 bytes, over 65536 distinct owners).
+   * included. Throws `SquashfsLimitError` on what squashfs cannot hold
+   * (a name over 256 bytes, over 65536 distinct owners, a device number out
+   * of range).
    */
   async finish(root: DirNode): Promise<number> {
     if (this.#state !== "open") throw new Error("The squashfs writer is already finished");
