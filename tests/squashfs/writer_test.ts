@@ -149,3 +149,16 @@ Deno.test("SquashfsWriter stores identical contents once and zero blocks as spar
     await Deno.remove(dirPath, { recursive: true });
   }
 });
+
+Deno.test("SquashfsWriter an empty root and empty folders read back with all readers", async () => {
+  const dirPath = await Deno.makeTempDir();
+  try {
+    for (const root of [dir({}), dir({ a: dir({}), b: dir({ c: dir({}, { mode: 0o700 }) }) })]) {
+      const image = `${dirPath}/image.sqfs`;
+      await writeTree(image, root);
+      await checkAllReaders(image, root);
+    }
+  } finally {
+    await Deno.remove(dirPath, { recursive: true });
+  }
+});
