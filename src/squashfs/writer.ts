@@ -92,7 +92,7 @@ export class SquashfsWriter {
     }
     const processors = options.processors ?? availableProcessors();
     this.#pool = new CompressionPool(processors, this.#codec, this.#level);
-    this.#data = new DataWriter(this.#pool, this.#out, this.#blockSize, processors * 2 + 2);
+    this.#data = new DataWriter(this.#pool, this.#out, this.#blockSize, processors * 8 + 8);
   }
 
   /** Starts a regular file's content. One file at a time: end() it before the next. */
