@@ -1,3 +1,4 @@
+// deno-lint-ignore-file no-console
 /**
  * Measures the native squashfs writer on a folder: wall time and image size
  * for each Worker count, against `tar2sqfs` (same content as a tar on stdin)
