@@ -63,7 +63,28 @@ export function sifObjects(
   ];
 }
 
-/** One SIF being written: feed `squashfs`, then `commit(root)` or `abort()`. */
+/**
+ * One SIF being written: feed `squashfs`, then `commit(root)` or `abort()`.
+ *
+ * @example
+ * ```ts
+ * import { SifAssembly } from "./assemble.ts";
+ * import type { DirNode } from "../layers/image_tree.ts";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const sif = await SifAssembly.create({
+ *   output: `${dir}/image.sif`,
+ *   from: "docker://example/image:1",
+ *   config: { architecture: "amd64" },
+ *   arch: "amd64",
+ *   deterministic: true,
+ *   squashfs: { compression: "gzip", processors: 1 },
+ * });
+ * const root: DirNode = { kind: "dir", mode: 0o755, uid: 0, gid: 0, mtime: 0, children: new Map() };
+ * const size = await sif.commit(root); // `siftool list` shows Def.FILE, JSON.Generic, FS
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
 export class SifAssembly {
   #options: SifAssemblyOptions;
   #file: Deno.FsFile;

@@ -50,7 +50,27 @@ export interface FileSink {
 /** Default compression levels. */
 export const DEFAULT_WRITER_LEVELS = { gzip: 6, zstd: 3 } as const;
 
-/** Writes one squashfs image; see the module doc. */
+/**
+ * Writes one squashfs image; see the module doc.
+ *
+ * @example
+ * ```ts
+ * import { SquashfsWriter } from "./writer.ts";
+ * import type { DirNode, FileNode } from "../layers/image_tree.ts";
+ *
+ * const path = await Deno.makeTempFile();
+ * using file = await Deno.open(path, { write: true });
+ * const writer = new SquashfsWriter(file, 0, { compression: "gzip", processors: 1 });
+ * const sink = writer.beginFile();
+ * sink.write(new TextEncoder().encode("hello\n"));
+ * await writer.drain();
+ * const attrs = { mode: 0o644, uid: 0, gid: 0, mtime: 0 };
+ * const hello: FileNode = { kind: "file", ...attrs, size: 6, data: sink.end() };
+ * const root: DirNode = { kind: "dir", ...attrs, mode: 0o755, children: new Map([["hello", hello]]) };
+ * const size = await writer.finish(root); // 4096: `unsquashfs -cat <path> hello` prints "hello"
+ * await Deno.remove(path);
+ * ```
+ */
 export class SquashfsWriter {
   #file: Deno.FsFile | undefined;
   #offset: number;
