@@ -84,8 +84,10 @@ export class SquashfsWriter {
   #state: "open" | "finishing" | "done" = "open";
 
   /**
-   * Writes through `file` (or any {@link OutputSink}) starting at byte
-   * `offset` of it. Starts the compression Workers: call `finish()` or
+   * Writes into `file` with the squashfs starting at byte `offset` of it (a
+   * SIF partition offset; 0 for a bare image), or into an
+   * {@link OutputSink}, which gets positions relative to the squashfs start
+   * (`offset` unused). Starts the compression Workers: call `finish()` or
    * `abort()` to stop them. Throws RangeError on a bad option.
    */
   constructor(file: Deno.FsFile | OutputSink, offset: number, options: SquashfsWriterOptions) {
