@@ -3,10 +3,11 @@
  *
  * 1. A warm pull is one manifest HEAD: when the catalogue already holds the
  *    digest the reference resolves to, with its file present, nothing is built.
- * 2. Otherwise resolve, download layers into the blob cache and extract them in
- *    order into a temporary rootfs, add the Singularity metadata, build the SIF
- *    to a temporary file beside its final path, then rename it and record it in
- *    one step: the record and the file appear together or not at all.
+ * 2. Otherwise resolve, download layers into the blob cache while the layer
+ *    engine applies them in order, add the Singularity metadata, build the SIF
+ *    (natively, straight from the layers; or from a folder with another
+ *    builder) to a temporary file beside its final path, then rename it and
+ *    record it in one step: the record and the file appear together or not at all.
  *
  * Crash safety: a process killed at any point leaves only files a later pull
  * sweeps (work folders, partial blobs and SIFs, locks of dead pids) or, killed
@@ -17,10 +18,16 @@
  */
 import { SregistryError, UsageError } from "../errors.ts";
 import { singularityMetadata } from "../build/metadata.ts";
-import { parseImageConfig } from "../image/config.ts";
-import { type BuilderName, canStream, chooseBuilder } from "../build/builder.ts";
+import { configPlatform, parseImageConfig } from "../image/config.ts";
+import { type BuilderName, chooseBuilder } from "../build/builder.ts";
 import { which } from "../build/command.ts";
-import type { Platform } from "../registry/platform.ts";
+import {
+  checkImagePlatform,
+  hostPlatform,
+  normalizePlatform,
+  type Platform,
+  sameArchitecture,
+} from "../registry/platform.ts";
 import { formatReference, type Reference } from "../reference.ts";
 import type { BlobCache } from "../store/blob_cache.ts";
 import { markUsed, recordBlobs, useBlobs } from "../store/cache_usage.ts";
@@ -29,8 +36,8 @@ import type { ImageRecord } from "../store/record.ts";
 import { defaultNoCacheName, storageFile, storageNames } from "../store/storage_paths.ts";
 import type { PullListener } from "./events.ts";
 import type { ImageSource, Resolved } from "./source.ts";
-import { startDownloads, unpackImage } from "./unpack.ts";
-import { buildImage, largestLayer } from "./build_image.ts";
+import { unpackImage } from "./unpack.ts";
+import { buildImage } from "./build_image.ts";
 import { partialPath, sweepOrphanImages, sweepPartials, temporaryDir } from "./temp.ts";
 import { noSpaceIn } from "./_no_space.ts";
 import { findReusable, isRecorded, platformString } from "./_records.ts";
@@ -53,7 +60,7 @@ export interface PullRequest {
   builder?: BuilderName;
   compression?: "gzip" | "zstd" | "lz4" | "xz";
   sudo?: boolean;
-  /** `--keep-sandbox DIR`: unpack into this new folder and keep it next to the SIF. */
+  /** `--keep-sandbox DIR`: also write the root filesystem into this new folder. */
   keepSandbox?: string;
 }
 
@@ -103,12 +110,13 @@ export async function pull(req: PullRequest, ctx: PullContext): Promise<PullResu
   if (req.keepSandbox) checkSandboxTarget(req.keepSandbox);
   ctx.cache?.init();
   ctx.cache?.sweep();
-  const resolved = await req.source.resolve(req.platform);
+  const found = await req.source.resolve(req.platform);
   // Checked before any layer is fetched: a malformed config stops the pull here.
   const config = parseImageConfig(
-    resolved.configBytes,
-    `${req.source.name} (${resolved.manifest.config.digest})`,
+    found.configBytes,
+    `${req.source.name} (${found.manifest.config.digest})`,
   );
+  const resolved = imagePlatform(found, configPlatform(config), req, ctx);
   const layers = resolved.manifest.layers;
   // Pinned: a concurrent `cache prune` leaves these blobs alone.
   using _pin = ctx.cache
@@ -127,19 +135,25 @@ export async function pull(req: PullRequest, ctx: PullContext): Promise<PullResu
     platform: platformString(resolved.platform),
     layers: layers.map((l) => ({ digest: l.digest, size: l.size })),
   });
+  const builder = req.sandbox
+    ? undefined
+    : chooseBuilder(req.builder ?? "auto", which, req.compression);
+  // The native builder creates no file but the SIF (and the --keep-sandbox folder).
+  const folderRoad = builder !== undefined && builder !== "native";
   const needed = estimateUnpacked(layers.map((l) => l.size));
-  const workParent = req.sandbox ? ctx.explicitTmpDir ?? ctx.tmpDir : chooseWorkspace({
+  const workParent = !folderRoad ? ctx.explicitTmpDir ?? ctx.tmpDir : chooseWorkspace({
     explicit: ctx.explicitTmpDir,
     fallback: ctx.tmpDir,
     ram: ctx.ramDir,
     needed,
   });
-  if (req.sandbox) {
+  const sandboxDir = req.sandbox ?? req.keepSandbox;
+  if (sandboxDir) {
     chooseWorkspace({
-      explicit: parentOf(req.sandbox),
+      explicit: parentOf(sandboxDir),
       fallback: "",
       needed,
-      variable: "--sandbox",
+      variable: req.sandbox ? "--sandbox" : "--keep-sandbox",
     });
   }
   await using work = await noSpaceIn(
@@ -147,44 +161,31 @@ export async function pull(req: PullRequest, ctx: PullContext): Promise<PullResu
     "SREGISTRY_TMPDIR",
     () => temporaryDir(workParent),
   );
-  const rootfs = req.sandbox ?? req.keepSandbox ?? `${work.path}/rootfs`;
-  Deno.mkdirSync(rootfs, { recursive: true });
-  const unpackDir = req.sandbox ?? req.keepSandbox ?? workParent;
+  const rootfs = sandboxDir ?? (folderRoad ? `${work.path}/rootfs` : undefined);
+  if (rootfs) Deno.mkdirSync(rootfs, { recursive: true });
+  const unpackDir = sandboxDir ?? workParent;
   const unpackVar = req.sandbox
     ? "--sandbox"
     : req.keepSandbox
     ? "--keep-sandbox"
     : "SREGISTRY_TMPDIR";
-  const unpack = () =>
-    noSpaceIn(unpackDir, unpackVar, () =>
-      unpackImage({
-        source: req.source,
-        resolved,
-        cache: ctx.cache,
-        rootfs,
-        jobs: ctx.jobs,
-        isRoot: ctx.isRoot,
-        maxLayerBytes: ctx.maxLayerBytes,
-        onEvent: ctx.onEvent,
-      }));
+  const { cache, jobs, onEvent } = ctx;
+  const downloads = { source: req.source, resolved, cache, jobs, onEvent };
   if (req.sandbox) {
     try {
-      return { path: req.sandbox, reused: false, downloaded: await unpack() };
+      const downloaded = await noSpaceIn(unpackDir, unpackVar, () =>
+        unpackImage({
+          ...downloads,
+          rootfs: req.sandbox!,
+          isRoot: ctx.isRoot,
+          maxLayerBytes: ctx.maxLayerBytes,
+        }));
+      return { path: req.sandbox, reused: false, downloaded };
     } catch (e) {
       removeSandbox(req.sandbox, sandboxExisted); // no partial root filesystem is left
       throw e;
     }
   }
-  const builder = chooseBuilder(req.builder ?? "auto", which);
-  const streaming = !req.keepSandbox && ctx.cache !== undefined && builder === "native" &&
-    canStream(which);
-  // Streaming: the flattener reads each layer as it downloads, the largest in one pass.
-  const onePass = streaming ? largestLayer(layers) : undefined;
-  const { cache, jobs, onEvent } = ctx;
-  const downloads = streaming
-    ? startDownloads({ ...req, resolved, cache, jobs, onEvent, copies: true, onePass })
-    : undefined;
-  let downloaded = downloads ? 0 : await unpack();
   const from = formatReference(req.ref);
   const arch = config.architecture ?? resolved.platform?.architecture ?? "amd64";
   const names = storageNames(req.ref);
@@ -196,20 +197,14 @@ export async function pull(req: PullRequest, ctx: PullContext): Promise<PullResu
   Deno.mkdirSync(dir, { recursive: true });
   sweepPartials(target);
   const partial = partialPath(target);
-  ctx.onEvent?.({ kind: "step", text: "building the SIF image" });
   const storageVar = req.name ? "--name" : recording ? "SREGISTRY_STORAGE" : "--name";
   try {
-    await noSpaceIn(dir, storageVar, () =>
+    const downloaded = await noSpaceIn(dir, storageVar, () =>
       buildImage({
-        builder,
-        streaming,
-        ready: downloads?.ready,
-        onePass,
-        copy: downloads?.copy,
-        cache: ctx.cache,
-        layers,
+        builder: builder!,
+        downloads,
         rootfs,
-        unpack,
+        unpacking: (fn) => noSpaceIn(unpackDir, unpackVar, fn),
         metadata: singularityMetadata({
           config: { ...config.config, Env: config.config?.Env ?? undefined },
           from,
@@ -230,10 +225,7 @@ export async function pull(req: PullRequest, ctx: PullContext): Promise<PullResu
         maxLayerBytes: ctx.maxLayerBytes,
         tmpDir: work.path,
         onEvent: ctx.onEvent,
-      }), { tmpDir: workParent }).catch((e) =>
-        downloads ? downloads.abandon(e) : Promise.reject(e)
-      );
-    if (downloads) downloaded = await downloads.finish();
+      }), { tmpDir: workParent });
     const size = Deno.statSync(partial).size;
     if (!recording) {
       Deno.renameSync(partial, target);
@@ -269,6 +261,29 @@ export async function pull(req: PullRequest, ctx: PullContext): Promise<PullResu
       Deno.removeSync(partial);
     } catch { /* renamed into place */ }
   }
+}
+
+/**
+ * The image's real platform, from its config (with the index entry's variant
+ * when the config names none), checked against `--platform` (an error when
+ * different) or else this machine's (a warning).
+ * @throws {SregistryError} when the image is not built for the platform asked
+ */
+function imagePlatform(
+  r: Resolved,
+  declared: Platform,
+  req: PullRequest,
+  ctx: PullContext,
+): Resolved {
+  const have = normalizePlatform(declared);
+  const verdict = checkImagePlatform(formatReference(req.ref), have, req.platform, hostPlatform());
+  if (verdict.kind === "error") throw new SregistryError(verdict.text);
+  if (verdict.kind === "warning") ctx.onEvent?.({ kind: "warning", text: verdict.text });
+  if (!have) return r;
+  const variant = have.variant ??
+    (r.platform && sameArchitecture(have, r.platform) ? r.platform.variant : undefined);
+  const { os, architecture } = have;
+  return { ...r, platform: variant ? { os, architecture, variant } : { os, architecture } };
 }
 
 function parentOf(path: string): string {

@@ -9,7 +9,7 @@
 import { DocumentError, parseDocument } from "../document.ts";
 import { RegistryError } from "../errors.ts";
 import { pickChallenge, splitScopes } from "./_challenge.ts";
-import { responseError } from "./errors.ts";
+import { networkError, readLimited, responseError } from "./errors.ts";
 import { TokenAnswerSchema } from "./_wire_schemas.ts";
 import type { Fetcher } from "./transport.ts";
 
@@ -33,6 +33,8 @@ export interface AuthOptions {
   now?: () => number;
   /** Maps a request host to the name credentials are stored under. */
   credentialHost?: (host: string) => string;
+  /** Total time a token or error body may take (default 60 s). */
+  timeoutMs?: number;
 }
 
 interface Token {
@@ -50,6 +52,8 @@ interface HostState {
 
 const EXPIRY_MARGIN_MS = 10_000;
 const DEFAULT_EXPIRES_S = 60;
+/** Largest token answer read (JWTs are a few KiB). */
+const MAX_TOKEN_BYTES = 1024 * 1024;
 
 /** Encodes `user:pass` for `Authorization: Basic`. */
 export function basicAuth(username: string, password: string): string {
@@ -195,9 +199,19 @@ export class AuthSession {
         method: req.method,
         url: url.href,
         loginHost: this.#opts.credentialHost?.(host) ?? host,
+        timeoutMs: this.#opts.timeoutMs,
       });
     }
-    return this.#parseToken(host, await res.text());
+    let bytes: Uint8Array;
+    try {
+      bytes = await readLimited(res, MAX_TOKEN_BYTES, {
+        timeoutMs: this.#opts.timeoutMs,
+        url: url.href,
+      });
+    } catch (e) {
+      throw networkError(e, url.href, `get a token for ${host}`);
+    }
+    return this.#parseToken(host, new TextDecoder().decode(bytes));
   }
 
   #parseToken(host: string, text: string): Token {

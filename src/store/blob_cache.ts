@@ -6,7 +6,7 @@
  * then renamed; `index.json` is rewritten with `writeFileAtomic`. One
  * lock per blob, held only while fetching, makes concurrent pulls download each
  * blob once; partial files and locks of dead processes are swept. A full disk
- * is reported as such, naming the cache and SINGULARITY_CACHEDIR.
+ * is reported as such, naming the cache and APPTAINER_CACHEDIR.
  * @module
  */
 import { hostname } from "node:os";
@@ -83,7 +83,7 @@ export class BlobCache {
       throw new SregistryError(
         `Cannot use the blob cache ${this.root}: ${
           (e as Error).message
-        }: set SINGULARITY_CACHEDIR to a writable folder`,
+        }: set APPTAINER_CACHEDIR to a writable folder`,
         { cause: e },
       );
     }
@@ -128,7 +128,7 @@ export class BlobCache {
     if (!isNoSpace(e)) return e;
     return new SregistryError(
       `Cannot store ${what} in the blob cache ${this.root}: no space left on device (or quota exceeded): ` +
-        `free space there or set SINGULARITY_CACHEDIR to a folder with more room`,
+        `free space there or set APPTAINER_CACHEDIR to a folder with more room`,
       { cause: e },
     );
   }
