@@ -162,3 +162,24 @@ Deno.test("SquashfsWriter an empty root and empty folders read back with all rea
     await Deno.remove(dirPath, { recursive: true });
   }
 });
+
+Deno.test("SquashfsWriter 2000 distinct xattr sets (a lookup table over several blocks) read back with all readers", async () => {
+  const dirPath = await Deno.makeTempDir();
+  try {
+    const children: Record<string, ImageNode> = {};
+    const encode = (text: string) => new TextEncoder().encode(text);
+    for (let i = 0; i < 2000; i++) {
+      const xattrs = new Map([
+        ["user.id", encode(`value-${i}-${"v".repeat(i % 100)}`)],
+        ["security.selinux", encode("system_u:object_r:bin_t:s0")],
+      ]);
+      children[`f${i}`] = file(`c${i % 7}`, { xattrs });
+    }
+    const root = dir(children);
+    const image = `${dirPath}/image.sqfs`;
+    await writeTree(image, root);
+    await checkAllReaders(image, root);
+  } finally {
+    await Deno.remove(dirPath, { recursive: true });
+  }
+});
