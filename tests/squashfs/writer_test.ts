@@ -183,3 +183,23 @@ Deno.test("SquashfsWriter 2000 distinct xattr sets (a lookup table over several 
     await Deno.remove(dirPath, { recursive: true });
   }
 });
+
+Deno.test("SquashfsWriter over 512 fragment blocks and 2048 owner ids (tables over several blocks) read back with all readers", async () => {
+  const dirPath = await Deno.makeTempDir();
+  try {
+    const children: Record<string, ImageNode> = {};
+    for (let i = 0; i < 1100; i++) {
+      // 70,000-byte files: one tail per fragment block, 1100 fragment blocks.
+      children[`f${i}`] = file(bytes(70_000, "text", i + 1), {
+        uid: 1000 + i,
+        gid: 200_000 + 3 * i,
+      });
+    }
+    const root = dir(children);
+    const image = `${dirPath}/image.sqfs`;
+    await writeTree(image, root);
+    await checkAllReaders(image, root);
+  } finally {
+    await Deno.remove(dirPath, { recursive: true });
+  }
+});
