@@ -14,6 +14,7 @@
 
 import { basename, dirname, join } from "node:path";
 import { definitionFile, ociConfigJson } from "../build/metadata.ts";
+import { SregistryError } from "../errors.ts";
 import { layoutSif, SIF_DATA, SIF_FS, SIF_PART, type SifObject } from "../build/sif.ts";
 import type { DirNode } from "../layers/image_tree.ts";
 import { SquashfsWriter, type SquashfsWriterOptions } from "../squashfs/writer.ts";
@@ -118,8 +119,9 @@ export class SifAssembly {
 
   /**
    * Creates the partial file beside `options.output` and the squashfs writer
-   * at the partition offset. Throws what opening the file throws (no space,
-   * no permission) and RangeError on bad writer options.
+   * at the partition offset. Throws SregistryError when the folder is missing
+   * or not writable, what opening the file throws otherwise (no space), and
+   * RangeError on bad writer options.
    */
   static async create(options: SifAssemblyOptions): Promise<SifAssembly> {
     const offset = partitionOffset(options);
@@ -127,7 +129,22 @@ export class SifAssembly {
       dirname(options.output),
       `.${basename(options.output)}.${crypto.randomUUID()}.partial`,
     );
-    const file = await Deno.open(partial, { read: true, write: true, createNew: true });
+    let file: Deno.FsFile;
+    try {
+      file = await Deno.open(partial, { read: true, write: true, createNew: true });
+    } catch (error) {
+      if (
+        !(error instanceof Deno.errors.NotFound || error instanceof Deno.errors.PermissionDenied)
+      ) {
+        throw error;
+      }
+      throw new SregistryError(
+        `Cannot write the image ${options.output}: cannot create a file in ${
+          dirname(options.output)
+        } (${error.message}): check that the folder exists and is writable`,
+        { cause: error },
+      );
+    }
     return new SifAssembly(options, file, partial, offset);
   }
 
