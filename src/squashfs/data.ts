@@ -21,11 +21,12 @@ import { DATA_UNCOMPRESSED, SUPERBLOCK_SIZE } from "./format.ts";
 import { FileRecord } from "./file_record.ts";
 import type { CompressionPool, PoolResult } from "./pool.ts";
 import type { OutputSink } from "./sink.ts";
+import { TailRing } from "./tail_ring.ts";
 
 type Slot =
   | { kind: "block"; file: FileRecord; first: boolean; result?: PoolResult }
   | { kind: "fragment"; index: number; result?: PoolResult }
-  | { kind: "end"; file: FileRecord; tail?: Uint8Array; result: true }
+  | { kind: "end"; file: FileRecord; tail?: Uint8Array; cost: number; result: true }
   | { kind: "flush"; result: true };
 
 /** Writes file contents and fragment blocks; see the module doc. */
@@ -51,6 +52,7 @@ export class DataWriter {
   #heavy = 0;
   /** Bytes of tails in end slots not applied yet. */
   #tailBytes = 0;
+  #tails: TailRing;
   #open = false;
   /**
    * The current file's partial block, reused from file to file: a buffer per
@@ -64,6 +66,7 @@ export class DataWriter {
     this.#out = out;
     this.#blockSize = blockSize;
     this.#maxInFlight = maxInFlight;
+    this.#tails = new TailRing(8 * blockSize);
   }
 
   /** Starts a file; contents are given to the returned sink in order. */
@@ -97,9 +100,16 @@ export class DataWriter {
         this.#check();
         this.#open = false;
         if (file.size === 0) return file;
-        const tail = fill > 0 ? this.#staging!.slice(0, fill) : undefined;
+        let tail: Uint8Array | undefined;
+        let cost = 0;
+        if (fill > 0) {
+          const staged = this.#staging!.subarray(0, fill);
+          const taken = this.#tails.take(staged);
+          tail = taken?.view ?? staged.slice();
+          cost = taken?.cost ?? 0;
+        }
         this.#tailBytes += fill;
-        this.#push({ kind: "end", file, tail, result: true });
+        this.#push({ kind: "end", file, tail, cost, result: true });
         return file;
       },
     };
@@ -188,6 +198,7 @@ export class DataWriter {
       this.fail(error instanceof Error ? error : new Error(String(error)));
       return;
     }
+    if (this.#waiters.length === 0) return;
     this.#waiters = this.#waiters.filter((waiter) => {
       if (!waiter.ready()) return true;
       waiter.resolve();
@@ -198,7 +209,8 @@ export class DataWriter {
   #apply(slot: Slot): void {
     if (slot.kind === "end") {
       this.#tailBytes -= slot.tail?.length ?? 0;
-      return this.#endFile(slot.file, slot.tail);
+      this.#endFile(slot.file, slot.tail);
+      return this.#tails.release(slot.cost);
     }
     if (slot.kind === "flush") return this.#flushFragment();
     this.#heavy--;
