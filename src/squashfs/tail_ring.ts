@@ -24,6 +24,7 @@ export class TailRing {
    * when the ring has no room (the caller then copies it on its own).
    */
   take(bytes: Uint8Array): { view: Uint8Array; cost: number } | undefined {
+    if (this.#used === 0) this.#write = 0; // empty: start over at the front
     let at = this.#write;
     let gap = 0;
     if (at + bytes.length > this.#ring.length) {
