@@ -18,7 +18,7 @@
 
 import { createHash } from "node:crypto";
 import { DATA_UNCOMPRESSED, SUPERBLOCK_SIZE } from "./format.ts";
-import { FileRecord } from "./file_record.ts";
+import { FileRecord, newOwner } from "./file_record.ts";
 import type { CompressionPool, PoolResult } from "./pool.ts";
 import type { OutputSink } from "./sink.ts";
 import { TailRing } from "./tail_ring.ts";
@@ -31,6 +31,8 @@ type Slot =
 
 /** Writes file contents and fragment blocks; see the module doc. */
 export class DataWriter {
+  /** This writer's number, in each record it makes. */
+  readonly owner: number = newOwner();
   #pool: CompressionPool;
   #out: OutputSink;
   #blockSize: number;
@@ -74,7 +76,7 @@ export class DataWriter {
     this.#check();
     if (this.#open) throw new Error("A file is still being written: end() it first");
     this.#open = true;
-    const file = new FileRecord(0);
+    const file = new FileRecord(0, this.owner);
     let fill = 0;
     let first = true;
     return {

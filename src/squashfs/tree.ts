@@ -50,9 +50,15 @@ export type BlockSizes = (first: number, count: number) => Uint32Array;
  */
 export function encodeTree(
   root: DirNode,
-  options: { compress: BlockCompressor; blockSize: number; blockSizes: BlockSizes },
+  options: {
+    compress: BlockCompressor;
+    blockSize: number;
+    blockSizes: BlockSizes;
+    /** The number of the writer that stored the contents (`DataWriter.owner`). */
+    owner: number;
+  },
 ): EncodedTree {
-  const encoder = new TreeEncoder(options.compress, options.blockSize, options.blockSizes);
+  const encoder = new TreeEncoder(options);
   return encoder.encode(root);
 }
 
@@ -66,17 +72,21 @@ class TreeEncoder {
   #out = new RecordBuilder();
   #blockSize: number;
   #blockSizes: BlockSizes;
+  #owner: number;
 
-  constructor(compress: BlockCompressor, blockSize: number, blockSizes: BlockSizes) {
-    this.#inodes = new MetadataWriter(compress);
-    this.#dirs = new MetadataWriter(compress);
-    this.#xattrs = new XattrTable(compress);
-    this.#blockSize = blockSize;
-    this.#blockSizes = blockSizes;
+  constructor(
+    o: { compress: BlockCompressor; blockSize: number; blockSizes: BlockSizes; owner: number },
+  ) {
+    this.#inodes = new MetadataWriter(o.compress);
+    this.#dirs = new MetadataWriter(o.compress);
+    this.#xattrs = new XattrTable(o.compress);
+    this.#blockSize = o.blockSize;
+    this.#blockSizes = o.blockSizes;
+    this.#owner = o.owner;
   }
 
   encode(root: DirNode): EncodedTree {
-    this.#count = countInodes(root);
+    this.#count = countInodes(root, this.#owner);
     const rootRef = this.#writeDir(root, this.#next++, this.#count + 1);
     const ids = new Uint8Array(this.#ids.size * 4);
     const view = new DataView(ids.buffer);
@@ -201,7 +211,7 @@ class TreeEncoder {
  * writer record (an empty one when no content was stored) and counting its
  * links. Iterative: deep trees do not grow the stack.
  */
-function countInodes(root: DirNode): number {
+function countInodes(root: DirNode, owner: number): number {
   let count = 1;
   const stack: DirNode[] = [root];
   while (stack.length > 0) {
@@ -210,7 +220,7 @@ function countInodes(root: DirNode): number {
         stack.push(node);
         count++;
       } else if (node.kind === "file") {
-        const record = asRecord(node.data, node.size);
+        const record = asRecord(node.data, node.size, owner);
         node.data = record;
         if (record.nlink++ === 0) count++;
       } else count++;

@@ -175,6 +175,7 @@ export class SquashfsWriter {
       compress,
       blockSize: this.#blockSize,
       blockSizes: (first, count) => this.#data.blockSizes(first, count),
+      owner: this.#data.owner,
     });
     let at = dataEnd;
     const put = (part: { chunks: Uint8Array[]; length: number }) => {

@@ -16,6 +16,7 @@ import {
   type ReaderName,
   READERS,
   readImage,
+  toHex,
   visibleTo,
 } from "../_readers.ts";
 import { rng } from "../_random.ts";
@@ -155,6 +156,10 @@ export class Fuzz {
   }
 }
 
+async function sha256File(path: string): Promise<string> {
+  return toHex(new Uint8Array(await crypto.subtle.digest("SHA-256", await Deno.readFile(path))));
+}
+
 function seeds(): number[] {
   const fixed = Number(Deno.env.get("SREGISTRY_FUZZ_SEED"));
   return Number.isInteger(fixed) && fixed > 0 ? [fixed] : [1, 2, 3];
@@ -184,6 +189,14 @@ for (const [index, seed] of seeds().entries()) {
         const diff = diffListings(visibleTo(reader, expected), listing, ["tree", reader]);
         assertEquals(diff.slice(0, 20), [], `seed ${seed}, ${reader}`);
       }
+      // The same tree again, other Worker count and chunk sizes: the same bytes.
+      const again = `${dirPath}/again.sqfs`;
+      await writeTree(again, root, {
+        seed: seed + 1000,
+        compression: seed % 2 === 0 ? "zstd" : "gzip",
+        processors: 3 - (seed % 2),
+      });
+      assertEquals(await sha256File(again), await sha256File(image), `seed ${seed}: bytes differ`);
     } finally {
       await Deno.remove(dirPath, { recursive: true });
     }
