@@ -21,6 +21,7 @@ import { decompress } from "../layers/decompress.ts";
 import type { Descriptor } from "../registry/manifest.ts";
 import type { BlobCache } from "../store/blob_cache.ts";
 import type { PullListener } from "./events.ts";
+import { verifyDiffId } from "./diff_ids.ts";
 
 /** What `buildImage` needs. */
 export interface BuildImageOptions {
@@ -35,6 +36,8 @@ export interface BuildImageOptions {
   copy?: (i: number) => Promise<ReadableStream<Uint8Array> | undefined>;
   cache?: BlobCache;
   layers: Descriptor[];
+  /** The config's diff IDs, one per layer (see diff_ids.ts); undefined for schema1. */
+  diffIds?: string[];
   /** The folder road's root filesystem (already unpacked unless streaming). */
   rootfs: string;
   /** Unpacks the layers into `rootfs` (the fallback of the streaming road). */
@@ -69,17 +72,26 @@ export async function buildImage(o: BuildImageOptions): Promise<void> {
   };
   if (o.streaming && o.cache) {
     const cache = o.cache;
-    const stream = (onePass: boolean) =>
-      buildSifFromTar({
+    const stream = async (onePass: boolean) => {
+      // Each layer's uncompressed bytes against its diff ID; awaited before the SIF counts.
+      const checks: Promise<void>[] = [];
+      const verify = (tar: ReadableStream<Uint8Array>, i: number) => {
+        const v = verifyDiffId(tar, o.diffIds?.[i], i);
+        checks.push(v.verified);
+        return v.stream;
+      };
+      await buildSifFromTar({
         ...common,
         tar: flattenLayers(
           o.layers.map((l, i) => ({
             open: async () => {
               await o.ready?.(i);
-              return decompress((await Deno.open(cache.blobPath(l.digest))).readable, l.mediaType);
+              return verify(decompress(await cache.open(l), l.mediaType), i);
             },
             // A restart reads the cache: the download's copy is spent.
-            early: onePass ? o.copy?.(i).then((s) => s && decompress(s, l.mediaType)) : undefined,
+            early: onePass
+              ? o.copy?.(i).then((s) => s && verify(decompress(s, l.mediaType), i))
+              : undefined,
             verified: o.ready?.(i),
           })),
           o.metadata,
@@ -92,6 +104,8 @@ export async function buildImage(o: BuildImageOptions): Promise<void> {
           },
         ),
       });
+      await Promise.all(checks);
+    };
     try {
       await stream(true).catch((e) => {
         if (!(e instanceof FlattenRestart)) throw e;

@@ -34,6 +34,7 @@ import { partialPath, sweepOrphanImages, sweepPartials, temporaryDir } from "./t
 import { noSpaceIn } from "./_no_space.ts";
 import { findReusable, isRecorded, platformString } from "./_records.ts";
 import { chooseWorkspace, estimateUnpacked } from "./workspace.ts";
+import { layerDiffIds } from "./diff_ids.ts";
 
 /** What to pull and how. */
 export interface PullRequest {
@@ -104,13 +105,14 @@ export async function pull(req: PullRequest, ctx: PullContext): Promise<PullResu
   ctx.cache?.sweep();
   const resolved = await req.source.resolve(req.platform);
   const layers = resolved.manifest.layers;
+  const diffIds = layerDiffIds(resolved); // before any layer downloads
   // Pinned: a concurrent `cache prune` leaves these blobs alone.
   using _pin = ctx.cache
     ? await useBlobs(ctx.cache, [
       resolved.digest,
       resolved.manifestDigest,
       resolved.manifest.config.digest,
-      ...layers.map((l) => l.digest),
+      ...new Set(layers.map((l) => l.digest)),
     ])
     : undefined;
   await rememberManifests(ctx, req, resolved);
@@ -196,6 +198,7 @@ export async function pull(req: PullRequest, ctx: PullContext): Promise<PullResu
         copy: downloads?.copy,
         cache: ctx.cache,
         layers,
+        diffIds,
         rootfs,
         unpack,
         metadata: singularityMetadata({

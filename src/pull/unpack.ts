@@ -14,6 +14,8 @@ import type { PullListener } from "./events.ts";
 import { limiter } from "./limit.ts";
 import { tapStream } from "./_tap.ts";
 import type { ImageSource, Resolved } from "./source.ts";
+import { layerDiffIds, verifyDiffId } from "./diff_ids.ts";
+import type { DigestVerifier } from "../digest.ts";
 
 /** Options for `downloadLayers`. */
 export interface DownloadOptions {
@@ -58,7 +60,16 @@ class Downloads {
     this.copies = offer.map((o) => o.promise);
     const fetches: Promise<void>[] = [];
     if (!cache) { for (const o of offer) o.resolve(undefined); }
+    // One download per digest: a layer listed again waits for the first.
+    const first = new Map<string, number>();
     for (const i of cache ? startOrder(layers.length, options.onePass) : []) {
+      const same = first.get(layers[i].digest);
+      if (same !== undefined) {
+        fetches[i] = fetches[same];
+        offer[i].resolve(undefined);
+        continue;
+      }
+      first.set(layers[i].digest, i);
       fetches[i] = run(() => this.#fetch(cache!, i, offer[i].resolve))
         .catch((e) => {
           this.fail(e);
@@ -81,25 +92,34 @@ class Downloads {
     const { source, resolved, onEvent, copies } = this.options;
     const layer = resolved.manifest.layers[i];
     this.stop.signal.throwIfAborted();
-    if (cache.has(layer)) {
-      onEvent?.({ kind: "layer", digest: layer.digest, state: "cached", total: layer.size });
-      return;
-    }
-    const fetched = await cache.ensure(layer, async () => {
-      const stream = await this.open(layer);
+    const digest = layer.digest;
+    const fetched = await cache.ensure(layer, async (resume) => {
+      const stream = await this.open(layer, resume);
       if (!copies) return stream;
       const tapped = tapStream(stream);
       offer(tapped.copy);
       return tapped.stream;
     }, {
       verified: source.verifies,
-      onWait: () => onEvent?.({ kind: "layer", digest: layer.digest, state: "waiting" }),
+      resumable: source.resumable,
+      onWait: () => onEvent?.({ kind: "layer", digest, state: "waiting" }),
+      onDamaged: (reason) =>
+        onEvent?.({
+          kind: "warning",
+          text: `the cached layer ${digest} was damaged (${reason}): removed, downloading it again`,
+        }),
+      onResume: (bytes) =>
+        onEvent?.({
+          kind: "step",
+          text: `continuing layer ${digest} after the ${bytes} bytes an interrupted pull kept`,
+        }),
     });
     if (fetched) this.downloaded++;
+    else onEvent?.({ kind: "layer", digest, state: "cached", total: layer.size });
   }
 
   /** Opens a layer from the source, stoppable, reporting progress. */
-  async open(layer: Descriptor): Promise<ReadableStream<Uint8Array>> {
+  async open(layer: Descriptor, resume?: DigestVerifier): Promise<ReadableStream<Uint8Array>> {
     const progress = (bytes: number) =>
       this.options.onEvent?.({
         kind: "layer",
@@ -108,7 +128,7 @@ class Downloads {
         bytes,
         total: layer.size,
       });
-    return this.stoppable(await this.options.source.openBlob(layer, progress));
+    return this.stoppable(await this.options.source.openBlob(layer, progress, resume));
   }
 
   stoppable(stream: ReadableStream<Uint8Array>): ReadableStream<Uint8Array> {
@@ -185,18 +205,21 @@ export async function unpackImage(options: UnpackOptions): Promise<number> {
     maxLayerBytes: options.maxLayerBytes,
     onWarning: (text) => onEvent?.({ kind: "warning", text }),
   });
+  const diffIds = layerDiffIds(resolved);
   try {
     for (const [i, layer] of resolved.manifest.layers.entries()) {
       let stream: ReadableStream<Uint8Array>;
       if (cache) {
         await downloads.fetches[i];
-        stream = downloads.stoppable((await Deno.open(cache.blobPath(layer.digest))).readable);
+        stream = downloads.stoppable(await cache.open(layer));
       } else {
         stream = await downloads.open(layer);
         downloads.downloaded++;
       }
       onEvent?.({ kind: "layer", digest: layer.digest, state: "extracting", total: layer.size });
-      await writer.applyLayer(decompress(stream, layer.mediaType), layer.digest);
+      const tar = verifyDiffId(decompress(stream, layer.mediaType), diffIds?.[i], i);
+      await writer.applyLayer(tar.stream, layer.digest);
+      await tar.verified;
       onEvent?.({ kind: "layer", digest: layer.digest, state: "done", total: layer.size });
     }
   } catch (e) {

@@ -10,16 +10,39 @@
  * @module
  */
 import { hostname } from "node:os";
-import { DigestVerifier, sha256Digest } from "../digest.ts";
+import { type DigestVerifier, sha256Digest, verifyingStream } from "../digest.ts";
 import { DigestMismatchError, SregistryError } from "../errors.ts";
-import { acquireLock, type LockOptions, processAlive, removeStaleLock, withLock } from "./locks.ts";
+import {
+  acquireLock,
+  type LockOptions,
+  type LockOwner,
+  processAlive,
+  removeStaleLock,
+  withLock,
+} from "./locks.ts";
+import { adoptKept, type Kept, KEPT_SUFFIX, sweepKept } from "./_blob_resume.ts";
 import { partialPath, writeFileAtomic } from "./atomic_file.ts";
+import { BlobChecks } from "./_blob_check.ts";
 
 /** The fields of a descriptor the cache needs. */
 export interface BlobRef {
   digest: string;
   size?: number;
   mediaType?: string;
+}
+
+/** Options of {@linkcode BlobCache.ensure}. */
+export interface EnsureOptions {
+  /** The stream `open()` returns verifies digest and size itself (errors otherwise). */
+  verified?: boolean;
+  /** `open()` can continue from a {@linkcode DigestVerifier} (see `ensure`). */
+  resumable?: boolean;
+  /** Called when another process holds the blob's lock, with its owner when readable. */
+  onWait?: (owner?: LockOwner) => void;
+  /** Called when a cached copy was damaged (and removed), with why. */
+  onDamaged?: (reason: string) => void;
+  /** Called when a kept partial download is continued, with its size in bytes. */
+  onResume?: (bytes: number) => void;
 }
 
 /** An entry of the layout's `index.json`. */
@@ -55,6 +78,9 @@ function hexOf(digest: string): string {
 export class BlobCache {
   readonly root: string;
   readonly #lockOptions: LockOptions;
+  readonly #checks = new BlobChecks();
+  /** Partial files being written by this process, to their final paths. */
+  readonly #active = new Map<string, string>();
   #ready = false;
 
   constructor(root: string, lockOptions: LockOptions = {}) {
@@ -93,7 +119,11 @@ export class BlobCache {
     return `${this.root}/blobs/sha256/${hexOf(digest)}`;
   }
 
-  /** True when the verified blob is present (and of the right size when known). */
+  /**
+   * True when a file is present under the blob's final name, of the right
+   * size when known. Cheap and unverified: a build must go through
+   * {@linkcode BlobCache.ensure} and {@linkcode BlobCache.open}, which hash it.
+   */
   has(blob: BlobRef): boolean {
     try {
       const info = Deno.statSync(this.blobPath(blob.digest));
@@ -103,9 +133,65 @@ export class BlobCache {
     }
   }
 
-  /** Reads a (small) blob whole. */
+  /**
+   * Reads a (small) blob whole, checking its digest.
+   * @throws {DigestMismatchError} When the file's content is not the blob's
+   * (the damaged file is removed, so fetching it again repairs the cache).
+   * @throws {Deno.errors.NotFound} When the blob is not in the cache.
+   */
   read(digest: string): Uint8Array {
-    return Deno.readFileSync(this.blobPath(digest));
+    const path = this.blobPath(digest);
+    const bytes = Deno.readFileSync(path);
+    const actual = sha256Digest(bytes);
+    if (actual !== digest) {
+      try {
+        Deno.removeSync(path);
+      } catch { /* gone */ }
+      throw new DigestMismatchError(
+        digest,
+        actual,
+        `the cached blob ${path}`,
+        "the cached copy was damaged and is removed: pull again to fetch it anew",
+      );
+    }
+    return bytes;
+  }
+
+  /**
+   * The bytes of a cached blob, for building: the file is hashed first
+   * (unless this process already verified this very file, see
+   * `_blob_check.ts`), so nothing is built from a damaged copy.
+   * @throws {DigestMismatchError} When the file is damaged (it is removed;
+   * {@linkcode BlobCache.ensure} fetches it again).
+   * @throws {Deno.errors.NotFound} When the blob is not in the cache.
+   */
+  async open(blob: BlobRef): Promise<ReadableStream<Uint8Array>> {
+    const path = this.blobPath(blob.digest);
+    if (!this.#checks.trusted(blob.digest, path)) {
+      const result = await this.#checks.check(path, blob.digest, knownSize(blob));
+      if (result.state === "missing") throw new Deno.errors.NotFound(`${path} is not in the cache`);
+      if (result.state === "damaged") {
+        throw new DigestMismatchError(
+          blob.digest,
+          result.reason,
+          `the cached blob ${path}`,
+          "the cached copy was damaged and is removed: pull again to fetch it anew",
+        );
+      }
+    }
+    return (await Deno.open(path)).readable;
+  }
+
+  /**
+   * True when the blob is in the cache and verified (hashed now, or earlier
+   * by this process); a damaged copy is removed and `onDamaged` told why.
+   */
+  async #present(blob: BlobRef, onDamaged?: (reason: string) => void): Promise<boolean> {
+    const path = this.blobPath(blob.digest);
+    if (this.#checks.trusted(blob.digest, path)) return true;
+    const result = await this.#checks.check(path, blob.digest, knownSize(blob));
+    if (result.state === "damaged") onDamaged?.(result.reason);
+    return result.state === "ok";
   }
 
   /** Stores bytes already in memory (manifests, configs) after checking their digest. */
@@ -132,52 +218,117 @@ export class BlobCache {
   }
 
   /**
-   * Makes sure the blob is in the cache: returns at once when it is; otherwise,
+   * Makes sure the blob is in the cache, verified. A blob already there is
+   * hashed (once per process and file, see `_blob_check.ts`); a damaged copy
+   * is removed, `onDamaged` is told why, and it is fetched again. Otherwise,
    * holding the blob's lock, writes what `open()` streams to a partial file,
-   * verifies digest and size (unless `verified`, when the stream itself already
-   * verified them and errors otherwise), and renames it into place.
-   * Returns true when this call downloaded it.
+   * verifies digest and size (unless `verified`, when the stream itself
+   * already verified them and errors otherwise), and renames it into place.
+   *
+   * With `resumable` (and `verified`), the partial file an interrupted pull
+   * kept (see {@linkcode BlobCache.keepPartials}) is continued: `open` gets a
+   * {@linkcode DigestVerifier} that has hashed the kept bytes and must stream
+   * only the bytes after them (HTTP `Range`), verifying the whole blob at the
+   * end; should that fail, the blob is fetched once more from its start.
+   * @returns true when this call fetched the blob.
+   * @throws {DigestMismatchError} From an unverified stream with other content.
+   * @throws {SregistryError} On a full disk, naming the cache and SINGULARITY_CACHEDIR.
    */
   async ensure(
     blob: BlobRef,
-    open: () => ReadableStream<Uint8Array> | Promise<ReadableStream<Uint8Array>>,
-    options: { verified?: boolean; onWait?: () => void } = {},
+    open: (
+      resume?: DigestVerifier,
+    ) => ReadableStream<Uint8Array> | Promise<ReadableStream<Uint8Array>>,
+    options: EnsureOptions = {},
   ): Promise<boolean> {
     this.init();
-    if (this.has(blob)) return false;
+    if (await this.#present(blob, options.onDamaged)) return false;
     const final = this.blobPath(blob.digest);
-    using _lock = await acquireLock(`${final}.lock`, {
-      ...this.#lockOptions,
-      onWait: () => options.onWait?.(),
-    });
-    if (this.has(blob)) return false; // another process fetched it while we waited
-    const tmp = partialPath(final);
+    using _lock = await this.#lock(`${final}.lock`, options.onWait);
+    // Another process may have fetched it while we waited.
+    if (await this.#present(blob, options.onDamaged)) return false;
+    const resume = options.resumable && options.verified
+      ? await adoptKept(final, blob.digest, knownSize(blob))
+      : undefined;
+    try {
+      await this.#fetch(blob, final, open, options, resume);
+    } catch (e) {
+      if (!(resume && e instanceof DigestMismatchError)) throw e;
+      options.onDamaged?.(`the kept part of an interrupted download was not the blob's`);
+      await this.#fetch(blob, final, open, options, undefined);
+    }
+    this.#checks.trust(blob.digest, final);
+    return true;
+  }
+
+  async #lock(path: string, onWait?: (owner?: LockOwner) => void) {
+    try {
+      return await acquireLock(path, { ...this.#lockOptions, onWait });
+    } catch (e) {
+      throw this.#storeError(path, e);
+    }
+  }
+
+  /** Downloads into a partial file (continuing `resume.path`) and renames it into place. */
+  async #fetch(
+    blob: BlobRef,
+    final: string,
+    open: (
+      resume?: DigestVerifier,
+    ) => ReadableStream<Uint8Array> | Promise<ReadableStream<Uint8Array>>,
+    options: EnsureOptions,
+    resume: Kept | undefined,
+  ): Promise<void> {
+    const tmp = resume?.path ?? partialPath(final);
     let file: Deno.FsFile;
     try {
-      file = Deno.openSync(tmp, { createNew: true, write: true, mode: 0o644 });
+      file = resume
+        ? Deno.openSync(tmp, { append: true })
+        : Deno.openSync(tmp, { createNew: true, write: true, mode: 0o644 });
     } catch (e) {
       throw this.#storeError(blob.digest, e);
     }
-    const size = blob.size !== undefined && blob.size >= 0 ? blob.size : undefined;
-    const verifier = options.verified ? undefined : new DigestVerifier(blob.digest, size);
+    this.#active.set(tmp, final);
     try {
-      for await (const chunk of await open()) {
-        verifier?.update(chunk);
-        writeAllSync(file, chunk);
-      }
+      if (resume) options.onResume?.(resume.verifier.bytes);
+      const source = await open(resume?.verifier);
+      const input = options.verified
+        ? source
+        : verifyingStream(source, blob.digest, { size: knownSize(blob) }).stream;
+      for await (const chunk of input) writeAllSync(file, chunk);
       file.close();
-      verifier?.verify();
       Deno.renameSync(tmp, final);
-      return true;
     } catch (e) {
       try {
         file.close();
       } catch { /* closed */ }
       try {
         Deno.removeSync(tmp);
-      } catch { /* gone */ }
+      } catch { /* gone, or kept by keepPartials */ }
       throw this.#storeError(blob.digest, e);
+    } finally {
+      this.#active.delete(tmp);
     }
+  }
+
+  /**
+   * Keeps the partial files of downloads under way in this process, for the
+   * next pull to continue (`<hex>.interrupted.partial`); called when the
+   * user interrupts a pull (Ctrl-C), synchronously, just before exiting.
+   * @returns the blobs kept, with the bytes each holds.
+   */
+  keepPartials(): { digest: string; bytes: number }[] {
+    const kept: { digest: string; bytes: number }[] = [];
+    for (const [tmp, final] of this.#active) {
+      try {
+        const bytes = Deno.statSync(tmp).size;
+        if (bytes === 0) continue;
+        Deno.renameSync(tmp, `${final}${KEPT_SUFFIX}`);
+        kept.push({ digest: `sha256:${final.slice(final.lastIndexOf("/") + 1)}`, bytes });
+      } catch { /* finished or removed meanwhile */ }
+    }
+    this.#active.clear();
+    return kept;
   }
 
   /** Reads `index.json`. */
@@ -228,7 +379,7 @@ export class BlobCache {
         const path = `${dir}/${entry.name}`;
         if (/^([a-f0-9]{64}|index\.json)\.lock(\.takeover)?$/.test(entry.name)) {
           if (removeStaleLock(path, staleMs)) removed++;
-        } else if (sweepPartial(path, entry.name)) removed++;
+        } else if (sweepPartial(path, entry.name) || sweepKept(path, entry.name)) removed++;
       }
     }
     return removed;
@@ -261,6 +412,10 @@ function emptyIndex() {
     mediaType: "application/vnd.oci.image.index.v1+json",
     manifests: [] as IndexEntry[],
   };
+}
+
+function knownSize(blob: BlobRef): number | undefined {
+  return blob.size !== undefined && blob.size >= 0 ? blob.size : undefined;
 }
 
 function writeAllSync(file: Deno.FsFile, chunk: Uint8Array): void {
