@@ -5,6 +5,7 @@
  */
 import type { Command } from "@commander-js/extra-typings";
 import { createHash } from "node:crypto";
+import { checkOverwrite } from "../pull/overwrite.ts";
 import { SregistryError, UsageError } from "../errors.ts";
 import { parseReference } from "../reference.ts";
 import type { Catalogue } from "../store/catalogue.ts";
@@ -192,6 +193,7 @@ export function addCatalogueCommands(program: Command, ctx: () => CliContext): v
       const version = ref.digest ?? fileDigest(file, `add ${file}`);
       const size = Deno.statSync(file).size;
       const target = storageFile(c.settings.storageDir, { ...names, digest: version });
+      checkOverwrite(target, { option: "--name", catalogue });
       moveFile(file, target, { copy: opts.copy });
       const record = catalogue.upsert({
         ...names,

@@ -40,9 +40,9 @@ export function layerDiffIds(r: Resolved): string[] | undefined {
   const layers = r.manifest.layers.length;
   if (ids.length !== layers) {
     throw fail(
-      `its manifest lists ${layers} layer${layers === 1 ? "" : "s"} but its config ${ids.length} diff ID${
-        ids.length === 1 ? "" : "s"
-      }`,
+      `its manifest lists ${layers} layer${
+        layers === 1 ? "" : "s"
+      } but its config ${ids.length} diff ID${ids.length === 1 ? "" : "s"}`,
     );
   }
   return ids as string[];

@@ -35,6 +35,7 @@ import { noSpaceIn } from "./_no_space.ts";
 import { findReusable, isRecorded, platformString } from "./_records.ts";
 import { chooseWorkspace, estimateUnpacked } from "./workspace.ts";
 import { layerDiffIds } from "./diff_ids.ts";
+import { checkOverwrite, placeImage, recordsNaming } from "./overwrite.ts";
 
 /** What to pull and how. */
 export interface PullRequest {
@@ -99,6 +100,13 @@ export async function pull(req: PullRequest, ctx: PullContext): Promise<PullResu
       return { path: found.image!, record: found, reused: true, downloaded: 0 };
     }
   }
+  const names = storageNames(req.ref);
+  // A path the user named (or the --no-cache default): never replace a file sregistry did not write.
+  const named = req.sandbox
+    ? undefined
+    : req.name ?? (recording ? undefined : defaultNoCacheName(names.name, names.tag));
+  const targetRule = { option: "--name", force: req.force, catalogue: ctx.catalogue };
+  const targetState = named ? checkOverwrite(named, targetRule) : "ours";
   if (req.sandbox) checkSandboxTarget(req.sandbox);
   if (req.keepSandbox) checkSandboxTarget(req.keepSandbox);
   ctx.cache?.init();
@@ -177,11 +185,8 @@ export async function pull(req: PullRequest, ctx: PullContext): Promise<PullResu
   const config = JSON.parse(new TextDecoder().decode(resolved.configBytes));
   const from = formatReference(req.ref);
   const arch = config.architecture ?? resolved.platform?.architecture ?? "amd64";
-  const names = storageNames(req.ref);
-  const target = req.name ??
-    (recording
-      ? storageFile(ctx.storageDir, { ...names, digest: resolved.manifestDigest })
-      : defaultNoCacheName(names.name, names.tag));
+  const target = named ??
+    storageFile(ctx.storageDir, { ...names, digest: resolved.manifestDigest });
   const dir = target.includes("/") ? target.slice(0, target.lastIndexOf("/")) || "/" : ".";
   Deno.mkdirSync(dir, { recursive: true });
   sweepPartials(target);
@@ -227,9 +232,10 @@ export async function pull(req: PullRequest, ctx: PullContext): Promise<PullResu
     if (downloads) downloaded = await downloads.finish();
     const size = Deno.statSync(partial).size;
     if (!recording) {
-      Deno.renameSync(partial, target);
+      placeImage(partial, target, targetState, targetRule);
       return { path: target, reused: false, downloaded };
     }
+    const replaced = named ? recordsNaming(ctx.catalogue, named) : [];
     const record = ctx.catalogue!.transaction(() => {
       const rec = ctx.catalogue!.upsert({
         registry: names.registry,
@@ -250,7 +256,9 @@ export async function pull(req: PullRequest, ctx: PullContext): Promise<PullResu
         source: req.source.name,
         metrics: {},
       });
-      Deno.renameSync(partial, target);
+      placeImage(partial, target, targetState, targetRule);
+      // Records of the image this file held before name another image now.
+      for (const old of replaced) if (old.id !== rec.id) ctx.catalogue!.remove(old.id);
       if (!req.name) sweepOrphanImages(dir, names.tag, (path) => isRecorded(ctx.catalogue!, path));
       return rec;
     });
