@@ -16,6 +16,7 @@ import { AuthSession, type Credential } from "../registry/auth.ts";
 import type { Fetcher } from "../registry/transport.ts";
 import { registryEndpoint } from "../reference.ts";
 import { BlobCache } from "../store/blob_cache.ts";
+import { describeWait } from "../store/locks.ts";
 import { Catalogue } from "../store/catalogue.ts";
 import { VERSION } from "../version.ts";
 
@@ -75,7 +76,9 @@ export class CliContext {
 
   /** The blob cache (an OCI layout under SINGULARITY_CACHEDIR). */
   blobCache(): BlobCache {
-    return new BlobCache(`${this.settings.cacheDir}/oci`);
+    return new BlobCache(`${this.settings.cacheDir}/oci`, {
+      onWait: (_, wait) => this.global.quiet || printErr(`Waiting: ${describeWait(wait)}`),
+    });
   }
 
   /** The HTTP function with the user's CA file and TLS messages (made once). */

@@ -35,6 +35,7 @@ import { noSpaceIn } from "./_no_space.ts";
 import { findReusable, isRecorded, platformString } from "./_records.ts";
 import { chooseWorkspace, estimateUnpacked } from "./workspace.ts";
 import { layerDiffIds } from "./diff_ids.ts";
+import { describeWait } from "../store/locks.ts";
 import { checkOverwrite, placeImage, recordsNaming } from "./overwrite.ts";
 
 /** What to pull and how. */
@@ -121,7 +122,7 @@ export async function pull(req: PullRequest, ctx: PullContext): Promise<PullResu
       resolved.manifestDigest,
       resolved.manifest.config.digest,
       ...new Set(layers.map((l) => l.digest)),
-    ])
+    ], { onWait: (_, wait) => ctx.onEvent?.({ kind: "step", text: describeWait(wait) }) })
     : undefined;
   await rememberManifests(ctx, req, resolved);
   ctx.onEvent?.({

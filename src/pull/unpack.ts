@@ -16,6 +16,7 @@ import { tapStream } from "./_tap.ts";
 import type { ImageSource, Resolved } from "./source.ts";
 import { layerDiffIds, verifyDiffId } from "./diff_ids.ts";
 import type { DigestVerifier } from "../digest.ts";
+import { describeWait } from "../store/locks.ts";
 
 /** Options for `downloadLayers`. */
 export interface DownloadOptions {
@@ -102,7 +103,10 @@ class Downloads {
     }, {
       verified: source.verifies,
       resumable: source.resumable,
-      onWait: () => onEvent?.({ kind: "layer", digest, state: "waiting" }),
+      onWait: (_, wait) => {
+        onEvent?.({ kind: "layer", digest, state: "waiting" });
+        onEvent?.({ kind: "step", text: `layer ${digest}: ${describeWait(wait)}` });
+      },
       onDamaged: (reason) =>
         onEvent?.({
           kind: "warning",

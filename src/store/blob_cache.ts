@@ -16,6 +16,7 @@ import {
   acquireLock,
   type LockOptions,
   type LockOwner,
+  type LockWait,
   processAlive,
   removeStaleLock,
   withLock,
@@ -38,7 +39,7 @@ export interface EnsureOptions {
   /** `open()` can continue from a {@linkcode DigestVerifier} (see `ensure`). */
   resumable?: boolean;
   /** Called when another process holds the blob's lock, with its owner when readable. */
-  onWait?: (owner?: LockOwner) => void;
+  onWait?: (owner: LockOwner | undefined, wait: LockWait) => void;
   /** Called when a cached copy was damaged (and removed), with why. */
   onDamaged?: (reason: string) => void;
   /** Called when a kept partial download is continued, with its size in bytes. */
@@ -261,9 +262,12 @@ export class BlobCache {
     return true;
   }
 
-  async #lock(path: string, onWait?: (owner?: LockOwner) => void) {
+  async #lock(path: string, onWait?: EnsureOptions["onWait"]) {
     try {
-      return await acquireLock(path, { ...this.#lockOptions, onWait });
+      return await acquireLock(path, {
+        ...this.#lockOptions,
+        onWait: onWait ?? this.#lockOptions.onWait,
+      });
     } catch (e) {
       throw this.#storeError(path, e);
     }
