@@ -17,6 +17,7 @@ import type { Fetcher } from "../registry/transport.ts";
 import { registryEndpoint } from "../reference.ts";
 import { BlobCache } from "../store/blob_cache.ts";
 import { describeWait } from "../store/locks.ts";
+import { explainUnwritable, type Folder } from "../store/unwritable.ts";
 import { Catalogue } from "../store/catalogue.ts";
 import { VERSION } from "../version.ts";
 
@@ -36,6 +37,7 @@ export class CliContext {
   #catalogue?: Catalogue;
   #fetch?: Fetcher;
   #http?: HttpFetcher;
+  readonly #folders: Folder[] = [];
 
   constructor(
     env: Record<string, string | undefined>,
@@ -162,6 +164,31 @@ export class CliContext {
     if (!res.ok) {
       throw new SregistryError(`Cannot log in to ${domain}: the registry answered ${res.status}`);
     }
+  }
+
+  /** Adds folders a command writes (`--name`'s folder, `--sandbox`), for error messages. */
+  addFolders(folders: Folder[]): void {
+    this.#folders.push(...folders);
+  }
+
+  /**
+   * A refused write (EACCES, EROFS, a read-only catalogue) in one of the
+   * folders of the settings or the command, as a message naming the setting
+   * to change; undefined for other errors.
+   */
+  explainUnwritable(error: unknown): Error | undefined {
+    let folders: Folder[] = [];
+    try {
+      const s = this.settings;
+      folders = [
+        { path: s.storageDir, variable: "SREGISTRY_STORAGE" },
+        { path: s.cacheDir, variable: "SINGULARITY_CACHEDIR", within: `${s.cacheDir}/oci` },
+        { path: s.databaseDir, variable: "SREGISTRY_DATABASE" },
+        { path: s.tmpDir, variable: "SREGISTRY_TMPDIR" },
+        { path: this.env.XDG_RUNTIME_DIR ?? "", variable: "XDG_RUNTIME_DIR" },
+      ];
+    } catch { /* no settings: only the command's folders */ }
+    return explainUnwritable(error, [...this.#folders, ...folders]);
   }
 
   close(): void {

@@ -12,6 +12,12 @@ import type { CliContext } from "./context.ts";
 import { print } from "./output.ts";
 import { Progress } from "./progress.ts";
 
+/** The folder of a file path ("." for a bare name). */
+function dirOf(path: string): string {
+  const slash = path.lastIndexOf("/");
+  return slash < 0 ? "." : path.slice(0, slash) || "/";
+}
+
 /** The `pull` command. */
 export function pullCommand(ctx: () => CliContext): Command<[string], Record<string, unknown>> {
   return new Command("pull")
@@ -59,6 +65,11 @@ export function pullCommand(ctx: () => CliContext): Command<[string], Record<str
       }
       const offline = opts.offline || settings.offline;
       const cache = opts.blobCache === false && !offline ? undefined : c.blobCache();
+      c.addFolders([
+        { path: opts.name ? dirOf(opts.name) : "", variable: "--name" },
+        { path: opts.sandbox ?? "", variable: "--sandbox" },
+        { path: opts.keepSandbox ?? "", variable: "--keep-sandbox" },
+      ]);
       const progress = new Progress({ tty: Deno.stderr.isTerminal(), quiet: c.global.quiet });
       await using work = await temporaryDir(settings.tmpDir);
       const { source, ref, headDigest } = await openSource(reference, {

@@ -47,9 +47,17 @@ function makeWritable(dir: string): void {
 
 /** Creates a work folder in `parent`, sweeping those left by dead processes. */
 export async function temporaryDir(parent: string): Promise<TempDir> {
-  Deno.mkdirSync(parent, { recursive: true });
-  await sweepWorkDirs(parent);
-  const path = Deno.makeTempDirSync({ dir: parent, prefix: `${PREFIX}${Deno.pid}@${HOST}-` });
+  let path: string;
+  try {
+    Deno.mkdirSync(parent, { recursive: true });
+    await sweepWorkDirs(parent);
+    path = Deno.makeTempDirSync({ dir: parent, prefix: `${PREFIX}${Deno.pid}@${HOST}-` });
+  } catch (e) {
+    // Deno's message for makeTempDir names no path; the caller's error report needs it.
+    throw new Error(`Cannot create a work folder in '${parent}': ${(e as Error).message}`, {
+      cause: e,
+    });
+  }
   return { path, [Symbol.asyncDispose]: () => removeTree(path) };
 }
 
