@@ -11,6 +11,7 @@ import { parsePlatform } from "../registry/platform.ts";
 import type { CliContext } from "./context.ts";
 import { print } from "./output.ts";
 import { Progress } from "./progress.ts";
+import { handleInterrupts } from "./interrupt.ts";
 
 /** The folder of a file path ("." for a bare name). */
 function dirOf(path: string): string {
@@ -70,6 +71,7 @@ export function pullCommand(ctx: () => CliContext): Command<[string], Record<str
         { path: opts.sandbox ?? "", variable: "--sandbox" },
         { path: opts.keepSandbox ?? "", variable: "--keep-sandbox" },
       ]);
+      using _interrupts = handleInterrupts(reference, cache);
       const progress = new Progress({ tty: Deno.stderr.isTerminal(), quiet: c.global.quiet });
       await using work = await temporaryDir(settings.tmpDir);
       const { source, ref, headDigest } = await openSource(reference, {

@@ -17,6 +17,25 @@ const PREFIX = "sregistry-work-";
 const HOST = hostname();
 const DAY_MS = 86_400_000;
 
+/** Work folders and partial image files of this process (see `removeTemporaryNow`). */
+const live = new Set<string>();
+
+/**
+ * Removes this process's work folders and partial image files at once,
+ * synchronously: for a pull that the user interrupts and that exits without
+ * unwinding. What remains (a folder being written meanwhile) is swept by the
+ * next pull.
+ */
+export function removeTemporaryNow(): void {
+  for (const path of live) {
+    makeWritable(path);
+    try {
+      Deno.removeSync(path, { recursive: true });
+    } catch { /* gone */ }
+  }
+  live.clear();
+}
+
 /** A temporary folder removed on dispose. */
 export interface TempDir extends AsyncDisposable {
   path: string;
@@ -58,7 +77,14 @@ export async function temporaryDir(parent: string): Promise<TempDir> {
       cause: e,
     });
   }
-  return { path, [Symbol.asyncDispose]: () => removeTree(path) };
+  live.add(path);
+  return {
+    path,
+    [Symbol.asyncDispose]: () => {
+      live.delete(path);
+      return removeTree(path);
+    },
+  };
 }
 
 /**
@@ -85,10 +111,15 @@ function split(path: string): { dir: string; base: string } {
   return { dir: path.slice(0, slash) || "/", base: path.slice(slash + 1) };
 }
 
-/** The partial file this process builds `target` in: hidden, beside it, named with host and pid. */
+/**
+ * The partial file this process builds `target` in: hidden, beside it, named
+ * with host and pid (and removed by `removeTemporaryNow` if still there).
+ */
 export function partialPath(target: string): string {
   const { dir, base } = split(target);
-  return `${dir}/.${base}.${HOST}.${Deno.pid}.partial`;
+  const path = `${dir}/.${base}.${HOST}.${Deno.pid}.partial`;
+  live.add(path);
+  return path;
 }
 
 /**

@@ -88,15 +88,22 @@ class Downloads {
   async #fetch(
     cache: BlobCache,
     i: number,
-    offer: (copy: ReadableStream<Uint8Array>) => void,
+    offer: (copy: ReadableStream<Uint8Array> | undefined) => void,
   ): Promise<void> {
     const { source, resolved, onEvent, copies } = this.options;
     const layer = resolved.manifest.layers[i];
     this.stop.signal.throwIfAborted();
     const digest = layer.digest;
+    let offered = false; // a copy is offered once: a second attempt's copy would find no reader
     const fetched = await cache.ensure(layer, async (resume) => {
       const stream = await this.open(layer, resume);
-      if (!copies) return stream;
+      // A continued download streams only the missing part: the flattener reads the cache.
+      const first = !offered;
+      offered = true;
+      if (!copies || resume || !first) {
+        offer(undefined);
+        return stream;
+      }
       const tapped = tapStream(stream);
       offer(tapped.copy);
       return tapped.stream;

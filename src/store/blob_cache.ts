@@ -292,7 +292,7 @@ export class BlobCache {
     } catch (e) {
       throw this.#storeError(blob.digest, e);
     }
-    this.#active.set(tmp, final);
+    if (options.resumable && options.verified) this.#active.set(tmp, final);
     try {
       if (resume) options.onResume?.(resume.verifier.bytes);
       const source = await open(resume?.verifier);

@@ -44,15 +44,23 @@ export function plainLayer(
 /** `sha256` of a tar, for diff IDs. */
 export const diffIdOf = sha256;
 
-/** A proxy in front of `upstream` that counts GET requests for blobs, by digest. */
+/**
+ * A proxy in front of `upstream` that counts GET requests for blobs, by
+ * digest, and records their `Range` headers (`<digest> <range>`).
+ */
 export function countingProxy(
   upstream: string,
-): { host: string; gets: Map<string, number> } & AsyncDisposable {
+): { host: string; gets: Map<string, number>; ranges: string[] } & AsyncDisposable {
   const gets = new Map<string, number>();
+  const ranges: string[] = [];
   const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, (req) => {
     const url = new URL(req.url);
     const m = /\/blobs\/(sha256:[a-f0-9]{64})$/.exec(url.pathname);
-    if (m && req.method === "GET") gets.set(m[1], (gets.get(m[1]) ?? 0) + 1);
+    if (m && req.method === "GET") {
+      gets.set(m[1], (gets.get(m[1]) ?? 0) + 1);
+      const range = req.headers.get("range");
+      if (range) ranges.push(`${m[1]} ${range}`);
+    }
     return fetch(upstream + url.pathname + url.search, {
       method: req.method,
       headers: req.headers,
@@ -62,6 +70,7 @@ export function countingProxy(
   return {
     host: `127.0.0.1:${server.addr.port}`,
     gets,
+    ranges,
     [Symbol.asyncDispose]: () => server.shutdown(),
   };
 }
