@@ -7,8 +7,25 @@
  * alone, as before, let a changed byte through into every later build.
  * @module
  */
-import { verifyingStream } from "../digest.ts";
+import { sha256Digest, verifyingStream } from "../digest.ts";
 import { DigestMismatchError } from "../errors.ts";
+import { damagedError } from "./_blob_files.ts";
+
+/**
+ * Reads a (small) cached blob whole, checking its digest.
+ * @throws {DigestMismatchError} When the file's content is not the blob's
+ * (the damaged file is removed, so fetching it again repairs the cache).
+ * @throws {Deno.errors.NotFound} When the file is missing.
+ */
+export function readVerified(path: string, digest: string): Uint8Array {
+  const bytes = Deno.readFileSync(path);
+  const actual = sha256Digest(bytes);
+  if (actual === digest) return bytes;
+  try {
+    Deno.removeSync(path);
+  } catch { /* gone */ }
+  throw damagedError(digest, actual, path);
+}
 
 /** What identifies one version of a file. */
 function identity(info: Deno.FileInfo): string {
@@ -40,6 +57,21 @@ export class BlobChecks {
     } catch {
       return false;
     }
+  }
+
+  /**
+   * The bytes of the cached blob file at `path`, for building: hashed first
+   * unless this very file was verified by this process.
+   * @throws {DigestMismatchError} When the file is damaged (it is removed).
+   * @throws {Deno.errors.NotFound} When the file is missing.
+   */
+  async open(path: string, digest: string, size?: number): Promise<ReadableStream<Uint8Array>> {
+    if (!this.trusted(digest, path)) {
+      const result = await this.check(path, digest, size);
+      if (result.state === "missing") throw new Deno.errors.NotFound(`${path} is not in the cache`);
+      if (result.state === "damaged") throw damagedError(digest, result.reason, path);
+    }
+    return (await Deno.open(path)).readable;
   }
 
   /**

@@ -64,3 +64,22 @@ export function sweepKept(path: string, name: string): boolean {
     return false;
   }
 }
+
+/**
+ * Renames each partial file of `active` (partial path to final path) to its
+ * kept name, and forgets them all.
+ * @returns the blobs kept, with the bytes each holds (empty files are left).
+ */
+export function keepActive(active: Map<string, string>): { digest: string; bytes: number }[] {
+  const kept: { digest: string; bytes: number }[] = [];
+  for (const [tmp, final] of active) {
+    try {
+      const bytes = Deno.statSync(tmp).size;
+      if (bytes === 0) continue;
+      Deno.renameSync(tmp, `${final}${KEPT_SUFFIX}`);
+      kept.push({ digest: `sha256:${final.slice(final.lastIndexOf("/") + 1)}`, bytes });
+    } catch { /* finished or removed meanwhile */ }
+  }
+  active.clear();
+  return kept;
+}

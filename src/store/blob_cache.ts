@@ -9,21 +9,23 @@
  * is reported as such, naming the cache and SINGULARITY_CACHEDIR.
  * @module
  */
-import { hostname } from "node:os";
 import { type DigestVerifier, sha256Digest, verifyingStream } from "../digest.ts";
 import { DigestMismatchError, SregistryError } from "../errors.ts";
+import { acquireLock, type LockOptions, type LockOwner, type LockWait, withLock } from "./locks.ts";
+import { adoptKept, keepActive, type Kept } from "./_blob_resume.ts";
 import {
-  acquireLock,
-  type LockOptions,
-  type LockOwner,
-  type LockWait,
-  processAlive,
-  removeStaleLock,
-  withLock,
-} from "./locks.ts";
-import { adoptKept, type Kept, KEPT_SUFFIX, sweepKept } from "./_blob_resume.ts";
+  emptyIndex,
+  hexOf,
+  type IndexEntry,
+  isNoSpace,
+  knownSize,
+  sweepCacheFolder,
+  writeStreamTo,
+} from "./_blob_files.ts";
+
+export { type IndexEntry, isNoSpace };
 import { partialPath, writeFileAtomic } from "./atomic_file.ts";
-import { BlobChecks } from "./_blob_check.ts";
+import { BlobChecks, readVerified } from "./_blob_check.ts";
 
 /** The fields of a descriptor the cache needs. */
 export interface BlobRef {
@@ -46,34 +48,7 @@ export interface EnsureOptions {
   onResume?: (bytes: number) => void;
 }
 
-/** An entry of the layout's `index.json`. */
-export interface IndexEntry {
-  mediaType: string;
-  digest: string;
-  size: number;
-  annotations?: Record<string, string>;
-}
-
 const REF_NAME = "org.opencontainers.image.ref.name";
-const HOST = hostname();
-
-/** True when `error` (or one of its causes) is ENOSPC or EDQUOT: the disk or quota is full. */
-export function isNoSpace(error: unknown): boolean {
-  for (let e = error; e instanceof Error; e = e.cause) {
-    if (/os error (28|122)\b|ENOSPC|EDQUOT|no space left|quota exceeded/i.test(e.message)) {
-      return true;
-    }
-  }
-  return false;
-}
-
-function hexOf(digest: string): string {
-  const match = /^sha256:([a-f0-9]{64})$/.exec(digest);
-  if (!match) {
-    throw new SyntaxError(`Cannot use digest "${digest}": only sha256 digests are supported`);
-  }
-  return match[1];
-}
 
 /** The blob cache rooted at `root` (created on first use). */
 export class BlobCache {
@@ -141,21 +116,7 @@ export class BlobCache {
    * @throws {Deno.errors.NotFound} When the blob is not in the cache.
    */
   read(digest: string): Uint8Array {
-    const path = this.blobPath(digest);
-    const bytes = Deno.readFileSync(path);
-    const actual = sha256Digest(bytes);
-    if (actual !== digest) {
-      try {
-        Deno.removeSync(path);
-      } catch { /* gone */ }
-      throw new DigestMismatchError(
-        digest,
-        actual,
-        `the cached blob ${path}`,
-        "the cached copy was damaged and is removed: pull again to fetch it anew",
-      );
-    }
-    return bytes;
+    return readVerified(this.blobPath(digest), digest);
   }
 
   /**
@@ -166,21 +127,8 @@ export class BlobCache {
    * {@linkcode BlobCache.ensure} fetches it again).
    * @throws {Deno.errors.NotFound} When the blob is not in the cache.
    */
-  async open(blob: BlobRef): Promise<ReadableStream<Uint8Array>> {
-    const path = this.blobPath(blob.digest);
-    if (!this.#checks.trusted(blob.digest, path)) {
-      const result = await this.#checks.check(path, blob.digest, knownSize(blob));
-      if (result.state === "missing") throw new Deno.errors.NotFound(`${path} is not in the cache`);
-      if (result.state === "damaged") {
-        throw new DigestMismatchError(
-          blob.digest,
-          result.reason,
-          `the cached blob ${path}`,
-          "the cached copy was damaged and is removed: pull again to fetch it anew",
-        );
-      }
-    }
-    return (await Deno.open(path)).readable;
+  open(blob: BlobRef): Promise<ReadableStream<Uint8Array>> {
+    return this.#checks.open(this.blobPath(blob.digest), blob.digest, knownSize(blob));
   }
 
   /**
@@ -299,13 +247,9 @@ export class BlobCache {
       const input = options.verified
         ? source
         : verifyingStream(source, blob.digest, { size: knownSize(blob) }).stream;
-      for await (const chunk of input) writeAllSync(file, chunk);
-      file.close();
+      await writeStreamTo(file, input);
       Deno.renameSync(tmp, final);
     } catch (e) {
-      try {
-        file.close();
-      } catch { /* closed */ }
       try {
         Deno.removeSync(tmp);
       } catch { /* gone, or kept by keepPartials */ }
@@ -316,23 +260,13 @@ export class BlobCache {
   }
 
   /**
-   * Keeps the partial files of downloads under way in this process, for the
-   * next pull to continue (`<hex>.interrupted.partial`); called when the
-   * user interrupts a pull (Ctrl-C), synchronously, just before exiting.
+   * Keeps the partial files of resumable downloads under way in this process
+   * for the next pull to continue (`<hex>.interrupted.partial`); called,
+   * synchronously, when the user interrupts a pull (Ctrl-C), just before exiting.
    * @returns the blobs kept, with the bytes each holds.
    */
   keepPartials(): { digest: string; bytes: number }[] {
-    const kept: { digest: string; bytes: number }[] = [];
-    for (const [tmp, final] of this.#active) {
-      try {
-        const bytes = Deno.statSync(tmp).size;
-        if (bytes === 0) continue;
-        Deno.renameSync(tmp, `${final}${KEPT_SUFFIX}`);
-        kept.push({ digest: `sha256:${final.slice(final.lastIndexOf("/") + 1)}`, bytes });
-      } catch { /* finished or removed meanwhile */ }
-    }
-    this.#active.clear();
-    return kept;
+    return keepActive(this.#active);
   }
 
   /** Reads `index.json`. */
@@ -366,63 +300,11 @@ export class BlobCache {
 
   /**
    * Removes partial files left by dead processes on this host (or older than a
-   * day), and locks whose owner is dead (see `lockIsStale`).
+   * day), kept partial downloads older than a week, and locks whose owner is
+   * dead (see `lockIsStale`).
    * @returns how many files were removed.
    */
   sweep(): number {
-    const staleMs = this.#lockOptions.staleMs ?? 10 * 60_000;
-    let removed = 0;
-    for (const dir of [`${this.root}/blobs/sha256`, this.root]) {
-      let entries: Deno.DirEntry[];
-      try {
-        entries = [...Deno.readDirSync(dir)];
-      } catch {
-        continue;
-      }
-      for (const entry of entries) {
-        const path = `${dir}/${entry.name}`;
-        if (/^([a-f0-9]{64}|index\.json)\.lock(\.takeover)?$/.test(entry.name)) {
-          if (removeStaleLock(path, staleMs)) removed++;
-        } else if (sweepPartial(path, entry.name) || sweepKept(path, entry.name)) removed++;
-      }
-    }
-    return removed;
+    return sweepCacheFolder(this.root, this.#lockOptions.staleMs ?? 10 * 60_000);
   }
-}
-
-/** Removes `path` when it is the partial file of a dead process on this host, or older than a day. */
-function sweepPartial(path: string, name: string): boolean {
-  const m =
-    /^(?:[a-f0-9]{64}|index\.json|oci-layout)(?:\.lock(?:\.takeover)?)?\.(.+)\.(\d+)\.\d+\.partial$/
-      .exec(name);
-  if (!m) return false;
-  const deadHere = m[1] === HOST && !processAlive(Number(m[2]));
-  let old = false;
-  try {
-    old = Date.now() - (Deno.statSync(path).mtime?.getTime() ?? 0) > 86_400_000;
-  } catch { /* gone */ }
-  if (!deadHere && !old) return false;
-  try {
-    Deno.removeSync(path);
-    return true;
-  } catch {
-    return false; // gone
-  }
-}
-
-function emptyIndex() {
-  return {
-    schemaVersion: 2,
-    mediaType: "application/vnd.oci.image.index.v1+json",
-    manifests: [] as IndexEntry[],
-  };
-}
-
-function knownSize(blob: BlobRef): number | undefined {
-  return blob.size !== undefined && blob.size >= 0 ? blob.size : undefined;
-}
-
-function writeAllSync(file: Deno.FsFile, chunk: Uint8Array): void {
-  let offset = 0;
-  while (offset < chunk.length) offset += file.writeSync(chunk.subarray(offset));
 }
