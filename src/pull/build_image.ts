@@ -22,6 +22,7 @@ import type { Descriptor } from "../registry/manifest.ts";
 import type { BlobCache } from "../store/blob_cache.ts";
 import type { PullListener } from "./events.ts";
 import { verifyDiffId } from "./diff_ids.ts";
+import { limiter } from "./limit.ts";
 
 /** What `buildImage` needs. */
 export interface BuildImageOptions {
@@ -57,6 +58,16 @@ export interface BuildImageOptions {
   onEvent?: PullListener;
 }
 
+/** How many cached layers the streaming build reads at once. */
+const OPEN_LAYERS = 8;
+
+/** Takes a slot of `run` and resolves with its release function. */
+function slot(run: ReturnType<typeof limiter>): Promise<() => void> {
+  return new Promise((taken) => {
+    void run(() => new Promise<void>((release) => taken(() => release())));
+  });
+}
+
 /** Builds the SIF at `o.output`. */
 export async function buildImage(o: BuildImageOptions): Promise<void> {
   const common = {
@@ -78,19 +89,30 @@ export async function buildImage(o: BuildImageOptions): Promise<void> {
       const verify = (tar: ReadableStream<Uint8Array>, i: number) => {
         const v = verifyDiffId(tar, o.diffIds?.[i], i);
         checks.push(v.verified);
-        return v.stream;
+        return v;
       };
+      // At most OPEN_LAYERS cached layers read at once (a slot is held until the layer's
+      // bytes are all hashed): memory follows the work, not the manifest's layer count.
+      const slots = limiter(OPEN_LAYERS);
       await buildSifFromTar({
         ...common,
         tar: flattenLayers(
           o.layers.map((l, i) => ({
             open: async () => {
-              await o.ready?.(i);
-              return verify(decompress(await cache.open(l), l.mediaType), i);
+              await o.ready?.(i); // before taking a slot: downloads never wait for one
+              const release = await slot(slots);
+              try {
+                const v = verify(decompress(await cache.open(l), l.mediaType), i);
+                v.verified.finally(release).catch(() => {});
+                return v.stream;
+              } catch (e) {
+                release();
+                throw e;
+              }
             },
             // A restart reads the cache: the download's copy is spent.
             early: onePass
-              ? o.copy?.(i).then((s) => s && verify(decompress(s, l.mediaType), i))
+              ? o.copy?.(i).then((s) => s && verify(decompress(s, l.mediaType), i).stream)
               : undefined,
             verified: o.ready?.(i),
           })),
