@@ -42,13 +42,55 @@ function tarStream(size: number): ReadableStream<Uint8Array> {
   });
 }
 
-/** Uploads a gzip layer of a `size`-byte file with a streamed PATCH; returns its descriptor. */
-async function pushStreamedLayer(reg: TestRegistry, repo: string, size: number) {
+/**
+ * A tar holding `count` small files (20 to 400 bytes of text each), 1,000 per
+ * folder, as a stream: the many-files memory check (`deno task bench --files N`).
+ */
+function filesTarStream(count: number): ReadableStream<Uint8Array> {
+  let i = 0;
+  const perFolder = 1000;
+  const text = new TextEncoder();
+  return new ReadableStream({
+    pull(controller) {
+      if (i >= count) {
+        controller.enqueue(new Uint8Array(1024));
+        controller.close();
+        return;
+      }
+      const parts: Uint8Array[] = [];
+      for (let n = 0; n < 500 && i < count; n++, i++) {
+        const folder = `f/d${Math.floor(i / perFolder)}`;
+        if (i % perFolder === 0) {
+          parts.push(rawHeader({ name: `${folder}/`, typeflag: "5", mode: 0o755 }));
+        }
+        const body = text.encode(`file ${i} `.repeat(2 + (i % 40)));
+        parts.push(rawHeader({ name: `${folder}/file${i}.txt`, typeflag: "0", size: body.length }));
+        const padded = new Uint8Array(Math.ceil(body.length / 512) * 512);
+        padded.set(body);
+        parts.push(padded);
+      }
+      const out = new Uint8Array(parts.reduce((s, p) => s + p.length, 0));
+      let at = 0;
+      for (const p of parts) {
+        out.set(p, at);
+        at += p.length;
+      }
+      controller.enqueue(out);
+    },
+  });
+}
+
+/** Uploads `tar` as a gzip layer with a streamed PATCH; returns its descriptor and diff ID. */
+async function pushStreamedLayer(
+  reg: TestRegistry,
+  repo: string,
+  tarBytes: ReadableStream<Uint8Array>,
+) {
   const hash = createHash("sha256");
   const diff = createHash("sha256");
   let length = 0;
   const gz = createGzip({ level: 1 });
-  const tar = tarStream(size).pipeThrough(
+  const tar = tarBytes.pipeThrough(
     new TransformStream({
       transform(c, ctl) {
         diff.update(c);
@@ -88,14 +130,33 @@ async function pushStreamedLayer(reg: TestRegistry, repo: string, size: number) 
   };
 }
 
-/** Pushes a one-layer image of `size` bytes as `repo:tag`. */
-export async function pushScaleImage(
+/** Pushes a one-layer image of `size` bytes as `repo:tag`; returns the layer's compressed size. */
+export function pushScaleImage(
   reg: TestRegistry,
   repo: string,
   tag: string,
   size: number,
 ): Promise<number> {
-  const { layer, diffId } = await pushStreamedLayer(reg, repo, size);
+  return pushOneLayer(reg, repo, tag, tarStream(size));
+}
+
+/** Pushes a one-layer image of `count` small files as `repo:tag`; returns the layer's size. */
+export function pushManyFilesImage(
+  reg: TestRegistry,
+  repo: string,
+  tag: string,
+  count: number,
+): Promise<number> {
+  return pushOneLayer(reg, repo, tag, filesTarStream(count));
+}
+
+async function pushOneLayer(
+  reg: TestRegistry,
+  repo: string,
+  tag: string,
+  tar: ReadableStream<Uint8Array>,
+): Promise<number> {
+  const { layer, diffId } = await pushStreamedLayer(reg, repo, tar);
   const config = blob(MEDIA.ociConfig, {
     architecture: "amd64",
     os: "linux",

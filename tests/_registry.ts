@@ -29,6 +29,8 @@ export interface RegistryOptions {
   proxyRemote?: string;
   /** Serve https with this certificate and key (PEM file paths); `url` is then https. */
   tls?: { certificate: string; key: string };
+  /** Listen on this port (default: a free one), e.g. one web fetch refuses. */
+  port?: number;
 }
 
 /** The registry binary, or undefined with the reason when it is missing. */
@@ -54,7 +56,7 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Test
   const binary = registryBinary();
   if (!binary) throw new Error("docker-registry is not installed: apt-get install docker-registry");
   const dir = await Deno.makeTempDir({ prefix: "sregistry-test-registry-" });
-  const port = freePort();
+  const port = options.port ?? freePort();
   const auth = options.htpasswd
     ? `auth:\n  htpasswd:\n    realm: test-realm\n    path: ${dir}/htpasswd\n`
     : "";
@@ -95,8 +97,9 @@ ${tls}${auth}${proxy}`,
   const deadline = Date.now() + 15_000;
   for (;;) {
     try {
-      if (options.tls) {
-        (await Deno.connect({ hostname: "127.0.0.1", port })).close(); // no CA here
+      if (options.tls || options.port) {
+        // No CA here; fetch refuses some ports.
+        (await Deno.connect({ hostname: "127.0.0.1", port })).close();
         break;
       }
       const res = await fetch(`${url}/v2/`);

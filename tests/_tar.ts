@@ -6,9 +6,14 @@
  * @module
  */
 
+import { byteStringToBytes } from "../src/byte_string.ts";
+
 /** One member of a test archive. */
 export interface TarEntry {
+  /** Text, written as UTF-8; with `byteNames`, a byte string written byte for byte. */
   name: string;
+  /** `name`, `linkname` and PAX values are byte strings (names that are not UTF-8). */
+  byteNames?: boolean;
   type?: "file" | "directory" | "symlink" | "link" | "char" | "block" | "fifo";
   content?: Uint8Array | string;
   mode?: number;
@@ -52,13 +57,15 @@ export function rawHeader(fields: {
   devmajor?: number;
   devminor?: number;
   prefix?: string;
+  /** `name`, `linkname` and `prefix` are byte strings. */
+  byteNames?: boolean;
 }): Uint8Array {
   const h = new Uint8Array(512);
-  const put = (text: string, offset: number, width: number) => {
-    const bytes = encoder.encode(text);
-    h.set(bytes.subarray(0, width), offset);
+  const put = (text: string, offset: number, width: number, bytes = false) => {
+    const b = bytes ? byteStringToBytes(text) : encoder.encode(text);
+    h.set(b.subarray(0, width), offset);
   };
-  put(fields.name, 0, 100);
+  put(fields.name, 0, 100, fields.byteNames);
   put(octal(fields.mode ?? 0o644, 8), 100, 8);
   put(octal(fields.uid ?? 0, 8), 108, 8);
   put(octal(fields.gid ?? 0, 8), 116, 8);
@@ -66,11 +73,11 @@ export function rawHeader(fields: {
   put(octal(fields.mtime ?? 1_600_000_000, 12), 136, 12);
   put("        ", 148, 8);
   put(fields.typeflag, 156, 1);
-  put(fields.linkname ?? "", 157, 100);
+  put(fields.linkname ?? "", 157, 100, fields.byteNames);
   put("ustar\x0000", 257, 8);
   put(octal(fields.devmajor ?? 0, 8), 329, 8);
   put(octal(fields.devminor ?? 0, 8), 337, 8);
-  put(fields.prefix ?? "", 345, 155);
+  put(fields.prefix ?? "", 345, 155, fields.byteNames);
   const sum = h.reduce((a, b) => a + b, 0);
   put(sum.toString(8).padStart(6, "0") + "\0 ", 148, 8);
   return h;
@@ -81,16 +88,20 @@ function padded(data: Uint8Array): Uint8Array[] {
   return rest === 0 ? [data] : [data, new Uint8Array(512 - rest)];
 }
 
-function paxRecords(records: Record<string, string>): Uint8Array {
-  let out = "";
-  for (const [key, value] of Object.entries(records)) {
-    const body = ` ${key}=${value}\n`;
-    const bodyLength = encoder.encode(body).length;
-    let len = bodyLength + 1;
-    while (String(len).length + bodyLength !== len) len = String(len).length + bodyLength;
-    out += `${len}${body}`;
+/** PAX records (an object, or pairs for repeated keys); with `bytes`, byte strings. */
+export function paxRecords(
+  records: Record<string, string> | [string, string][],
+  bytes = false,
+): Uint8Array {
+  const encode = bytes ? byteStringToBytes : (s: string) => encoder.encode(s);
+  const parts: Uint8Array[] = [];
+  for (const [key, value] of Array.isArray(records) ? records : Object.entries(records)) {
+    const body = encode(` ${key}=${value}\n`);
+    let len = body.length + 1;
+    while (String(len).length + body.length !== len) len = String(len).length + body.length;
+    parts.push(encoder.encode(String(len)), body);
   }
-  return encoder.encode(out);
+  return concat(parts);
 }
 
 /** Serialises entries into a complete tar archive (with the two zero blocks). */
@@ -102,11 +113,12 @@ export function buildTar(entries: TarEntry[]): Uint8Array {
       new Uint8Array();
     const pax: Record<string, string> = { ...e.pax };
     let name = e.name;
+    const length = (s: string) => e.byteNames ? s.length : encoder.encode(s).length;
     if (type === "directory" && !name.endsWith("/")) name += "/";
-    if (encoder.encode(name).length > 100) pax.path = name;
-    if (e.linkname && encoder.encode(e.linkname).length > 100) pax.linkpath = e.linkname;
+    if (length(name) > 100) pax.path = name;
+    if (e.linkname && length(e.linkname) > 100) pax.linkpath = e.linkname;
     if (Object.keys(pax).length > 0) {
-      const body = paxRecords(pax);
+      const body = paxRecords(pax, e.byteNames);
       parts.push(rawHeader({ name: "PaxHeader", typeflag: "x", size: body.length }));
       parts.push(...padded(body));
     }
@@ -121,6 +133,7 @@ export function buildTar(entries: TarEntry[]): Uint8Array {
       linkname: pax.linkpath ? e.linkname!.slice(0, 99) : e.linkname,
       devmajor: e.devmajor,
       devminor: e.devminor,
+      byteNames: e.byteNames,
     }));
     if (type === "file") parts.push(...padded(content));
   }
@@ -137,4 +150,103 @@ export function concat(parts: Uint8Array[]): Uint8Array {
     offset += p.length;
   }
   return out;
+}
+
+/** The sparse forms GNU tar writes: old GNU (`S`), and PAX 0.0, 0.1 and 1.0. */
+export type SparseForm = "gnu" | "0.0" | "0.1" | "1.0";
+
+/** A sparse file: its name (byte string), real size, data regions and their bytes. */
+export interface SparseSpec {
+  name: string;
+  realSize: number;
+  /** `[offset0, length0, offset1, length1, ...]`. */
+  map: number[];
+  /** The regions' bytes, concatenated (as long as the lengths add up to, unless testing). */
+  data: Uint8Array;
+}
+
+function pad(parts: Uint8Array[], data: Uint8Array): void {
+  parts.push(data);
+  if (data.length % 512) parts.push(new Uint8Array(512 - data.length % 512));
+}
+
+function xHeader(parts: Uint8Array[], records: [string, string][]): void {
+  const body = paxRecords(records, true);
+  parts.push(rawHeader({ name: "PaxHeader", typeflag: "x", size: body.length }));
+  pad(parts, body);
+}
+
+function octalInto(h: Uint8Array, offset: number, value: number): void {
+  h.set(encoder.encode(octal(value, 12)), offset);
+}
+
+/** Recomputes a header's checksum after its bytes were changed. */
+export function resum(h: Uint8Array): Uint8Array {
+  h.fill(0x20, 148, 156);
+  const sum = h.reduce((a, b) => a + b, 0);
+  h.set(encoder.encode(sum.toString(8).padStart(6, "0") + "\0 "), 148);
+  return h;
+}
+
+/** The GNU tar encoding of a sparse file in `form` (no end-of-archive marker). */
+export function sparseTar(form: SparseForm, spec: SparseSpec): Uint8Array {
+  const parts: Uint8Array[] = [];
+  const pairs = (n: number) => Array.from({ length: n }, (_, i) => i);
+  const count = spec.map.length / 2;
+  const base = spec.name.slice(spec.name.lastIndexOf("/") + 1);
+  const fake = `GNUSparseFile.0/${base}`.slice(0, 99);
+  const header = (name: string, typeflag: string, size: number) =>
+    rawHeader({ name, typeflag, size, byteNames: true });
+  if (form === "gnu") {
+    const h = header(spec.name, "S", spec.data.length);
+    h.set(encoder.encode("ustar  \0"), 257);
+    octalInto(h, 483, spec.realSize);
+    const blocks = [h];
+    for (let i = 0, slot = 0, block = h, at = 386, slots = 4; i < count; i++, slot++) {
+      if (slot === slots) {
+        block[at + slots * 24] = 1; // is extended
+        block = new Uint8Array(512);
+        blocks.push(block);
+        [slot, at, slots] = [0, 0, 21];
+      }
+      octalInto(block, at + slot * 24, spec.map[2 * i]);
+      octalInto(block, at + slot * 24 + 12, spec.map[2 * i + 1]);
+    }
+    parts.push(resum(h), ...blocks.slice(1));
+    pad(parts, spec.data);
+  } else if (form === "0.0") {
+    const records: [string, string][] = [
+      ["GNU.sparse.size", String(spec.realSize)],
+      ["GNU.sparse.numblocks", String(count)],
+    ];
+    for (const i of pairs(count)) {
+      records.push(["GNU.sparse.offset", String(spec.map[2 * i])]);
+      records.push(["GNU.sparse.numbytes", String(spec.map[2 * i + 1])]);
+    }
+    xHeader(parts, records);
+    parts.push(header(spec.name.slice(0, 99), "0", spec.data.length));
+    pad(parts, spec.data);
+  } else if (form === "0.1") {
+    xHeader(parts, [
+      ["GNU.sparse.size", String(spec.realSize)],
+      ["GNU.sparse.numblocks", String(count)],
+      ["GNU.sparse.name", spec.name],
+      ["GNU.sparse.map", spec.map.join(",")],
+    ]);
+    parts.push(header(fake, "0", spec.data.length));
+    pad(parts, spec.data);
+  } else {
+    xHeader(parts, [
+      ["GNU.sparse.major", "1"],
+      ["GNU.sparse.minor", "0"],
+      ["GNU.sparse.name", spec.name],
+      ["GNU.sparse.realsize", String(spec.realSize)],
+    ]);
+    const text = encoder.encode(`${count}\n${spec.map.map((n) => `${n}\n`).join("")}`);
+    const mapBytes = Math.ceil(text.length / 512) * 512;
+    parts.push(header(fake, "0", mapBytes + spec.data.length));
+    pad(parts, text);
+    pad(parts, spec.data);
+  }
+  return concat(parts);
 }

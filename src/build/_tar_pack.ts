@@ -1,17 +1,20 @@
 /**
  * A minimal tar writer: ustar headers, with a PAX extended header in front
  * when a name or link target does not fit its field or a number overflows
- * (long and non-ASCII names stay exact). Bodies are written by the caller,
- * followed by {@link padding}.
+ * (long and non-ASCII names stay exact). Names and link targets are byte
+ * strings (`../byte_string.ts`), written byte for byte, UTF-8 or not. Bodies
+ * are written by the caller, followed by {@link padding}.
  * @module
  */
+import { type ByteString, byteStringToBytes } from "../byte_string.ts";
 
 /** Entry types this writer emits. */
 export type PackType = "file" | "dir" | "symlink" | "link" | "char" | "block" | "fifo";
 
 /** One header to encode. */
 export interface PackHeader {
-  name: string;
+  /** The member name, a byte string. */
+  name: ByteString;
   type: PackType;
   mode: number;
   uid: number;
@@ -19,7 +22,8 @@ export interface PackHeader {
   /** Whole seconds since the epoch. */
   mtime: number;
   size?: number;
-  linkname?: string;
+  /** The link target, a byte string. */
+  linkname?: ByteString;
   devmajor?: number;
   devminor?: number;
 }
@@ -61,21 +65,10 @@ function writeOctal(block: Uint8Array, offset: number, length: number, value: nu
   return true;
 }
 
-/** UTF-8 bytes of `text`, without a TextEncoder call for short ASCII text (most names). */
-function utf8(text: string): Uint8Array {
-  if (text.length > 255) return encoder.encode(text);
-  const bytes = new Uint8Array(text.length);
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c > 127) return encoder.encode(text);
-    bytes[i] = c;
-  }
-  return bytes;
-}
-
-function paxRecord(key: string, value: string): string {
+/** A PAX record, as a byte string (`value` is one). */
+function paxRecord(key: string, value: ByteString): ByteString {
   const body = ` ${key}=${value}\n`;
-  const bodyLength = encoder.encode(body).length;
+  const bodyLength = body.length;
   const digits = String(bodyLength).length;
   let length = bodyLength + digits;
   if (String(length).length > digits) length++;
@@ -113,14 +106,14 @@ export function fileHeader(
 
 /** The header block(s) of one entry: a PAX `x` header and its records when needed, then ustar. */
 export function encodeHeader(h: PackHeader): Uint8Array {
-  const name = utf8(h.name);
-  const link = utf8(h.linkname ?? "");
+  const name = byteStringToBytes(h.name);
+  const link = byteStringToBytes(h.linkname ?? "");
   const pax: string[] = [];
   if (name.length > 100) pax.push(paxRecord("path", h.name));
   if (link.length > 100) pax.push(paxRecord("linkpath", h.linkname!));
   const main = ustar(h, name, link, pax);
   if (pax.length === 0) return main;
-  const records = encoder.encode(pax.join(""));
+  const records = byteStringToBytes(pax.join(""));
   const paxHeader = ustar(
     {
       name: "PaxHeader",

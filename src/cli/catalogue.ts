@@ -13,13 +13,23 @@ import type { ImageRecord } from "../store/record.ts";
 import { storageFile, storageNames } from "../store/storage_paths.ts";
 import type { CliContext } from "./context.ts";
 import { print, printErr } from "./output.ts";
-import { humanSize } from "../size.ts";
 import { moveFile } from "../store/move_file.ts";
 import { resolve } from "node:path";
 import { pruneImageBlobs } from "./cache.ts";
+import { imagesTable } from "./images_table.ts";
+import { inspectSummary } from "./inspect_summary.ts";
+import { isSifFile } from "./sif_file.ts";
 
-/** Finds the record a reference names: the newest, or the one named by `@digest`. */
+/**
+ * Finds the record `reference` names: an ID as `images` shows it (the row
+ * number, or the first 12 or more hex digits of its digest), else a reference:
+ * the newest version, or the one named by `@digest`.
+ *
+ * @throws {SregistryError} when nothing matches, or a digest prefix matches several images.
+ */
 export function findRecord(catalogue: Catalogue, reference: string): ImageRecord {
+  const byId = findById(catalogue, reference);
+  if (byId) return byId;
   const ref = parseReference(reference);
   const names = storageNames(ref);
   // `repo@digest` names a version under any tag; `repo` alone is `repo:latest`.
@@ -30,6 +40,20 @@ export function findRecord(catalogue: Catalogue, reference: string): ImageRecord
     );
   }
   return record;
+}
+
+/** The record an ID of `images` names: its row number or a digest prefix (12+ hex digits). */
+function findById(catalogue: Catalogue, id: string): ImageRecord | undefined {
+  if (/^\d+$/.test(id)) return catalogue.get(Number(id));
+  const prefix = id.match(/^(?:sha256:)?([0-9a-f]{12,64})$/)?.[1];
+  if (!prefix) return undefined;
+  const found = catalogue.findByVersionPrefix(`sha256:${prefix}`);
+  if (found.length > 1) {
+    throw new SregistryError(
+      `Cannot find ${id}: ${found.length} images have a digest starting with it: give more digits or the ID from "sregistry images"`,
+    );
+  }
+  return found[0];
 }
 
 /** `registry/collection/name:tag@digest` of a record. */
@@ -48,6 +72,16 @@ function fileSize(r: ImageRecord): number | undefined {
   }
 }
 
+/** Whether nothing is at `path` (other errors, such as a refused stat, are not "gone"). */
+function isMissing(path: string): boolean {
+  try {
+    Deno.statSync(path);
+    return false;
+  } catch (e) {
+    return e instanceof Deno.errors.NotFound;
+  }
+}
+
 /** Refuses to overwrite a file that another image (or anything else) may own. */
 function checkFree(action: string, path: string): void {
   try {
@@ -58,6 +92,24 @@ function checkFree(action: string, path: string): void {
   throw new SregistryError(
     `Cannot ${action}: ${path} already exists: remove it or choose another name`,
   );
+}
+
+/** Refuses a file whose header is not a SIF's, unless `force`. */
+function checkSif(file: string, force: boolean): void {
+  let sif: boolean;
+  try {
+    sif = isSifFile(file);
+  } catch (e) {
+    throw new SregistryError(`Cannot add ${file}: ${(e as Error).message}: check the file's path`, {
+      cause: e,
+    });
+  }
+  if (!sif && !force) {
+    throw new SregistryError(
+      `Cannot add ${file}: it is not a SIF image (no SIF_MAGIC in its header): ` +
+        `build one with "sregistry pull", or pass --force to add it anyway`,
+    );
+  }
 }
 
 /** The sha256 digest of a file, read in chunks. */
@@ -82,47 +134,52 @@ export function addCatalogueCommands(program: Command, ctx: () => CliContext): v
   program.command("images").description("list images in the catalogue")
     .argument("[query...]", "only images whose name, tag or reference contains one of these")
     .option("--json", "print JSON")
+    .option(
+      "--wide",
+      "show the client, whole references and whole digests (rows may exceed 100 columns)",
+    )
     .action((queries, opts) => {
-      const records = ctx().requireCatalogue("list images").search(queries);
+      const records = ctx().requireCatalogue("list images", { readOnly: true }).search(queries);
       if (opts.json) return print(JSON.stringify(records, null, 2));
-      let total = 0;
-      const rows = records.map((r) => {
-        const size = fileSize(r);
-        total += size ?? 0;
-        return [
-          String(r.id),
-          r.createdAt.slice(0, 10),
-          `[${r.client}]`,
-          displayName(r),
-          size === undefined ? "(missing)" : humanSize(size),
-        ];
-      });
-      if (rows.length === 0) return printErr("No images in the catalogue.");
-      rows.unshift(["ID", "CREATED", "CLIENT", "REFERENCE", "SIZE"]);
-      const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => row[i].length)));
-      for (const row of rows) {
-        print(row.map((cell, i) => cell.padEnd(widths[i])).join("  ").trimEnd());
+      if (records.length === 0) {
+        const quoted = queries.map((q) => `'${q}'`).join(" or ");
+        return printErr(
+          queries.length > 0 ? `No image matches ${quoted}.` : "No images in the catalogue.",
+        );
       }
-      const count = records.length;
-      print(`${count} image${count === 1 ? "" : "s"}, ${humanSize(total)} in total`);
+      const rows = records.map((record) => ({ record, size: fileSize(record) }));
+      for (const line of imagesTable(rows, { wide: opts.wide })) print(line);
     });
 
   program.command("get").description("print the path of an image (for $(sregistry get REF))")
-    .argument("<reference>")
+    .argument("<reference>", 'a reference, or an ID or digest as "images" shows it')
     .action((reference) => {
-      const r = findRecord(ctx().requireCatalogue(`get ${reference}`), reference);
+      const r = findRecord(
+        ctx().requireCatalogue(`get ${reference}`, { readOnly: true }),
+        reference,
+      );
+      if (r.image && isMissing(r.image)) {
+        throw new SregistryError(
+          `Cannot get ${reference}: its file ${r.image} is gone: pull it again with "sregistry pull --force ${
+            displayName(r)
+          }", or remove the record with "sregistry rm ${r.id}"`,
+        );
+      }
       print(r.image ?? r.url ?? "");
     });
 
   program.command("inspect").description("print an image's record as JSON")
-    .argument("<reference>")
-    .action((reference) => {
-      const r = findRecord(ctx().requireCatalogue(`inspect ${reference}`), reference);
+    .argument("<reference>", 'a reference, or an ID or digest as "images" shows it')
+    .option("--summary", "a short human view: platform, size, entrypoint, cmd, env, labels")
+    .action((reference, opts) => {
+      const catalogue = ctx().requireCatalogue(`inspect ${reference}`, { readOnly: true });
+      const r = findRecord(catalogue, reference);
+      if (opts.summary) return inspectSummary(r, fileSize(r)).forEach((line) => print(line));
       print(JSON.stringify({ ...r, path: r.image }, null, 2));
     });
 
   program.command("rm").description("remove an image: its record and its file")
-    .argument("<reference>")
+    .argument("<reference>", 'a reference, or an ID or digest as "images" shows it')
     .option("--prune", "also remove the blobs in the cache that only this image used")
     .action(async (reference, opts) => {
       const catalogue = ctx().requireCatalogue(`remove ${reference}`);
@@ -185,8 +242,10 @@ export function addCatalogueCommands(program: Command, ctx: () => CliContext): v
   program.command("add").description("add a local SIF file to the catalogue")
     .argument("<file>").requiredOption("--name <reference>", "the reference to record it under")
     .option("--copy", "copy the file instead of moving it")
+    .option("-f, --force", "add the file even if it does not look like a SIF image")
     .action((file, opts) => {
       const c = ctx();
+      checkSif(file, opts.force ?? false);
       const catalogue = c.requireCatalogue(`add ${file}`);
       const ref = parseReference(opts.name);
       const names = storageNames(ref);

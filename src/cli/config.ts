@@ -9,6 +9,7 @@ import {
   addVariable,
   backendList,
   backendStatus,
+  backendVariableName,
   deactivate,
   deleteBackend,
   removeVariable,
@@ -20,6 +21,7 @@ import { UsageError } from "../errors.ts";
 import type { CliContext } from "./context.ts";
 import { print, printErr } from "./output.ts";
 import { readSecret } from "./prompt.ts";
+import { unreadSettingWarning } from "./setting_names.ts";
 
 /** Adds `backend`, `login` and `logout`. */
 export function addConfigCommands(program: Command, ctx: () => CliContext): void {
@@ -46,9 +48,11 @@ export function addConfigCommands(program: Command, ctx: () => CliContext): void
   backend.command("add").description("store a setting: backend add docker SREGISTRY_DOCKER_CMD yes")
     .argument("<backend>").argument("<variable>").argument("<value>")
     .option("-f, --force", "overwrite an existing value")
-    .action((name, variable, value, opts) =>
-      edit((d) => addVariable(d, name, variable, value, opts.force ?? false))
-    );
+    .action((name, variable, value, opts) => {
+      edit((d) => addVariable(d, name, variable, value, opts.force ?? false));
+      const warning = unreadSettingWarning(backendVariableName(name, variable));
+      if (warning) printErr(warning);
+    });
   backend.command("remove").alias("rm").description("remove a stored setting")
     .argument("<backend>").argument("<variable>")
     .action((name, variable) => edit((d) => removeVariable(d, name, variable)));

@@ -10,6 +10,7 @@ import { SregistryError } from "../errors.ts";
 import type { ClientEvent, RegistryClient } from "../registry/client.ts";
 import { createHttpFetcher, type HttpFetcher } from "../registry/http_client.ts";
 import { hubEndpoint, MirroredClient, parseMirrors } from "../registry/mirrors.ts";
+import { plainHttpPolicy } from "../registry/plain_http.ts";
 import type { PullEvent } from "../pull/events.ts";
 import { printErr } from "./output.ts";
 import { AuthSession, type Credential } from "../registry/auth.ts";
@@ -58,16 +59,19 @@ export class CliContext {
     return this.#settings;
   }
 
-  /** The catalogue, or undefined when disabled (SREGISTRY_DISABLE, SINGULARITY_DISABLE_CACHE). */
-  catalogue(): Catalogue | undefined {
+  /**
+   * The catalogue, or undefined when disabled (SREGISTRY_DISABLE, SINGULARITY_DISABLE_CACHE).
+   * `readOnly` (for commands that only read) works on a catalogue the user may not write.
+   */
+  catalogue(options: { readOnly?: boolean } = {}): Catalogue | undefined {
     if (this.settings.catalogueDisabled) return undefined;
-    this.#catalogue ??= Catalogue.open(this.settings.databaseDir);
+    this.#catalogue ??= Catalogue.open(this.settings.databaseDir, options);
     return this.#catalogue;
   }
 
   /** The catalogue, or a clear error when it is disabled. */
-  requireCatalogue(action: string): Catalogue {
-    const catalogue = this.catalogue();
+  requireCatalogue(action: string, options: { readOnly?: boolean } = {}): Catalogue {
+    const catalogue = this.catalogue(options);
     if (!catalogue) {
       throw new SregistryError(
         `Cannot ${action}: the catalogue is disabled (SREGISTRY_DISABLE or SINGULARITY_DISABLE_CACHE is set): unset it to use the catalogue`,
@@ -103,19 +107,29 @@ export class CliContext {
     options: { noHttps?: boolean; onEvent?: (e: PullEvent) => void } = {},
   ): RegistryClient {
     const settings = this.settings;
-    const plain = options.noHttps || settings.dockerhub.noHttps;
-    const hub = hubEndpoint(settings.dockerhub.base, plain);
+    const plainHttp = this.#plainHttp(options.noHttps);
+    const hub = hubEndpoint(settings.dockerhub.base, plainHttp("docker.io"));
     const isHub = (domain: string) => domain === "docker.io" || domain === hub.host;
     return new MirroredClient({
       fetch: this.#httpFetch(),
       userAgent: USER_AGENT,
       credentials: credentialLookup({ env: this.env, settings }),
       endpoint: (domain) => (domain === "docker.io" ? hub.host : registryEndpoint(domain)),
-      plainHttp: (domain) => (isHub(domain) ? hub.plainHttp : plain),
+      plainHttp: (domain) => (isHub(domain) ? hub.plainHttp : plainHttp(domain)),
       retries: settings.retries,
       stallTimeoutMs: settings.timeoutS * 1000,
-      mirrors: parseMirrors(settings.dockerhub.mirrors, { plainHttp: plain }),
+      mirrors: parseMirrors(settings.dockerhub.mirrors, { plainHttp: options.noHttps }),
       onEvent: this.#clientEvents(options.onEvent),
+    });
+  }
+
+  /** Plain http for `--no-https`, or SREGISTRY_DOCKERHUB_NOHTTPS on the hub (see plain_http.ts). */
+  #plainHttp(noHttps?: boolean): (domain: string) => boolean {
+    const hubHost = hubEndpoint(this.settings.dockerhub.base, false).host;
+    return plainHttpPolicy({
+      noHttps,
+      hubNoHttps: this.settings.dockerhub.noHttps,
+      isHub: (domain) => domain === "docker.io" || domain === hubHost,
     });
   }
 
@@ -138,7 +152,7 @@ export class CliContext {
 
   /** Checks credentials against a registry's `/v2/` endpoint (for `login`). */
   async verifyLogin(domain: string, credential: Credential, noHttps = false): Promise<void> {
-    const plain = noHttps || this.settings.dockerhub.noHttps;
+    const plain = this.#plainHttp(noHttps)(domain);
     const session = new AuthSession(this.#httpFetch(), {
       credentials: () => Promise.resolve(credential),
       allowHttpRealm: () => plain,

@@ -3,15 +3,19 @@
  * exit 2, every other failure 1. Stack traces only with `--debug`.
  * @module
  */
+import { DocumentError } from "../document.ts";
 import { UsageError } from "../errors.ts";
 import { ReferenceSyntaxError } from "../reference.ts";
 import { printErr } from "./output.ts";
 
 /**
  * The exit code for an error: 2 for a usage error, which includes a
- * malformed image reference typed on the command line; 1 otherwise.
+ * malformed image reference typed on the command line; 1 otherwise, among
+ * them a malformed JSON document (`DocumentError`: a manifest, config,
+ * archive or layout file, settings or docker config), whatever its origin.
  */
 export function exitCodeFor(error: unknown): number {
+  if (error instanceof DocumentError) return 1;
   return error instanceof UsageError || error instanceof ReferenceSyntaxError ? 2 : 1;
 }
 

@@ -72,7 +72,7 @@ export function pullCommand(ctx: () => CliContext): Command<[string], Record<str
         { path: opts.keepSandbox ?? "", variable: "--keep-sandbox" },
       ]);
       using _interrupts = handleInterrupts(reference, cache);
-      const progress = new Progress({ tty: Deno.stderr.isTerminal(), quiet: c.global.quiet });
+      using progress = Progress.forStderr(c.env, c.global.quiet);
       await using work = await temporaryDir(settings.tmpDir);
       const { source, ref, headDigest } = await openSource(reference, {
         client: () => c.registryClient({ noHttps: opts.https === false, onEvent: progress.handle }),

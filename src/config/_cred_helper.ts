@@ -3,8 +3,10 @@
  * on stdin, `{"ServerURL","Username","Secret"}` on stdout.
  * @module
  */
+import { parseDocument } from "../document.ts";
 import { SregistryError } from "../errors.ts";
 import type { Credential } from "./_docker_config.ts";
+import { HelperAnswerSchema } from "./_schemas.ts";
 
 /**
  * Runs `docker-credential-<helper> get` with `serverUrl` on stdin and returns
@@ -53,16 +55,13 @@ export function parseHelperOutput(
   serverUrl: string,
 ): Credential | undefined {
   if (output.trim() === "") return undefined;
-  let json: Record<string, unknown>;
-  try {
-    json = JSON.parse(output);
-  } catch {
-    throw new SregistryError(
-      `Cannot get credentials for ${serverUrl} from docker-credential-${helper}: its answer is not JSON: check the helper's version`,
-    );
-  }
-  const username = typeof json.Username === "string" ? json.Username : "";
-  const secret = typeof json.Secret === "string" ? json.Secret : "";
+  const json = parseDocument(output, HelperAnswerSchema, {
+    kind: "credential-helper",
+    origin: `docker-credential-${helper} for ${serverUrl}`,
+    fix: "check the helper's version",
+  });
+  const username = json.Username ?? "";
+  const secret = json.Secret ?? "";
   if (secret === "") return undefined;
   if (username === "<token>") return { identityToken: secret };
   return { username, password: secret };

@@ -4,7 +4,9 @@
  * `readAuthFile`. Messages name the file and host, never a credential.
  * @module
  */
+import { parseDocument } from "../document.ts";
 import { SregistryError } from "../errors.ts";
+import { DockerConfigSchema } from "./_schemas.ts";
 
 /** The same shape as `src/registry/auth.ts`'s `Credential`. */
 export interface Credential {
@@ -48,35 +50,27 @@ export function storageKey(host: string): string {
   return isDockerHub(host) ? DOCKER_HUB_KEY : host.toLowerCase();
 }
 
-function objectOf(value: unknown): Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value)
-    ? value as Record<string, unknown>
-    : {};
-}
-
-/** Parses a config file's text; `path` is only for messages. */
+/**
+ * Parses a config file's text against the docker config schema; `path` is
+ * only for messages, which never quote the file.
+ * @throws {DocumentError} when it is not JSON or an entry has the wrong type
+ */
 export function parseAuthFile(path: string, text: string): AuthFile {
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    throw new SregistryError(
-      `Cannot read credentials from ${path}: it is not valid JSON: fix it, or log in again`,
-    );
-  }
-  const root = objectOf(json);
-  const auths: AuthFile["auths"] = {};
-  for (const [key, value] of Object.entries(objectOf(root.auths))) auths[key] = objectOf(value);
+  const root = parseDocument(text, DockerConfigSchema, {
+    kind: "docker-config",
+    origin: path,
+    fix: "fix it, or move it away and log in again",
+  });
   const credHelpers: Record<string, string> = {};
-  for (const [key, value] of Object.entries(objectOf(root.credHelpers))) {
-    if (typeof value === "string" && value !== "") credHelpers[key] = value;
+  for (const [key, value] of Object.entries(root.credHelpers ?? {})) {
+    if (value !== "") credHelpers[key] = value;
   }
   const store = root.credsStore;
   return {
     path,
-    auths,
+    auths: { ...root.auths },
     credHelpers,
-    ...(typeof store === "string" && store !== "" ? { credsStore: store } : {}),
+    ...(store ? { credsStore: store } : {}),
   };
 }
 

@@ -7,7 +7,9 @@
  * caller's job.
  * @module
  */
+import { parseDocument } from "../document.ts";
 import { SregistryError } from "../errors.ts";
+import { DockerConfigSchema } from "./_schemas.ts";
 import { writeFileAtomic } from "../store/atomic_file.ts";
 import { matchingKeys, storageKey } from "./_docker_config.ts";
 
@@ -37,18 +39,12 @@ function readConfig(path: string): Json {
       { cause: e },
     );
   }
-  let json: unknown;
-  try {
-    json = text.trim() === "" ? {} : JSON.parse(text);
-  } catch {
-    json = undefined;
-  }
-  if (typeof json !== "object" || json === null || Array.isArray(json)) {
-    throw new SregistryError(
-      `Cannot update ${path}: it is not a JSON object: fix it, or move it away and log in again`,
-    );
-  }
-  return json as Json;
+  if (text.trim() === "") return {};
+  return parseDocument(text, DockerConfigSchema, {
+    kind: "docker-config",
+    origin: path,
+    fix: "fix it, or move it away and log in again",
+  });
 }
 
 function auths(config: Json): Record<string, unknown> {

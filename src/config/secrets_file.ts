@@ -8,7 +8,9 @@
  * be written in place with the umask's mode, often world-readable).
  * @module
  */
+import { parseDocument } from "../document.ts";
 import { SregistryError } from "../errors.ts";
+import { SettingsSchema } from "./_schemas.ts";
 import { writeFileAtomic } from "../store/atomic_file.ts";
 
 /** The settings file: where it is and what it holds. */
@@ -24,49 +26,14 @@ export interface SecretsFile {
 }
 
 /**
- * Where in `text` a JSON syntax error is, as "line L, column C", from the
- * engine's message. The engine's message itself is never shown: it quotes
- * the file's content, which may hold secrets.
- */
-function syntaxPosition(text: string, error: unknown): string {
-  const match = /position (\d+)/.exec(String(error));
-  if (!match) return "";
-  const before = text.slice(0, Number(match[1]));
-  const line = before.split("\n").length;
-  const column = before.length - before.lastIndexOf("\n");
-  return ` at line ${line}, column ${column}`;
-}
-
-/** Checks the original's shape: backend entries are objects. */
-function checkShape(path: string, data: unknown): Record<string, unknown> {
-  const fix = "fix it, or move it away to start over";
-  if (typeof data !== "object" || data === null || Array.isArray(data)) {
-    throw new SregistryError(`Cannot read settings file ${path}: it is not a JSON object: ${fix}`);
-  }
-  for (const [key, value] of Object.entries(data)) {
-    if (key === "SREGISTRY_CLIENT") {
-      if (typeof value !== "string") {
-        throw new SregistryError(
-          `Cannot read settings file ${path}: "SREGISTRY_CLIENT" is not a string: ${fix}`,
-        );
-      }
-    } else if (typeof value !== "object" || value === null || Array.isArray(value)) {
-      throw new SregistryError(
-        `Cannot read settings file ${path}: the entry for backend "${key}" is not an object: ${fix}`,
-      );
-    }
-  }
-  return data as Record<string, unknown>;
-}
-
-/**
  * Reads the settings file. A missing file gives empty data and is not
  * created.
  *
  * @param path the file, usually `secretsFilePath(env)`
  * @returns the file's path and data
- * @throws {SregistryError} when the file is not valid JSON or not the
- *   original's shape (the message names the file, never its content)
+ * @throws {SregistryError} when the file cannot be read; {DocumentError} when
+ *   it is not JSON or not the original's shape (the message names the file
+ *   and the JSON path, never its content)
  */
 export function readSecrets(path: string): SecretsFile {
   let text: string;
@@ -83,19 +50,14 @@ export function readSecrets(path: string): SecretsFile {
       { cause: e },
     );
   }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (e) {
-    throw new SregistryError(
-      `Cannot read settings file ${path}: it is not valid JSON${
-        syntaxPosition(text, e)
-      }: fix it, or move it away to start over`,
-    );
-  }
+  const data = parseDocument(text, SettingsSchema, {
+    kind: "settings",
+    origin: path,
+    fix: "fix it, or move it away to start over",
+  });
   return {
     path,
-    data: checkShape(path, parsed),
+    data,
     exists: true,
     readableByOthers: mode !== null && (mode & 0o077) !== 0,
   };

@@ -7,6 +7,7 @@
  * @module
  */
 import { join } from "node:path";
+import { byteStringToText } from "../byte_string.ts";
 import { cleanEntryName, resolveRelative, wasReRooted } from "./paths.ts";
 import type { EntryHeader } from "./_header.ts";
 import { type LayerFormatError, quoteName, refuseEntry } from "./_errors.ts";
@@ -56,21 +57,21 @@ export class EntryWriter {
     this.#lower.written(rel);
   }
 
-  /** A symbolic link; its target is stored as is, never followed here. */
+  /** A symbolic link (its target UTF-8); the target is stored as is, never followed here. */
   symlink(name: string, h: EntryHeader, label: string): void {
     if (h.linkname === "" || h.linkname.includes("\0")) {
       throw refuse(h, label, "the symbolic link has an empty or NUL-containing target");
     }
     const { rel, abs, existing } = this.#tree.place(name);
     if (existing) this.#tree.remove(rel, existing);
-    Deno.symlinkSync(h.linkname, abs);
+    Deno.symlinkSync(byteStringToText(h.linkname)!, abs);
     this.#metadata(abs, h, true);
     this.#lower.written(rel);
   }
 
-  /** A hard link to a non-directory already in the root. */
+  /** A hard link (its target UTF-8) to a non-directory already in the root. */
   hardlink(name: string, h: EntryHeader, label: string): void {
-    const target = cleanEntryName(h.linkname);
+    const target = cleanEntryName(byteStringToText(h.linkname)!);
     if (!target) throw refuse(h, label, "the hard link has no usable target");
     if (wasReRooted(h.linkname)) this.#totals.reRooted++;
     const root = this.#tree.root;

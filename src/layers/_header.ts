@@ -3,6 +3,7 @@
  * PAX `uid`, `gid`, `mtime` and `atime` when they are well formed.
  * @module
  */
+import type { ByteString } from "../byte_string.ts";
 import type { TarHeader, TarType } from "./tar_reader.ts";
 
 /** Entry kinds the extractor handles; `other` is skipped with a warning. */
@@ -11,8 +12,10 @@ export type EntryKind = Exclude<TarType, "other">;
 /** A validated header. */
 export interface EntryHeader {
   kind: EntryKind | "other";
-  name: string;
-  linkname: string;
+  /** The member name as stored (a byte string: bytes, maybe not UTF-8). */
+  name: ByteString;
+  /** The link target as stored (a byte string). */
+  linkname: ByteString;
   size: number;
   /** Permission bits with setuid, setgid and sticky. */
   mode: number;
@@ -23,8 +26,8 @@ export interface EntryHeader {
   atime: number;
   devmajor: number;
   devminor: number;
-  /** Names of `SCHILY.xattr.*` records. */
-  xattrs: string[];
+  /** Keys of the `SCHILY.xattr.*` records (byte strings). */
+  xattrs: ByteString[];
 }
 
 const NO_XATTRS: string[] = [];

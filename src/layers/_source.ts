@@ -75,7 +75,7 @@ export async function* tarEntries(
     header: (h) => queue.push(h),
     body: (chunk) => queue.push(chunk),
     end: () => queue.push(null),
-  });
+  }, { maxHoleBytes: opts.maxBytes }); // sparse holes count like inflated bytes
   const chunks = feedTar(stream, parser, opts);
   let ended = false;
   const next = async (): Promise<Item | undefined> => {

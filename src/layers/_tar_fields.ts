@@ -1,20 +1,37 @@
 /**
  * The fields of a tar header block: octal and base-256 numbers, NUL-ended
- * text, the checksum, the format magic, and PAX records. Pure functions for
- * `tar_reader.ts`.
+ * names, the checksum, the format magic, and PAX records. Pure functions for
+ * `tar_reader.ts`. Names and PAX values are byte strings
+ * (`../byte_string.ts`): tar stores bytes, and two names that differ only in
+ * bytes that are not UTF-8 must stay two names.
  * @module
  */
+import { bytesToByteString, type ByteString } from "../byte_string.ts";
 
 /** The tar block size. */
 export const BLOCK = 512;
-
-const utf8 = new TextDecoder();
 
 /** A header that is not valid tar (bad checksum, number or PAX record). */
 export class TarFormatError extends Error {
   constructor(message: string) {
     super(message);
     this.name = "TarFormatError";
+  }
+}
+
+/** The archive ends inside an entry: in its body (`inBody`), or in a header. */
+export class TarTruncatedError extends Error {
+  constructor(readonly inBody: boolean) {
+    super(inBody ? "the archive ends inside an entry" : "the archive ends inside a header");
+    this.name = "TarTruncatedError";
+  }
+}
+
+/** The holes of sparse files add up to more than the reader's ceiling (a bomb, or a huge sparse file). */
+export class TarHolesError extends TarFormatError {
+  constructor(readonly limit: number) {
+    super(`the holes of sparse files add up to more than ${limit} bytes`);
+    this.name = "TarHolesError";
   }
 }
 
@@ -29,6 +46,13 @@ export function isUstar(block: Uint8Array): boolean {
   // "ustar\0" (POSIX; GNU's is "ustar " and has no prefix field)
   return block[257] === 0x75 && block[258] === 0x73 && block[259] === 0x74 &&
     block[260] === 0x61 && block[261] === 0x72 && block[262] === 0;
+}
+
+/** True for the GNU magic `"ustar  \0"` (old GNU and `--format=gnu`: atime, ctime, sparse map). */
+export function isGnu(block: Uint8Array): boolean {
+  return block[257] === 0x75 && block[258] === 0x73 && block[259] === 0x74 &&
+    block[260] === 0x61 && block[261] === 0x72 && block[262] === 0x20 && block[263] === 0x20 &&
+    block[264] === 0;
 }
 
 /** True for a star header (its prefix field is 131 bytes). */
@@ -51,21 +75,14 @@ export function checkSum(block: Uint8Array): void {
   }
 }
 
-/** The NUL-terminated UTF-8 text of a field. */
-export function text(block: Uint8Array, offset: number, length: number): string {
+/** The NUL-terminated bytes of a field, as a byte string (names are bytes, not text). */
+export function field(block: Uint8Array, offset: number, length: number): ByteString {
   let end = offset;
   const limit = offset + length;
   while (end < limit && block[end] !== 0) end++;
   if (end === offset) return "";
-  let ascii = true;
-  for (let i = offset; i < end; i++) {
-    if (block[i] > 127) {
-      ascii = false;
-      break;
-    }
-  }
-  if (ascii && end - offset < 64) return String.fromCharCode(...block.subarray(offset, end));
-  return utf8.decode(block.subarray(offset, end));
+  if (end - offset < 64) return String.fromCharCode(...block.subarray(offset, end));
+  return bytesToByteString(block.subarray(offset, end));
 }
 
 /** An octal field (spaces and NULs around the digits), or base-256 when the top bit is set. */
@@ -99,26 +116,54 @@ export function number(block: Uint8Array, offset: number, length: number, field:
   return value;
 }
 
-/** Parses PAX records `"<length> <key>=<value>\n"`; throws on a malformed one. */
-export function parsePax(bytes: Uint8Array): Record<string, string> {
-  const records: Record<string, string> = {};
+const SPARSE_OFFSET = "GNU.sparse.offset";
+const SPARSE_NUMBYTES = "GNU.sparse.numbytes";
+
+/**
+ * Parses PAX records `"<length> <key>=<value>\n"` (POSIX.1-2008 pax, "pax
+ * Extended Header"); throws {@link TarFormatError} on a malformed one. Keys and
+ * values are byte strings: `path` and `linkpath` are UTF-8 by POSIX but kept
+ * as the bytes written (and as raw bytes under `hdrcharset=BINARY`), and
+ * `SCHILY.xattr.*` values are the attribute's bytes (`byteStringToBytes`
+ * gives them back). Repeated `GNU.sparse.offset`/`GNU.sparse.numbytes`
+ * records (GNU sparse format 0.0) are joined, in order, into one
+ * `GNU.sparse.map` value `"offset,numbytes,..."`, as Go's archive/tar does.
+ */
+export function parsePax(bytes: Uint8Array): Record<ByteString, ByteString> {
+  const records: Record<ByteString, ByteString> = {};
+  const sparse: string[] = [];
   let at = 0;
   while (at < bytes.length) {
     if (bytes[at] === 0) break; // padding some writers leave
     let space = at;
-    while (space < bytes.length && bytes[space] >= 0x30 && bytes[space] <= 0x39) space++;
-    const length = Number(utf8.decode(bytes.subarray(at, space)));
+    let length = 0;
+    while (
+      space < bytes.length && space - at < 16 && bytes[space] >= 0x30 && bytes[space] <= 0x39
+    ) {
+      length = length * 10 + bytes[space++] - 0x30;
+    }
     if (space === at || bytes[space] !== 0x20 || length < 5 || at + length > bytes.length) {
       throw new TarFormatError("invalid header: a PAX record has a bad length");
     }
     if (bytes[at + length - 1] !== 0x0a) {
       throw new TarFormatError("invalid header: a PAX record does not end with a newline");
     }
-    const record = utf8.decode(bytes.subarray(space + 1, at + length - 1));
+    const record = bytesToByteString(bytes.subarray(space + 1, at + length - 1));
     const equals = record.indexOf("=");
     if (equals <= 0) throw new TarFormatError("invalid header: a PAX record has no key");
-    records[record.slice(0, equals)] = record.slice(equals + 1);
+    const key = record.slice(0, equals);
+    const value = record.slice(equals + 1);
+    if (key === SPARSE_OFFSET || key === SPARSE_NUMBYTES) {
+      // 0.0: offset, numbytes, offset, numbytes... in that order
+      if ((sparse.length % 2 === 0) !== (key === SPARSE_OFFSET) || value.includes(",")) {
+        throw new TarFormatError(
+          "invalid header: the GNU sparse offsets and sizes are out of order",
+        );
+      }
+      sparse.push(value);
+    } else records[key] = value;
     at += length;
   }
+  if (sparse.length > 0) records["GNU.sparse.map"] = sparse.join(",");
   return records;
 }

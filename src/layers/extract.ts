@@ -21,7 +21,8 @@ import { checkEntryName } from "./paths.ts";
 import { classify } from "./whiteouts.ts";
 import { tarEntries } from "./_source.ts";
 import { type EntryHeader, readHeader } from "./_header.ts";
-import { quoteName, wrapError } from "./_errors.ts";
+import { notUtf8Error, quoteName, wrapError } from "./_errors.ts";
+import { type ByteString, byteStringToText, textToByteString } from "../byte_string.ts";
 import { LowerLayers } from "./_lower.ts";
 import { SMALL_FILE, WritePool } from "./_write_pool.ts";
 import { summaryWarnings } from "./_summary.ts";
@@ -99,6 +100,8 @@ export class RootfsWriter {
     this.#lower.startLayer();
     const stats: LayerStats = { entries: 0, bytes: 0, skippedDevices: 0, skippedXattrs: 0 };
     const where = { entry: undefined as string | undefined, layer: label, inEntry: false };
+    // Names Deno cannot create: after the first, the layer's other entries are only listed.
+    const notUtf8: ByteString[] = [];
     try {
       const entries = tarEntries(tar, {
         maxBytes: this.#maxBytes,
@@ -107,13 +110,16 @@ export class RootfsWriter {
       for await (const entry of entries) {
         stats.entries++;
         where.entry = entry.header.name;
-        where.inEntry = true;
         const h = readHeader(entry.header);
+        if (!namesAreText(h)) notUtf8.push(h.name);
+        if (notUtf8.length > 0) continue;
+        where.inEntry = true;
         stats.skippedXattrs += h.xattrs.length;
         await this.#apply(h, entry.body, stats, label);
         where.inEntry = false;
       }
       await this.#flush(label);
+      if (notUtf8.length > 0) throw notUtf8Error(notUtf8, label);
     } catch (e) {
       this.#pool?.close();
       this.#pool = undefined;
@@ -136,6 +142,7 @@ export class RootfsWriter {
     for (const line of summaryWarnings(this.#totals, relaxed)) this.#warn(line);
   }
 
+  /** Applies `h`, whose name and link target are UTF-8 (see {@link namesAreText}). */
   async #apply(
     h: EntryHeader,
     body: AsyncIterable<Uint8Array>,
@@ -145,7 +152,7 @@ export class RootfsWriter {
     const checked = checkEntryName(h.name);
     if ("reason" in checked) throw refuse(h, label, checked.reason);
     if (checked.reRooted) this.#totals.reRooted++;
-    const name = checked.name;
+    const name = byteStringToText(checked.name)!; // a path on disk is text
     const c = name === "" ? { kind: "entry" as const } : classify(name);
     const small = this.#pool !== undefined && c.kind === "entry" && name !== "" &&
       h.kind === "file" && h.size <= SMALL_FILE;
@@ -186,7 +193,7 @@ export class RootfsWriter {
       const root = this.#tree.root;
       const rel = path.startsWith(root) ? path.slice(root.length + 1) : path;
       throw new SregistryError(
-        `Cannot write ${quoteName(rel)} of layer ${label}: ${
+        `Cannot write ${quoteName(textToByteString(rel))} of layer ${label}: ${
           (e as Error).message
         }: check free space, quota and permissions of the destination`,
         { cause: e },
@@ -225,4 +232,13 @@ export class RootfsWriter {
     });
     this.#lower.written(place.rel);
   }
+}
+
+/**
+ * True when `h`'s name and, for links, its target are UTF-8: Deno names
+ * files with text, so other bytes cannot be created on disk.
+ */
+function namesAreText(h: EntryHeader): boolean {
+  if (byteStringToText(h.name) === undefined) return false;
+  return (h.kind !== "symlink" && h.kind !== "link") || byteStringToText(h.linkname) !== undefined;
 }

@@ -43,22 +43,18 @@ export function wasReRooted(name: string): boolean {
   return name.startsWith("/") || (name.includes("..") && name.split("/").includes(".."));
 }
 
-const utf8 = new TextEncoder();
-
 /**
- * A tar member's name as the extractor uses it: cleaned (see
- * {@link cleanEntryName}), or the reason it cannot be used (empty, NUL, or
- * longer than {@link MAX_PATH_BYTES}).
+ * A tar member's name (a byte string, `../byte_string.ts`) as the extractor
+ * uses it: cleaned (see {@link cleanEntryName}), or the reason it cannot be
+ * used (empty, NUL, or longer than {@link MAX_PATH_BYTES}).
  */
 export function checkEntryName(
   raw: string,
 ): { name: string; reRooted: boolean } | { reason: string } {
   const name = cleanEntryName(raw);
   if (name === undefined) return { reason: "the name is empty or has a NUL byte" };
-  // UTF-8 takes at most 3 bytes per UTF-16 unit: count only names that may be too long.
-  const length = name.length * 3 > MAX_PATH_BYTES ? utf8.encode(name).length : 0;
-  if (length > MAX_PATH_BYTES) {
-    return { reason: `the name is ${length} bytes long, over ${MAX_PATH_BYTES}` };
+  if (name.length > MAX_PATH_BYTES) {
+    return { reason: `the name is ${name.length} bytes long, over ${MAX_PATH_BYTES}` };
   }
   return { name, reRooted: wasReRooted(raw) };
 }

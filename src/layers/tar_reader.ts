@@ -3,9 +3,14 @@
  * body slices come out through a visitor, with no copy of file content and no
  * promise per entry. It reads what container layers hold: ustar, PAX (`x`
  * records; `g` global headers are skipped, as Go's archive/tar and so umoci
- * do), GNU long names (`L`, `K`), base-256 numbers, V7 headers, and the
- * end-of-archive marker. Every header's checksum is checked (unsigned or
- * signed sum).
+ * do), GNU long names (`L`, `K`), GNU sparse files in every form GNU tar
+ * writes (old GNU `S`, PAX 0.0, 0.1 and 1.0; see `_tar_sparse.ts`: the
+ * visitor sees the real name, the real size and the holes as zeros),
+ * base-256 numbers, V7 headers, and the end-of-archive marker. Every header's
+ * checksum is checked (unsigned or signed sum).
+ *
+ * Names, link targets and PAX values are byte strings (`../byte_string.ts`):
+ * the bytes of the archive, whether or not they are UTF-8.
  *
  * Written for speed: tar-stream's per-entry streams cost more than inflating
  * the layer (measured in the benchmark). Rules follow Go's archive/tar, the
@@ -17,80 +22,46 @@
 import {
   BLOCK,
   checkSum,
-  isStar,
-  isUstar,
+  field,
+  isGnu,
   isZero,
   number,
   parsePax,
   TarFormatError,
-  text,
+  TarHolesError,
+  TarTruncatedError,
 } from "./_tar_fields.ts";
+import { entryHeader, HEADER_ONLY, type Pending, type TarHeader } from "./_tar_entry.ts";
+import {
+  checkMap,
+  emitZeros,
+  MapText,
+  oldGnuRegions,
+  paxSparse,
+  SparseBody,
+  type SparseMap,
+} from "./_tar_sparse.ts";
 
-export { parsePax, TarFormatError };
-
-/** Entry types as the extractor names them; PAX and GNU meta entries never reach the visitor. */
-export type TarType =
-  | "file"
-  | "link"
-  | "symlink"
-  | "char"
-  | "block"
-  | "directory"
-  | "fifo"
-  | "other";
-
-/** One entry's header, PAX and GNU long names applied. */
-export interface TarHeader {
-  name: string;
-  linkname: string;
-  type: TarType;
-  /** The typeflag character, for messages about `other` entries. */
-  typeflag: string;
-  /** Bytes of body that follow (0 for header-only types). */
-  size: number;
-  mode: number;
-  uid: number;
-  gid: number;
-  /** Seconds since the epoch, from the header field. */
-  mtime: number;
-  devmajor: number;
-  devminor: number;
-  /** The entry's PAX records (key to value), empty when it has none. */
-  pax: Record<string, string>;
-}
+export { parsePax, TarFormatError, TarHolesError, TarTruncatedError };
+export type { TarHeader, TarType } from "./_tar_entry.ts";
 
 /** Receives the archive's entries in order. */
 export interface TarVisitor {
   /** An entry starts; its `size` bytes of body follow through `body`, then `end`. */
   header(h: TarHeader): void;
-  /** A slice of the current entry's body: a view of the written chunk, not a copy. */
+  /**
+   * A slice of the current entry's body: a view of the written chunk (or, for
+   * a sparse file's hole, of a shared zero buffer), not a copy; never modify it.
+   */
   body(chunk: Uint8Array): void;
   /** The current entry's body is complete. */
   end(): void;
 }
 
-/** The archive ends inside an entry: in its body (`inBody`), or in a header. */
-export class TarTruncatedError extends Error {
-  constructor(readonly inBody: boolean) {
-    super(inBody ? "the archive ends inside an entry" : "the archive ends inside a header");
-    this.name = "TarTruncatedError";
-  }
-}
-
 /** Ceiling of a PAX or GNU long-name record body kept in memory. */
 const MAX_META = 1 << 20;
-const HEADER_ONLY = new Set<TarType>(["link", "symlink", "char", "block", "directory", "fifo"]);
-const TYPES: Record<string, TarType> = {
-  "0": "file",
-  "\0": "file",
-  "7": "file",
-  "1": "link",
-  "2": "symlink",
-  "3": "char",
-  "4": "block",
-  "5": "directory",
-  "6": "fifo",
-};
+/** Default ceiling of the zeros a reader emits for the holes of sparse files (64 GiB). */
+const MAX_HOLES = 64 * 2 ** 30;
 
 const enum State {
   Header,
@@ -98,14 +69,30 @@ const enum State {
   Padding,
   Meta,
   AfterZero,
+  /** Old GNU sparse extension blocks (header blocks, not body). */
+  SparseExtension,
+  /** The 1.0 sparse map at the start of the body, read a block at a time. */
+  SparseMap,
   Done,
 }
 
-/** What the next entry inherits from PAX and GNU meta entries before it. */
-interface Pending {
-  pax?: Record<string, string>;
-  longName?: string;
-  longLink?: string;
+/** A sparse entry whose map is still being read. */
+interface PendingSparse {
+  header: TarHeader;
+  map: SparseMap;
+  /** Bytes stored for the entry (its size field), map blocks included. */
+  stored: number;
+  text?: MapText;
+}
+
+/** Options of {@link TarReader}. */
+export interface TarReaderOptions {
+  /**
+   * Ceiling of the zeros emitted for the holes of sparse files, over the
+   * whole archive (a few bytes can claim a file of petabytes); default 64
+   * GiB. Past it, `write` throws {@link TarHolesError}.
+   */
+  maxHoleBytes?: number;
 }
 
 /** Parses one tar archive; feed it with {@link TarReader.write}, then call {@link TarReader.close}. */
@@ -119,9 +106,20 @@ export class TarReader {
   #pad = 0;
   #meta?: { type: string; bytes: Uint8Array; used: number };
   #pending: Pending = {};
+  #sparse?: SparseBody;
+  #sparseMap?: PendingSparse;
+  #holes: number;
+  #maxHoles: number;
+  #body = (chunk: Uint8Array) => this.#visitor.body(chunk);
+  #hole = (n: number) => {
+    this.#holes -= n;
+    if (this.#holes < 0) throw new TarHolesError(this.#maxHoles);
+    emitZeros(n, this.#body);
+  };
 
-  constructor(visitor: TarVisitor) {
+  constructor(visitor: TarVisitor, options: TarReaderOptions = {}) {
     this.#visitor = visitor;
+    this.#maxHoles = this.#holes = options.maxHoleBytes ?? MAX_HOLES;
   }
 
   /** True once the end-of-archive marker was read (later bytes are ignored). */
@@ -136,7 +134,9 @@ export class TarReader {
       const n = chunk.length - at;
       switch (this.#state) {
         case State.Header:
-        case State.AfterZero: {
+        case State.AfterZero:
+        case State.SparseExtension:
+        case State.SparseMap: {
           if (this.#partialLength === 0 && n >= BLOCK) {
             this.#block(chunk.subarray(at, at + BLOCK));
             at += BLOCK;
@@ -155,7 +155,8 @@ export class TarReader {
         case State.Body: {
           const take = Math.min(this.#left, n);
           this.#left -= take;
-          this.#visitor.body(chunk.subarray(at, at + take));
+          if (this.#sparse) this.#sparse.data(chunk.subarray(at, at + take));
+          else this.#visitor.body(chunk.subarray(at, at + take));
           at += take;
           if (this.#left === 0) this.#endBody();
           break;
@@ -190,10 +191,15 @@ export class TarReader {
       this.#state = State.Done; // one zero block, then the end: accepted
       return;
     }
-    throw new TarTruncatedError(this.#state === State.Body || this.#state === State.Padding);
+    const inBody = this.#state === State.Body || this.#state === State.Padding ||
+      this.#state === State.SparseMap;
+    throw new TarTruncatedError(inBody);
   }
 
   #block(block: Uint8Array): void {
+    if (this.#state === State.SparseExtension || this.#state === State.SparseMap) {
+      return this.#sparseBlock(block);
+    }
     if (isZero(block)) {
       // Go's archive/tar: two zero blocks end the archive; one alone is an error.
       this.#state = this.#state === State.AfterZero ? State.Done : State.AfterZero;
@@ -215,52 +221,83 @@ export class TarReader {
       if (size === 0) this.#endMeta();
       return;
     }
-    const h = this.#header(block, typeflag, size);
-    this.#visitor.header(h);
-    this.#left = h.size;
-    this.#pad = (BLOCK - (h.size % BLOCK)) % BLOCK;
-    this.#state = State.Body;
-    if (h.size === 0) this.#endBody();
+    const h = entryHeader(block, typeflag, size, this.#pending);
+    this.#pending = {};
+    if (typeflag === "S") return this.#oldGnuSparse(block, h);
+    const sparse = paxSparse(h.pax);
+    if (sparse === undefined) return this.#startBody(h, h.size, h.size);
+    if (HEADER_ONLY.has(h.type)) {
+      throw new TarFormatError("invalid header: a sparse map on a link or folder");
+    }
+    if (sparse.name !== undefined) h.name = sparse.name;
+    const stored = h.size;
+    h.size = sparse.realSize ?? stored;
+    if (sparse.map) return this.#startSparse(h, sparse.map, stored, stored);
+    // 1.0: the map opens the data
+    this.#sparseMap = { header: h, map: [], stored, text: new MapText() };
+    this.#left = stored;
+    this.#state = State.SparseMap;
+    if (stored < BLOCK) throw new TarFormatError("invalid header: the GNU sparse map is missing");
   }
 
-  #header(block: Uint8Array, typeflag: string, size: number): TarHeader {
-    const pending = this.#pending;
-    this.#pending = {};
-    const pax = pending.pax ?? {};
-    let name = pending.longName ?? text(block, 0, 100);
-    if (pending.longName === undefined && isUstar(block)) {
-      const prefix = text(block, 345, isStar(block) ? 131 : 155);
-      if (prefix !== "") name = `${prefix}/${name}`;
-    }
-    let type = TYPES[typeflag] ?? "other";
-    if (typeflag === "\0" && name.endsWith("/")) type = "directory";
-    if (pax.path !== undefined) name = pax.path;
-    const linkname = pax.linkpath ?? pending.longLink ?? text(block, 157, 100);
-    if (pax.size !== undefined) {
-      if (!/^\d{1,16}$/.test(pax.size) || !Number.isSafeInteger(Number(pax.size))) {
-        throw new TarFormatError(
-          `invalid header: the PAX size ${JSON.stringify(pax.size)} is not a number`,
-        );
+  /** Emits `h` and reads a body of `stored` bytes, `left` of them still to come. */
+  #startBody(h: TarHeader, stored: number, left: number): void {
+    this.#visitor.header(h);
+    this.#left = left;
+    this.#pad = (BLOCK - (stored % BLOCK)) % BLOCK;
+    this.#state = State.Body;
+    if (left === 0) this.#endBody();
+  }
+
+  /** Emits a sparse file's header, then expands the `left` bytes of data that follow. */
+  #startSparse(h: TarHeader, map: SparseMap, stored: number, left: number): void {
+    checkMap(map, h.size, left);
+    this.#sparse = new SparseBody(map, h.size, this.#body, this.#hole);
+    this.#startBody(h, stored, left);
+  }
+
+  /** Typeflag `S`: the map in the header, then in extension blocks while flagged. */
+  #oldGnuSparse(block: Uint8Array, h: TarHeader): void {
+    if (!isGnu(block)) throw new TarFormatError("invalid header: a sparse entry without GNU magic");
+    const map: SparseMap = [];
+    const more = oldGnuRegions(block, 386, 4, map);
+    const stored = h.size;
+    Object.assign(h, { type: "file", size: number(block, 483, 12, "real size") });
+    if (!more) return this.#startSparse(h, map, stored, stored);
+    this.#sparseMap = { header: h, map, stored };
+    this.#state = State.SparseExtension;
+  }
+
+  /** One block of an old GNU sparse extension, or of a 1.0 map. */
+  #sparseBlock(block: Uint8Array): void {
+    const pending = this.#sparseMap!;
+    let done: boolean;
+    if (pending.text) {
+      this.#left -= BLOCK;
+      done = pending.text.push(block);
+      if (!done && this.#left < BLOCK) {
+        throw new TarFormatError("invalid header: the GNU sparse map runs past the entry's data");
       }
-      size = Number(pax.size);
+    } else {
+      done = !oldGnuRegions(block, 0, 21, pending.map);
     }
-    return {
-      name,
-      linkname,
-      type,
-      typeflag,
-      size: HEADER_ONLY.has(type) ? 0 : size,
-      mode: number(block, 100, 8, "mode"),
-      uid: number(block, 108, 8, "uid"),
-      gid: number(block, 116, 8, "gid"),
-      mtime: number(block, 136, 12, "mtime"),
-      devmajor: type === "char" || type === "block" ? number(block, 329, 8, "devmajor") : 0,
-      devminor: type === "char" || type === "block" ? number(block, 337, 8, "devminor") : 0,
-      pax,
-    };
+    if (!done) return;
+    this.#sparseMap = undefined;
+    const map = pending.text ? pending.text.map : pending.map;
+    this.#startSparse(
+      pending.header,
+      map,
+      pending.stored,
+      pending.text ? this.#left : pending.stored,
+    );
   }
 
   #endBody(): void {
+    if (this.#sparse) {
+      const sparse = this.#sparse;
+      this.#sparse = undefined;
+      sparse.end();
+    }
     this.#visitor.end();
     this.#state = this.#pad > 0 ? State.Padding : State.Header;
   }
@@ -272,8 +309,8 @@ export class TarReader {
     this.#pad = pad;
     this.#state = pad > 0 ? State.Padding : State.Header;
     if (type === "x") this.#pending.pax = { ...this.#pending.pax, ...parsePax(bytes) };
-    else if (type === "L") this.#pending.longName = text(bytes, 0, bytes.length);
-    else if (type === "K") this.#pending.longLink = text(bytes, 0, bytes.length);
+    else if (type === "L") this.#pending.longName = field(bytes, 0, bytes.length);
+    else if (type === "K") this.#pending.longLink = field(bytes, 0, bytes.length);
     else parsePax(bytes); // "g": checked, then ignored as Go does
   }
 }

@@ -3,7 +3,7 @@
  * whether a file in storage belongs to a record.
  * @module
  */
-import type { Platform } from "../registry/platform.ts";
+import { parsePlatform, type Platform, sameArchitecture } from "../registry/platform.ts";
 import type { Reference } from "../reference.ts";
 import type { Catalogue } from "../store/catalogue.ts";
 import type { ImageRecord } from "../store/record.ts";
@@ -11,6 +11,16 @@ import { storageNames } from "../store/storage_paths.ts";
 
 export function platformString(p: Platform | undefined): string | undefined {
   return p ? [p.os, p.architecture, p.variant].filter(Boolean).join("/") : undefined;
+}
+
+/** A recorded `os/arch[/variant]` is what `want` asks for (`linux/arm64` is `linux/arm64/v8`). */
+function samePlatform(recorded: string | null | undefined, want: Platform): boolean {
+  if (!recorded) return false;
+  try {
+    return sameArchitecture(parsePlatform(recorded), want);
+  } catch {
+    return false;
+  }
 }
 
 function exists(path: string): boolean {
@@ -22,7 +32,11 @@ function exists(path: string): boolean {
   }
 }
 
-/** Finds a recorded image for the same reference, digest and platform whose file is present. */
+/**
+ * Finds a recorded image for the same reference, digest and platform (same
+ * os and architecture, variants compared when both name one) whose file is
+ * present.
+ */
 export function findReusable(
   catalogue: Catalogue,
   ref: Reference,
@@ -30,11 +44,11 @@ export function findReusable(
   digest: string,
 ): ImageRecord | undefined {
   const names = storageNames(ref);
-  const want = platformString(platform);
   return catalogue.all().find((r) =>
     r.registry === names.registry && r.collection === names.collection &&
     r.name === names.name && r.tag === names.tag && r.digest === digest &&
-    (want === undefined || r.platform === want) && r.image !== null && exists(r.image)
+    (platform === undefined || samePlatform(r.platform, platform)) && r.image !== null &&
+    exists(r.image)
   );
 }
 

@@ -8,9 +8,13 @@
  * @module
  */
 import { createHash } from "node:crypto";
+import { parseDocument } from "../document.ts";
 import { SregistryError } from "../errors.ts";
+import { configPlatform, parseImageConfig } from "../image/config.ts";
+import { type DockerArchiveEntry, DockerArchiveManifestSchema } from "../image/schemas.ts";
 import { tarEntries } from "../layers/_source.ts";
 import { cleanEntryName } from "../layers/paths.ts";
+import { byteStringToText } from "../byte_string.ts";
 import { sniffCompression } from "../layers/decompress.ts";
 import { type Descriptor, MediaType, parseManifest } from "../registry/manifest.ts";
 import type { Platform } from "../registry/platform.ts";
@@ -29,7 +33,8 @@ export async function unpackArchive(file: string, dir: string): Promise<void> {
   }
   try {
     for await (const entry of tarEntries(input.readable, { maxBytes: Number.MAX_SAFE_INTEGER })) {
-      const name = cleanEntryName(entry.header.name);
+      const text = byteStringToText(entry.header.name); // OCI layout names are ASCII
+      const name = text === undefined ? undefined : cleanEntryName(text);
       if (!name || entry.header.type !== "file") {
         await entry.drain();
         continue;
@@ -78,11 +83,7 @@ const LAYER_TYPES = {
   none: "application/vnd.docker.image.rootfs.diff.tar",
 } as const;
 
-interface DockerArchiveEntry {
-  Config: string;
-  RepoTags?: string[] | null;
-  Layers: string[];
-}
+const ARCHIVE_FIX = 'give a file written by "docker save" or "skopeo copy ... docker-archive:"';
 
 /** A `docker save` archive already unpacked into `dir`. */
 export class DockerArchiveSource implements ImageSource {
@@ -95,15 +96,19 @@ export class DockerArchiveSource implements ImageSource {
   constructor(dir: string, file: string, ref?: string) {
     this.#dir = dir;
     this.name = `docker-archive:${file}${ref ? ":" + ref : ""}`;
-    let entries: DockerArchiveEntry[];
+    let bytes: Uint8Array;
     try {
-      entries = JSON.parse(Deno.readTextFileSync(`${dir}/manifest.json`));
+      bytes = Deno.readFileSync(`${dir}/manifest.json`);
     } catch (e) {
-      throw new SregistryError(
-        `Cannot read ${file}: it has no valid manifest.json: give a file written by "docker save" or "skopeo copy ... docker-archive:"`,
-        { cause: e },
-      );
+      throw new SregistryError(`Cannot read ${file}: it has no manifest.json: ${ARCHIVE_FIX}`, {
+        cause: e,
+      });
     }
+    const entries = parseDocument(bytes, DockerArchiveManifestSchema, {
+      kind: "docker-archive-manifest",
+      origin: file,
+      fix: ARCHIVE_FIX,
+    });
     const found = ref === undefined
       ? entries[0]
       : entries.find((e) => e.RepoTags?.some((t) => t === ref || t.endsWith(`/${ref}`)));
@@ -123,15 +128,33 @@ export class DockerArchiveSource implements ImageSource {
     return this.#entry.RepoTags?.[0];
   }
 
+  /** The unpacked file for a member `name` of manifest.json, which must exist. */
+  #member(name: string): string {
+    const clean = cleanEntryName(name);
+    const path = `${this.#dir}/${clean}`;
+    let isFile = false;
+    try {
+      isFile = clean !== undefined && clean !== "" && Deno.statSync(path).isFile;
+    } catch { /* missing */ }
+    if (!isFile) {
+      throw new SregistryError(
+        `Cannot use ${this.name}: its manifest.json names ${
+          JSON.stringify(name.slice(0, 200))
+        }, which is not a file in the archive: the archive is incomplete; ${ARCHIVE_FIX}`,
+      );
+    }
+    return path;
+  }
+
   async resolve(_platform?: Platform): Promise<Resolved> {
-    const configPath = `${this.#dir}/${cleanEntryName(this.#entry.Config)}`;
+    const configPath = this.#member(this.#entry.Config);
     const configBytes = Deno.readFileSync(configPath);
-    const config = JSON.parse(new TextDecoder().decode(configBytes));
+    const config = parseImageConfig(configBytes, `${this.name} (${this.#entry.Config})`);
     const configDigest = "sha256:" + createHash("sha256").update(configBytes).digest("hex");
-    const diffIds: string[] = config.rootfs?.diff_ids ?? [];
+    const diffIds = config.rootfs.diff_ids;
     const layers: Descriptor[] = [];
     for (const [i, layer] of this.#entry.Layers.entries()) {
-      const path = `${this.#dir}/${cleanEntryName(layer)}`;
+      const path = this.#member(layer);
       const { digest, size, head } = await fileDigest(path);
       const compression = sniffCompression(head);
       if (compression === "none" && diffIds[i] !== undefined && diffIds[i] !== digest) {
@@ -168,9 +191,7 @@ export class DockerArchiveSource implements ImageSource {
       manifestBytes: bytes,
       manifest,
       configBytes,
-      platform: config.architecture
-        ? { os: config.os ?? "linux", architecture: config.architecture, variant: config.variant }
-        : undefined,
+      platform: configPlatform(config),
     };
   }
 

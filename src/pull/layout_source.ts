@@ -5,7 +5,10 @@
  * @module
  */
 import { DigestVerifier, verifyingStream } from "../digest.ts";
+import { parseDocument } from "../document.ts";
 import { SregistryError } from "../errors.ts";
+import { configPlatform, parseImageConfig } from "../image/config.ts";
+import { LayoutIndexSchema, OciLayoutSchema } from "../image/schemas.ts";
 import { type Descriptor, type ImageManifest, parseManifest } from "../registry/manifest.ts";
 import {
   formatPlatform,
@@ -16,6 +19,7 @@ import {
 import type { ImageSource, Resolved } from "./source.ts";
 
 const REF_NAME = "org.opencontainers.image.ref.name";
+const LAYOUT_FIX = "give a folder written by skopeo or umoci (oci-layout, index.json and blobs/)";
 
 /** Streams `stream` through, erroring at the end when digest or size differ. */
 export function verifyStream(
@@ -68,19 +72,36 @@ export class LayoutSource implements ImageSource {
     return bytes;
   }
 
-  #entry(): Descriptor {
-    let index: { manifests?: Descriptor[] };
+  /** Checks `oci-layout` when the layout has one (image-spec `image-layout.md`). */
+  #checkLayoutFile(): void {
+    const path = `${this.#dir}/oci-layout`;
+    let bytes: Uint8Array;
     try {
-      index = JSON.parse(Deno.readTextFileSync(`${this.#dir}/index.json`));
+      bytes = Deno.readFileSync(path);
+    } catch {
+      return; // absent: some writers omit it; index.json decides
+    }
+    parseDocument(bytes, OciLayoutSchema, { kind: "oci-layout", origin: path, fix: LAYOUT_FIX });
+  }
+
+  #entry(): Descriptor {
+    const path = `${this.#dir}/index.json`;
+    let bytes: Uint8Array;
+    try {
+      bytes = Deno.readFileSync(path);
     } catch (e) {
       throw new SregistryError(
-        `Cannot read the OCI layout ${this.#dir}: ${
-          (e as Error).message
-        }: give a folder with index.json and blobs/`,
+        `Cannot read the OCI layout ${this.#dir}: ${(e as Error).message}: ${LAYOUT_FIX}`,
         { cause: e },
       );
     }
-    const manifests = index.manifests ?? [];
+    this.#checkLayoutFile();
+    const index = parseDocument(bytes, LayoutIndexSchema, {
+      kind: "layout-index",
+      origin: path,
+      fix: LAYOUT_FIX,
+    });
+    const manifests = index.manifests;
     const found = this.#tag === undefined
       ? (manifests.length === 1 ? manifests[0] : undefined)
       : manifests.find((m) => m.annotations?.[REF_NAME] === this.#tag);
@@ -97,14 +118,18 @@ export class LayoutSource implements ImageSource {
   resolve(platform?: Platform): Promise<Resolved> {
     const entry = this.#entry();
     const bytes = this.#readVerified(entry);
-    const parsed = parseManifest(bytes, entry.mediaType);
+    const parsed = parseManifest(bytes, entry.mediaType, {
+      origin: `${this.name} (${entry.digest})`,
+    });
     let manifestDesc = entry;
     let manifestBytes = bytes;
     let manifest: ImageManifest;
     if (parsed.kind === "index") {
       manifestDesc = selectManifest(parsed, platform ?? hostPlatform());
       manifestBytes = this.#readVerified(manifestDesc);
-      const inner = parseManifest(manifestBytes, manifestDesc.mediaType);
+      const inner = parseManifest(manifestBytes, manifestDesc.mediaType, {
+        origin: `${this.name} (${manifestDesc.digest})`,
+      });
       if (inner.kind !== "manifest") {
         throw new SregistryError(`Cannot use nested indexes in ${this.name}`);
       }
@@ -113,11 +138,8 @@ export class LayoutSource implements ImageSource {
       manifest = parsed;
     }
     const configBytes = manifest.configBytes ?? this.#readVerified(manifest.config);
-    const config = JSON.parse(new TextDecoder().decode(configBytes));
-    const chosen: Platform | undefined = manifestDesc.platform ??
-      (config.architecture
-        ? { os: config.os ?? "linux", architecture: config.architecture, variant: config.variant }
-        : undefined);
+    const config = parseImageConfig(configBytes, `${this.name} (${manifest.config.digest})`);
+    const chosen: Platform | undefined = manifestDesc.platform ?? configPlatform(config);
     if (
       platform && chosen && parsed.kind !== "index" &&
       formatPlatform(chosen) !== formatPlatform(platform)

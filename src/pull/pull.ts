@@ -17,9 +17,16 @@
  */
 import { SregistryError, UsageError } from "../errors.ts";
 import { singularityMetadata } from "../build/metadata.ts";
+import { configPlatform, parseImageConfig } from "../image/config.ts";
 import { type BuilderName, canStream, chooseBuilder } from "../build/builder.ts";
 import { which } from "../build/command.ts";
-import type { Platform } from "../registry/platform.ts";
+import {
+  checkImagePlatform,
+  hostPlatform,
+  normalizePlatform,
+  type Platform,
+  sameArchitecture,
+} from "../registry/platform.ts";
 import { formatReference, type Reference } from "../reference.ts";
 import type { BlobCache } from "../store/blob_cache.ts";
 import { markUsed, recordBlobs, useBlobs } from "../store/cache_usage.ts";
@@ -108,11 +115,17 @@ export async function pull(req: PullRequest, ctx: PullContext): Promise<PullResu
     : req.name ?? (recording ? undefined : defaultNoCacheName(names.name, names.tag));
   const targetRule = { option: "--name", force: req.force, catalogue: ctx.catalogue };
   const targetState = named ? checkOverwrite(named, targetRule) : "ours";
-  if (req.sandbox) checkSandboxTarget(req.sandbox);
+  const sandboxExisted = req.sandbox !== undefined && checkSandboxTarget(req.sandbox);
   if (req.keepSandbox) checkSandboxTarget(req.keepSandbox);
   ctx.cache?.init();
   ctx.cache?.sweep();
-  const resolved = await req.source.resolve(req.platform);
+  const found = await req.source.resolve(req.platform);
+  // Checked before any layer is fetched: a malformed config stops the pull here.
+  const config = parseImageConfig(
+    found.configBytes,
+    `${req.source.name} (${found.manifest.config.digest})`,
+  );
+  const resolved = imagePlatform(found, configPlatform(config), req, ctx);
   const layers = resolved.manifest.layers;
   const diffIds = layerDiffIds(resolved); // before any layer downloads
   // Pinned: a concurrent `cache prune` leaves these blobs alone.
@@ -172,7 +185,14 @@ export async function pull(req: PullRequest, ctx: PullContext): Promise<PullResu
         maxLayerBytes: ctx.maxLayerBytes,
         onEvent: ctx.onEvent,
       }));
-  if (req.sandbox) return { path: req.sandbox, reused: false, downloaded: await unpack() };
+  if (req.sandbox) {
+    try {
+      return { path: req.sandbox, reused: false, downloaded: await unpack() };
+    } catch (e) {
+      removeSandbox(req.sandbox, sandboxExisted); // no partial root filesystem is left
+      throw e;
+    }
+  }
   const builder = chooseBuilder(req.builder ?? "auto", which);
   const streaming = !req.keepSandbox && ctx.cache !== undefined && builder === "native" &&
     canStream(which);
@@ -183,7 +203,6 @@ export async function pull(req: PullRequest, ctx: PullContext): Promise<PullResu
     ? startDownloads({ ...req, resolved, cache, jobs, onEvent, copies: true, onePass })
     : undefined;
   let downloaded = downloads ? 0 : await unpack();
-  const config = JSON.parse(new TextDecoder().decode(resolved.configBytes));
   const from = formatReference(req.ref);
   const arch = config.architecture ?? resolved.platform?.architecture ?? "amd64";
   const target = named ??
@@ -208,7 +227,7 @@ export async function pull(req: PullRequest, ctx: PullContext): Promise<PullResu
         rootfs,
         unpack,
         metadata: singularityMetadata({
-          config: config.config ?? {},
+          config: { ...config.config, Env: config.config?.Env ?? undefined },
           from,
           arch,
           variant: config.variant,
@@ -271,13 +290,37 @@ export async function pull(req: PullRequest, ctx: PullContext): Promise<PullResu
   }
 }
 
+/**
+ * The image's real platform, from its config (with the index entry's variant
+ * when the config names none), checked against `--platform` (an error when
+ * different) or else this machine's (a warning).
+ * @throws {SregistryError} when the image is not built for the platform asked
+ */
+function imagePlatform(
+  r: Resolved,
+  declared: Platform,
+  req: PullRequest,
+  ctx: PullContext,
+): Resolved {
+  const have = normalizePlatform(declared);
+  const verdict = checkImagePlatform(formatReference(req.ref), have, req.platform, hostPlatform());
+  if (verdict.kind === "error") throw new SregistryError(verdict.text);
+  if (verdict.kind === "warning") ctx.onEvent?.({ kind: "warning", text: verdict.text });
+  if (!have) return r;
+  const variant = have.variant ??
+    (r.platform && sameArchitecture(have, r.platform) ? r.platform.variant : undefined);
+  const { os, architecture } = have;
+  return { ...r, platform: variant ? { os, architecture, variant } : { os, architecture } };
+}
+
 function parentOf(path: string): string {
   const clean = path.replace(/\/+$/, "");
   const slash = clean.lastIndexOf("/");
   return slash < 0 ? "." : clean.slice(0, slash) || "/";
 }
 
-function checkSandboxTarget(dir: string): void {
+/** Checks that `dir` is missing or empty; true when it exists. */
+function checkSandboxTarget(dir: string): boolean {
   try {
     const entries = [...Deno.readDirSync(dir)];
     if (entries.length > 0) {
@@ -285,13 +328,24 @@ function checkSandboxTarget(dir: string): void {
         `Cannot unpack into ${dir}: the folder is not empty: give a new or empty folder to --sandbox`,
       );
     }
+    return true;
   } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return;
+    if (e instanceof Deno.errors.NotFound) return false;
     if (e instanceof UsageError) throw e;
     throw new SregistryError(`Cannot use ${dir} as a sandbox: ${(e as Error).message}`, {
       cause: e,
     });
   }
+}
+
+/** Removes what a failed unpack left in sandbox `dir` (`dir` too unless it existed, empty, before). */
+function removeSandbox(dir: string, existed: boolean): void {
+  try {
+    if (!existed) return Deno.removeSync(dir, { recursive: true });
+    for (const entry of Deno.readDirSync(dir)) {
+      Deno.removeSync(`${dir}/${entry.name}`, { recursive: true });
+    }
+  } catch { /* the error being thrown says more */ }
 }
 
 async function rememberManifests(ctx: PullContext, req: PullRequest, r: Resolved): Promise<void> {

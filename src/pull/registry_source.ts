@@ -35,10 +35,12 @@ export class RegistrySource implements ImageSource {
     if (r.manifest.configBytes) {
       configBytes = r.manifest.configBytes; // schema1: synthesized from history
     } else if (this.#cache) {
-      await this.#cache.ensure(config, () => this.openBlob(config), { verified: true });
+      await this.#cache.ensure(config, () => this.#openConfig(config), { verified: true });
       configBytes = this.#cache.read(config.digest);
     } else {
-      configBytes = new Uint8Array(await new Response(await this.openBlob(config)).arrayBuffer());
+      configBytes = new Uint8Array(
+        await new Response(await this.#openConfig(config)).arrayBuffer(),
+      );
     }
     return {
       digest: r.digest,
@@ -52,6 +54,11 @@ export class RegistrySource implements ImageSource {
       configBytes,
       platform: r.platform,
     };
+  }
+
+  /** The config blob: small, so its whole body is bounded by the timeout. */
+  #openConfig(desc: Descriptor): Promise<ReadableStream<Uint8Array>> {
+    return Promise.resolve(this.#client.openBlob(this.#ref, desc, { small: true }));
   }
 
   openBlob(

@@ -8,6 +8,7 @@
 import { DigestVerifier } from "../digest.ts";
 import { SregistryError } from "../errors.ts";
 import { defaultSleep } from "./transport.ts";
+import { seconds } from "./deadline.ts";
 
 /** Options of {@linkcode verifiedBlobStream}. */
 export interface BlobStreamOptions {
@@ -19,6 +20,11 @@ export interface BlobStreamOptions {
   what: string;
   /** Abort and resume a body that delivers nothing for this long (default 60 s). */
   stallTimeoutMs?: number;
+  /**
+   * A total bound for a small blob (a config): each attempt must deliver the
+   * whole blob within this long, else it is aborted and resumed.
+   */
+  totalTimeoutMs?: number;
   /** Resumes in a row without progress before giving up (default 5). */
   retries?: number;
   onProgress?: (bytes: number) => void;
@@ -44,10 +50,11 @@ function rangeStart(value: string | null): number | undefined {
 async function readWithin(
   reader: ReadableStreamDefaultReader<Uint8Array>,
   ms: number,
+  why = `no data for ${seconds(ms)} (SREGISTRY_TIMEOUT)`,
 ): Promise<ReadableStreamReadResult<Uint8Array>> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const stall = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Interrupted(`no data for ${ms} ms`)), ms);
+    timer = setTimeout(() => reject(new Interrupted(why)), ms);
   });
   try {
     return await Promise.race([reader.read(), stall]);
@@ -66,6 +73,8 @@ export function verifiedBlobStream(o: BlobStreamOptions): ReadableStream<Uint8Ar
   const retries = o.retries ?? 5;
   const sleep = o.sleep ?? defaultSleep;
   let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
+  /** When the current attempt must be complete (totalTimeoutMs). */
+  let deadline = Infinity;
   let abort = new AbortController();
   let skip = 0;
   let failures = 0;
@@ -88,6 +97,7 @@ export function verifiedBlobStream(o: BlobStreamOptions): ReadableStream<Uint8Ar
     }
     if (!res.body) throw new Interrupted("empty body");
     reader = res.body.getReader();
+    if (o.totalTimeoutMs) deadline = Date.now() + o.totalTimeoutMs;
   }
 
   function drop(): void {
@@ -99,7 +109,14 @@ export function verifiedBlobStream(o: BlobStreamOptions): ReadableStream<Uint8Ar
   /** One step: a chunk to deliver, "done", or undefined to read again. */
   async function step(): Promise<Uint8Array | "done" | undefined> {
     if (!reader) await connect();
-    const r = await readWithin(reader!, stallMs);
+    const left = deadline - Date.now();
+    const r = left < stallMs
+      ? await readWithin(
+        reader!,
+        Math.max(0, left),
+        `not complete within ${seconds(o.totalTimeoutMs!)} (SREGISTRY_TIMEOUT)`,
+      )
+      : await readWithin(reader!, stallMs);
     if (r.done) {
       if (o.size !== undefined && verifier.bytes < o.size) {
         throw new Interrupted(`body ended after ${verifier.bytes} of ${o.size} bytes`);
@@ -116,7 +133,8 @@ export function verifiedBlobStream(o: BlobStreamOptions): ReadableStream<Uint8Ar
     }
     if (chunk.length === 0) return undefined;
     verifier.update(chunk);
-    failures = 0;
+    // A trickle makes progress forever: under a total bound, progress does not reset the count.
+    if (!o.totalTimeoutMs) failures = 0;
     return chunk;
   }
 

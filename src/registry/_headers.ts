@@ -3,6 +3,9 @@
  * `ratelimit-limit`/`ratelimit-remaining`.
  * @module
  */
+import * as v from "valibot";
+import { DocumentError, parseJsonText } from "../document.ts";
+import { TagPageSchema } from "./_wire_schemas.ts";
 
 /** Docker Hub pull-rate state from manifest answers. */
 export interface RateLimit {
@@ -40,13 +43,18 @@ export function nextLink(link: string | null, requestUrl: string): string | unde
   return undefined;
 }
 
+function parseOrUndefined(text: string): unknown {
+  try {
+    return parseJsonText(text, { kind: "tag-list", fix: "", maxBytes: 64 * 1024 * 1024 });
+  } catch (e) {
+    if (e instanceof DocumentError) return undefined;
+    throw e;
+  }
+}
+
 /** The tags of one `tags/list` page (`tags` may be null), or undefined when not JSON. */
 export function parseTagPage(text: string): string[] | undefined {
-  try {
-    const body = JSON.parse(text);
-    const tags = body?.tags;
-    return Array.isArray(tags) ? tags.filter((t): t is string => typeof t === "string") : [];
-  } catch {
-    return undefined;
-  }
+  const page = v.safeParse(TagPageSchema, parseOrUndefined(text));
+  if (!page.success) return undefined;
+  return (page.output.tags ?? []).filter((t): t is string => typeof t === "string");
 }

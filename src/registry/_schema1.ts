@@ -3,6 +3,8 @@
  * the digest, and conversion to an image manifest with a synthesized config.
  * @module
  */
+import { DocumentError, parseDocument } from "../document.ts";
+import { type ImageConfig, V1CompatibilitySchema } from "../image/schemas.ts";
 
 /** Decodes unpadded base64url. */
 function base64url(s: string): Uint8Array {
@@ -49,7 +51,7 @@ export interface Schema1Converted {
   /** Layer blob digests, base first, `throwaway` entries dropped, duplicates kept. */
   layers: string[];
   /** A Docker image config JSON synthesized from `history[0].v1Compatibility`. */
-  config: Record<string, unknown>;
+  config: ImageConfig;
 }
 
 /**
@@ -76,9 +78,12 @@ export function convertSchema1(doc: Record<string, unknown>): Schema1Converted {
       throw new SyntaxError(`schema1 history[${i}] has no v1Compatibility`);
     }
     try {
-      return JSON.parse(s) as Record<string, unknown>;
-    } catch {
-      throw new SyntaxError(`schema1 history[${i}].v1Compatibility is not JSON`);
+      return parseDocument(s, V1CompatibilitySchema, { kind: "manifest", fix: "" });
+    } catch (e) {
+      if (!(e instanceof DocumentError)) throw e;
+      const { path, message } = e.issues[0];
+      const where = `$.history[${i}].v1Compatibility` + (path ? ` (at ${path})` : "");
+      throw new SyntaxError(`${where} ${message}`);
     }
   });
   const layers: string[] = [];
@@ -90,19 +95,19 @@ export function convertSchema1(doc: Record<string, unknown>): Schema1Converted {
     if (!empty) layers.push(sum);
     hist.push({
       created: v1[i].created,
-      created_by: ((v1[i].container_config as Record<string, unknown>)?.Cmd as string[])
-        ?.join(" "),
+      created_by: v1[i].container_config?.Cmd?.join(" "),
       ...(empty ? { empty_layer: true } : {}),
     });
   }
   const top = v1[0];
-  const config: Record<string, unknown> = {
-    architecture: top.architecture ?? doc.architecture ?? "amd64",
+  const config: ImageConfig = {
+    architecture: top.architecture ??
+      (typeof doc.architecture === "string" ? doc.architecture : "amd64"),
     os: top.os ?? "linux",
     ...(top.created ? { created: top.created } : {}),
     ...(top.author ? { author: top.author } : {}),
     config: top.config ?? {},
-    rootfs: { type: "layers", diff_ids: [] },
+    rootfs: { type: "layers" as const, diff_ids: [] },
     history: hist,
   };
   return { layers, config };

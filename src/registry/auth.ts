@@ -6,9 +6,11 @@
  * to and to its token realm, never to a redirect target on another host.
  * @module
  */
+import { DocumentError, parseDocument } from "../document.ts";
 import { RegistryError } from "../errors.ts";
 import { pickChallenge, splitScopes } from "./_challenge.ts";
-import { responseError } from "./errors.ts";
+import { networkError, readLimited, responseError } from "./errors.ts";
+import { TokenAnswerSchema } from "./_wire_schemas.ts";
 import type { Fetcher } from "./transport.ts";
 
 /** Credentials for one registry host. */
@@ -31,6 +33,8 @@ export interface AuthOptions {
   now?: () => number;
   /** Maps a request host to the name credentials are stored under. */
   credentialHost?: (host: string) => string;
+  /** Total time a token or error body may take (default 60 s). */
+  timeoutMs?: number;
 }
 
 interface Token {
@@ -48,6 +52,8 @@ interface HostState {
 
 const EXPIRY_MARGIN_MS = 10_000;
 const DEFAULT_EXPIRES_S = 60;
+/** Largest token answer read (JWTs are a few KiB). */
+const MAX_TOKEN_BYTES = 1024 * 1024;
 
 /** Encodes `user:pass` for `Authorization: Basic`. */
 export function basicAuth(username: string, password: string): string {
@@ -193,28 +199,37 @@ export class AuthSession {
         method: req.method,
         url: url.href,
         loginHost: this.#opts.credentialHost?.(host) ?? host,
+        timeoutMs: this.#opts.timeoutMs,
       });
     }
-    return this.#parseToken(host, await res.text());
+    let bytes: Uint8Array;
+    try {
+      bytes = await readLimited(res, MAX_TOKEN_BYTES, {
+        timeoutMs: this.#opts.timeoutMs,
+        url: url.href,
+      });
+    } catch (e) {
+      throw networkError(e, url.href, `get a token for ${host}`);
+    }
+    return this.#parseToken(host, new TextDecoder().decode(bytes));
   }
 
   #parseToken(host: string, text: string): Token {
-    let body: Record<string, unknown> = {};
-    try {
-      body = JSON.parse(text) ?? {};
-    } catch { /* handled below */ }
-    const value = typeof body.token === "string" && body.token
-      ? body.token
-      : typeof body.access_token === "string" && body.access_token
-      ? body.access_token
-      : undefined;
+    const ctx = {
+      kind: "token",
+      origin: host,
+      fix: "try again, or report it to the registry's operator",
+      maxBytes: 1024 * 1024,
+    } as const;
+    const body = parseDocument(text, TokenAnswerSchema, ctx);
+    const value = body.token || body.access_token || undefined;
     if (!value) {
-      throw new RegistryError(
-        `Cannot authenticate to ${host}: the token server answered without a token: try again, or report it to the registry's operator`,
-        { status: 200, method: "GET", url: host },
-      );
+      throw new DocumentError({
+        ...ctx,
+        issues: [{ path: "$.token", message: "is missing or empty, and so is $.access_token" }],
+      });
     }
-    const expires = typeof body.expires_in === "number" && body.expires_in > 0
+    const expires = body.expires_in !== undefined && body.expires_in > 0
       ? body.expires_in
       : DEFAULT_EXPIRES_S;
     return { value, expiresAt: this.#now() + expires * 1000 };

@@ -5,12 +5,14 @@
  * never reaches another host.
  * @module
  */
-import { DigestMismatchError, SregistryError } from "../errors.ts";
+import { DigestMismatchError, RegistryError, SregistryError } from "../errors.ts";
 import { type DigestVerifier, isDigest } from "../digest.ts";
 import { formatReference, pullScope, type Reference, registryEndpoint } from "../reference.ts";
 import { AuthSession } from "./auth.ts";
 import { verifiedBlobStream } from "./_blob_stream.ts";
-import { networkError, readLimited, responseError } from "./errors.ts";
+import { networkError, responseError } from "./errors.ts";
+import { DEFAULT_TIMEOUT_MS, withDeadline } from "./deadline.ts";
+import { getSmallDocument } from "./_small_document.ts";
 import {
   type Descriptor,
   MANIFEST_ACCEPT,
@@ -19,8 +21,9 @@ import {
   parseManifest,
   sizeKnown,
 } from "./manifest.ts";
-import { hostPlatform, type Platform, selectManifest } from "./platform.ts";
-import { type Fetcher, withRetry, withUserAgent } from "./transport.ts";
+import type { Platform } from "./platform.ts";
+import { resolveImage } from "./resolve.ts";
+import { defaultSleep, type Fetcher, withRetry, withUserAgent } from "./transport.ts";
 import { nextLink, parseRateLimit, parseTagPage, type RateLimit } from "./_headers.ts";
 
 export type { RateLimit } from "./_headers.ts";
@@ -29,17 +32,27 @@ import type { ClientOptions, FetchedManifest, ResolvedImage } from "./types.ts";
 
 const MAX_REDIRECTS = 10;
 const MAX_TAG_PAGES = 10_000;
+/** HEAD answers that a GET would not change: failed login, rate limit. */
+const HEAD_FINAL = new Set([401, 429]);
 
 /** See the module doc. */
 export class RegistryClient {
   #opts: ClientOptions;
   #plain: Fetcher;
   #auth: AuthSession;
+  #timeoutMs: number;
+  /** The manifest a HEAD fell back to GETting, kept for the next GET of that URL. */
+  #fetched?: { url: string; manifest: FetchedManifest };
 
   constructor(opts: ClientOptions = {}) {
     this.#opts = opts;
+    this.#timeoutMs = opts.timeoutMs ?? opts.stallTimeoutMs ?? DEFAULT_TIMEOUT_MS;
     const base: Fetcher = opts.fetch ?? ((req) => fetch(req));
-    this.#plain = withRetry(withUserAgent(base, opts.userAgent ?? "sregistry"), {
+    const bounded = withDeadline(
+      withUserAgent(base, opts.userAgent ?? "sregistry"),
+      this.#timeoutMs,
+    );
+    this.#plain = withRetry(bounded, {
       retries: opts.retries,
       sleep: opts.sleep,
       onRetry: (i) =>
@@ -54,6 +67,7 @@ export class RegistryClient {
       credentials: opts.credentials,
       allowHttpRealm: (host) => opts.plainHttp?.(host) ?? false,
       credentialHost: (host) => (host === this.#host("docker.io") ? "docker.io" : host),
+      timeoutMs: this.#timeoutMs,
     });
   }
 
@@ -93,7 +107,7 @@ export class RegistryClient {
     if (res.ok) return res;
     const host = new URL(url).host;
     const loginHost = host === this.#host("docker.io") ? "docker.io" : host;
-    throw await responseError(res, { action, method, url, loginHost });
+    throw await responseError(res, { action, method, url, loginHost, timeoutMs: this.#timeoutMs });
   }
 
   /** GETs from the registry with auth, failing on error answers. */
@@ -102,7 +116,18 @@ export class RegistryClient {
     return await this.#check(res, action, "GET", url);
   }
 
-  /** HEADs a manifest: its digest, type, size and rate-limit headers; undefined on 404. */
+  /**
+   * A manifest's digest, media type and size, from a HEAD; undefined when
+   * it does not exist (404 to the HEAD and to a GET).
+   *
+   * A HEAD refused by a registry or proxy (405, 501, 400, 403, a 404 that a
+   * GET contradicts, or any other error answer except 401 and 429), or
+   * answered without a valid `Docker-Content-Digest`, falls back to a GET:
+   * the digest is then computed from the bytes received (`manifestDigest`),
+   * and the manifest is kept for the next `getManifest` of the same
+   * reference, so it is fetched once.
+   * @throws {RegistryError} on 401 and 429, and when the GET fails
+   */
   async headManifest(ref: Reference): Promise<
     { digest: string; mediaType: string; size: number; rateLimit?: RateLimit } | undefined
   > {
@@ -112,12 +137,30 @@ export class RegistryClient {
       action,
       scope: pullScope(ref),
     });
-    if (res.status === 404) return void await res.body?.cancel();
-    await this.#check(res, action, "HEAD", url);
+    if (!res.ok && HEAD_FINAL.has(res.status)) await this.#check(res, action, "HEAD", url);
     await res.body?.cancel();
+    const digest = (res.headers.get("docker-content-digest") ?? "").trim();
+    if (!res.ok || !isDigest(digest)) {
+      let manifest: FetchedManifest;
+      try {
+        manifest = await this.#fetchManifest(ref);
+      } catch (e) {
+        // Absent for a GET too: the caller's "not there" (a mirror moves on).
+        if (e instanceof RegistryError && e.status === 404) return undefined;
+        throw e;
+      }
+      this.#fetched = { url, manifest };
+      const { rateLimit } = manifest;
+      return {
+        digest: manifest.digest,
+        mediaType: manifest.mediaType,
+        size: manifest.bytes.length,
+        ...(rateLimit ? { rateLimit } : {}),
+      };
+    }
     const rateLimit = this.#rateLimit(res);
     return {
-      digest: res.headers.get("docker-content-digest") ?? "",
+      digest,
       mediaType: (res.headers.get("content-type") ?? "").split(";")[0].trim(),
       size: Number(res.headers.get("content-length") ?? -1),
       ...(rateLimit ? { rateLimit } : {}),
@@ -138,24 +181,32 @@ export class RegistryClient {
 
   /**
    * GETs a manifest (one request, `Accept` listing every supported type)
-   * and verifies it when asked by digest.
+   * and verifies it when asked by digest. Its digest is computed from the
+   * bytes received, never taken from `Docker-Content-Digest`.
    * @param reference Tag or digest (default: `ref.digest ?? ref.tag`).
-   * @throws {RegistryError} On error answers; {DigestMismatchError}; {ManifestError}.
+   * @throws {RegistryError} On error answers; {DigestMismatchError}; {ManifestError};
+   *   {SregistryError} when a phase times out after the retries.
    */
-  async getManifest(ref: Reference, reference?: string): Promise<FetchedManifest> {
+  getManifest(ref: Reference, reference?: string): Promise<FetchedManifest> {
+    return this.#fetchManifest(ref, reference);
+  }
+
+  /** `getManifest` without the mirrors of a subclass (HEAD falls back to it). */
+  async #fetchManifest(ref: Reference, reference?: string): Promise<FetchedManifest> {
     const want = reference ?? ref.digest ?? ref.tag ?? "latest";
     const url = this.#url(ref, `manifests/${want}`);
+    const kept = this.#fetched;
+    this.#fetched = undefined;
+    if (kept?.url === url) return kept.manifest;
     const action = `get the manifest of ${formatReference(ref)}`;
-    const res = await this.#get(ref, url, action, MANIFEST_ACCEPT);
-    const declared = Number(res.headers.get("content-length") ?? 0);
-    if (declared > MAX_MANIFEST_BYTES) {
-      await res.body?.cancel();
-      throw new SregistryError(
-        `Cannot ${action}: it is ${declared} bytes, more than ${MAX_MANIFEST_BYTES}: this is not an image manifest`,
-      );
-    }
-    const bytes = await readLimited(res, MAX_MANIFEST_BYTES + 1);
-    const parsed = parseManifest(bytes, res.headers.get("content-type"));
+    const { res, bytes } = await this.#getSmall(
+      ref,
+      url,
+      action,
+      MANIFEST_ACCEPT,
+      "an image manifest",
+    );
+    const parsed = parseManifest(bytes, res.headers.get("content-type"), { origin: url });
     const digest = manifestDigest(bytes, parsed.mediaType);
     if (isDigest(want) && digest !== want) {
       throw new DigestMismatchError(want, digest, `manifest of ${formatReference(ref)}`);
@@ -170,40 +221,33 @@ export class RegistryClient {
     };
   }
 
+  /** A small document whole, its body bounded and retried (`_small_document.ts`). */
+  #getSmall(
+    ref: Reference,
+    url: string,
+    action: string,
+    accept: string,
+    what: string,
+  ): Promise<{ res: Response; bytes: Uint8Array }> {
+    return getSmallDocument({
+      get: () => this.#get(ref, url, action, accept),
+      url,
+      action,
+      what,
+      limit: MAX_MANIFEST_BYTES,
+      timeoutMs: this.#timeoutMs,
+      retries: this.#opts.retries ?? 5,
+      sleep: this.#opts.sleep ?? defaultSleep,
+      onRetry: (message) => this.#opts.onEvent?.({ kind: "retry", message }),
+    });
+  }
+
   /**
    * Resolves a reference to one image manifest, following an index to the
-   * entry for `platform` (default: this machine's).
+   * entry for `platform` (default: this machine's); see `resolve.ts`.
    */
-  async resolve(ref: Reference, opts: { platform?: Platform } = {}): Promise<ResolvedImage> {
-    const top = await this.getManifest(ref);
-    const base = { ref, digest: top.digest, mediaType: top.mediaType, bytes: top.bytes };
-    if (top.parsed.kind === "manifest") {
-      return {
-        ...base,
-        manifestDigest: top.digest,
-        manifestBytes: top.bytes,
-        manifest: top.parsed,
-        ...(opts.platform ? { platform: opts.platform } : {}),
-      };
-    }
-    const platform = opts.platform ?? hostPlatform();
-    const entry = selectManifest(top.parsed, platform);
-    const child = await this.getManifest(ref, entry.digest);
-    if (child.parsed.kind !== "manifest") {
-      throw new SregistryError(
-        `Cannot pull ${
-          formatReference(ref)
-        }: its index points to another index (${entry.digest}): nested indexes are not supported`,
-      );
-    }
-    return {
-      ...base,
-      index: top.parsed,
-      manifestDigest: child.digest,
-      manifestBytes: child.bytes,
-      manifest: child.parsed,
-      platform: entry.platform ?? platform,
-    };
+  resolve(ref: Reference, opts: { platform?: Platform } = {}): Promise<ResolvedImage> {
+    return resolveImage((r, reference) => this.getManifest(r, reference), ref, opts);
   }
 
   /**
@@ -225,7 +269,12 @@ export class RegistryClient {
       try {
         const res = await this.#send(u, init, { action, anonymous: true });
         if (res.ok) return res;
-        lastError = await responseError(res, { action, method: "GET", url: u });
+        lastError = await responseError(res, {
+          action,
+          method: "GET",
+          url: u,
+          timeoutMs: this.#timeoutMs,
+        });
       } catch (e) {
         lastError = e;
       }
@@ -241,14 +290,15 @@ export class RegistryClient {
 
   /**
    * A stream of the blob's bytes, verified against `desc` (errors with
-   * DigestMismatchError), resumed with Range after a cut or a stall. With
+   * DigestMismatchError), resumed with Range after a cut or a stall. `small`
+   * (a config) also bounds each attempt's whole body to the timeout. With
    * `resume` (a verifier fed with the bytes an earlier run kept), it starts
    * after those bytes and verifies the whole blob.
    */
   openBlob(
     ref: Reference,
     desc: Descriptor,
-    opts: { onProgress?: (bytes: number) => void; resume?: DigestVerifier } = {},
+    opts: { onProgress?: (bytes: number) => void; small?: boolean; resume?: DigestVerifier } = {},
   ): ReadableStream<Uint8Array> {
     return verifiedBlobStream({
       open: (offset, signal) => this.fetchBlob(ref, desc, { offset, signal }),
@@ -256,6 +306,7 @@ export class RegistryClient {
       size: sizeKnown(desc) ? desc.size : undefined,
       what: `blob ${desc.digest} of ${formatReference(ref)}`,
       stallTimeoutMs: this.#opts.stallTimeoutMs,
+      ...(opts.small ? { totalTimeoutMs: this.#timeoutMs } : {}),
       retries: this.#opts.retries,
       onProgress: opts.onProgress,
       resume: opts.resume,
@@ -275,8 +326,14 @@ export class RegistryClient {
     const action = `list the tags of ${ref.domain}/${ref.path}`;
     const tags: string[] = [];
     for (let page = 0; url && page < MAX_TAG_PAGES; page++) {
-      const res = await this.#get(ref, url, action, "application/json");
-      const text = new TextDecoder().decode(await readLimited(res, MAX_MANIFEST_BYTES));
+      const { res, bytes } = await this.#getSmall(
+        ref,
+        url,
+        action,
+        "application/json",
+        "a tag list",
+      );
+      const text = new TextDecoder().decode(bytes);
       const pageTags = parseTagPage(text);
       if (!pageTags) {
         throw new SregistryError(`Cannot ${action}: the registry answered non-JSON: try again`);

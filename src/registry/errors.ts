@@ -4,53 +4,65 @@
  * and parsed defensively (JSON `errors[]`, plain text or an HTML page).
  * @module
  */
+import * as v from "valibot";
+import { DocumentError, parseDocument } from "../document.ts";
 import { RegistryError, type RegistryErrorEntry, SregistryError } from "../errors.ts";
-import { errorText, isUnknownHostError, parseRetryAfter, safeUrl } from "./transport.ts";
+import { ErrorBodySchema, ErrorEntrySchema } from "./_wire_schemas.ts";
+import {
+  errorText,
+  isBlockedPortError,
+  isUnknownHostError,
+  parseRetryAfter,
+  safeUrl,
+} from "./transport.ts";
+import { badPortError } from "./bad_ports.ts";
+import { findTimeout, readWithDeadline, seconds } from "./deadline.ts";
 
 /** The largest error body we read. */
 export const MAX_ERROR_BODY = 64 * 1024;
 
-/** Reads at most `limit` bytes of a body and cancels the rest. */
-export async function readLimited(res: Response, limit: number): Promise<Uint8Array> {
-  if (!res.body) return new Uint8Array(0);
-  const reader = res.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let n = 0;
+/**
+ * Reads at most `limit` bytes of a body within `timeoutMs` (default 60 s) and
+ * cancels the rest.
+ * @throws {RequestTimeout} when the body is not complete in time
+ */
+export function readLimited(
+  res: Response,
+  limit: number,
+  opts: { timeoutMs?: number; url?: string } = {},
+): Promise<Uint8Array> {
+  return readWithDeadline(res, { limit, ...opts });
+}
+
+/** `text` parsed and checked against `schema`, or undefined when it is not such JSON. */
+function checkJson<S extends v.GenericSchema>(
+  text: string,
+  schema: S,
+): v.InferOutput<S> | undefined {
   try {
-    while (n < limit) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      chunks.push(value);
-      n += value.length;
-    }
-  } finally {
-    await reader.cancel().catch(() => {});
+    return parseDocument(text, schema, { kind: "error-body", fix: "" });
+  } catch (e) {
+    if (e instanceof DocumentError) return undefined;
+    throw e;
   }
-  const out = new Uint8Array(Math.min(n, limit));
-  let off = 0;
-  for (const c of chunks) {
-    const part = c.subarray(0, out.length - off);
-    out.set(part, off);
-    off += part.length;
-  }
-  return out;
 }
 
 /** Parses an error body: the `errors` array of a JSON body, else a short text summary. */
 export function parseErrorBody(text: string): { errors: RegistryErrorEntry[]; summary?: string } {
-  try {
-    const json = JSON.parse(text);
-    if (json && Array.isArray(json.errors)) {
-      const errors = json.errors
-        .filter((e: unknown) => e && typeof e === "object")
-        .map((e: Record<string, unknown>) => ({
-          code: typeof e.code === "string" && /^[A-Z_]+$/.test(e.code) ? e.code : "UNKNOWN",
-          message: typeof e.message === "string" ? e.message : undefined,
-          detail: e.detail,
-        }));
-      return { errors };
-    }
-  } catch { /* not JSON */ }
+  const body = checkJson(text, ErrorBodySchema);
+  if (body) {
+    const errors = body.errors.flatMap((item) => {
+      const e = v.safeParse(ErrorEntrySchema, item);
+      if (!e.success) return [];
+      const { code, message, detail } = e.output;
+      return [{
+        code: typeof code === "string" && /^[A-Z_]+$/.test(code) ? code : "UNKNOWN",
+        message: typeof message === "string" ? message : undefined,
+        detail,
+      }];
+    });
+    return { errors };
+  }
   if (/<html|<!doctype html/i.test(text)) {
     const title = /<title[^>]*>([^<]*)<\/title>/i.exec(text)?.[1]?.trim();
     return { errors: [], summary: `an HTML page${title ? ` "${clip(title)}"` : ""}` };
@@ -89,13 +101,19 @@ function advice(status: number, codes: string[], host: string, retryAfter?: numb
  * consuming) at most 64 KiB of its body.
  * @param res The answer (status >= 400 or unexpected).
  * @param ctx `action` completes "Cannot <action>"; `method`/`url` of the request;
- *   `loginHost` the name to suggest to `sregistry login` (default: the URL's host).
+ *   `loginHost` the name to suggest to `sregistry login` (default: the URL's host);
+ *   `timeoutMs` the total time the body may take (what came by then is used).
  */
 export async function responseError(
   res: Response,
-  ctx: { action: string; method: string; url: string; loginHost?: string },
+  ctx: { action: string; method: string; url: string; loginHost?: string; timeoutMs?: number },
 ): Promise<RegistryError> {
-  const bytes = await readLimited(res, MAX_ERROR_BODY);
+  // What arrived in time: the status is the error, the body only explains it.
+  const bytes = await readWithDeadline(res, {
+    limit: MAX_ERROR_BODY,
+    timeoutMs: ctx.timeoutMs,
+    onTimeout: "partial",
+  }).catch(() => new Uint8Array(0));
   const { errors, summary } = parseErrorBody(new TextDecoder().decode(bytes));
   const host = hostOf(ctx.url);
   const loginHost = ctx.loginHost ?? host;
@@ -124,13 +142,24 @@ function hostOf(url: string): string {
   }
 }
 
-/** Turns a network failure (refused, unknown host, TLS, reset) into a clear error. */
+/**
+ * Turns a network failure (refused, unknown host, TLS, reset, a phase that
+ * timed out) into a clear error.
+ */
 export function networkError(e: unknown, url: string, action: string): SregistryError {
   const host = hostOf(url);
   const text = errorText(e);
+  const timeout = findTimeout(e);
+  if (isBlockedPortError(e)) return badPortError(url);
   let reason: string;
   let fix: string;
-  if (isUnknownHostError(e)) {
+  if (timeout) {
+    reason = timeout.message;
+    fix =
+      `check that the registry is up and your network or proxy passes it; SREGISTRY_TIMEOUT (now ${
+        seconds(timeout.timeoutMs)
+      }) sets this bound`;
+  } else if (isUnknownHostError(e)) {
     reason = `unknown host ${host}`;
     fix = "check the registry name and your DNS/proxy settings";
   } else if (/refused/i.test(text)) {

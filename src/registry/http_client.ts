@@ -7,11 +7,17 @@
  * CAs) and `HTTP_PROXY`/`HTTPS_PROXY`/`NO_PROXY`, which `fetch` and clients
  * made by `createHttpClient` both honour. Deno 2.9 cannot turn certificate
  * checks off per client: `SREGISTRY_HTTPS_NOVERIFY` needs the runtime flag
- * `--unsafely-ignore-certificate-errors`, and failures say so.
+ * `--unsafely-ignore-certificate-errors`, and failures say so. A registry on
+ * a port `fetch` refuses (6000, 5060, ...: `bad_ports.ts`) is reached through
+ * `node:http`/`node:https` (`node_fetch.ts`, with the same CA file), unless a
+ * proxy variable applies to it, which that route cannot honour: then the
+ * request fails at once naming the port.
  * @module
  */
 import { SregistryError } from "../errors.ts";
 import { errorText, type Fetcher, isUnknownHostError } from "./transport.ts";
+import { badPortError, badPortOf, proxyVariable } from "./bad_ports.ts";
+import { nodeFetcher, systemCaBundle } from "./node_fetch.ts";
 
 /** The settings this layer reads (see `Settings`). */
 export interface HttpSettings {
@@ -103,6 +109,22 @@ export function tlsError(url: string, e: unknown, settings: HttpSettings): Sregi
   });
 }
 
+/** What the node:https route trusts: the system bundle, SREGISTRY_CA_FILE and DENO_CERT. */
+function nodeRoots(
+  pem: string | undefined,
+  env: (name: string) => string | undefined,
+  read: (path: string) => string = Deno.readTextFileSync,
+): string[] {
+  const roots = [systemCaBundle(read), pem];
+  const denoCert = env("DENO_CERT");
+  if (denoCert) {
+    try {
+      roots.push(read(denoCert));
+    } catch { /* fetch reports a bad DENO_CERT itself */ }
+  }
+  return roots.filter((r): r is string => r !== undefined);
+}
+
 /**
  * Builds the fetcher for `settings`.
  *
@@ -124,12 +146,15 @@ export function createHttpFetcher(
     fetch?: ClientFetch;
     readFile?: (path: string) => string;
     createHttpClient?: (o: Deno.CreateHttpClientOptions) => Deno.HttpClient;
+    env?: (name: string) => string | undefined;
   } = {},
 ): HttpFetcher {
   const inner: ClientFetch = options.fetch ?? ((req, init) => fetch(req, init));
+  const env = options.env ?? ((name: string) => Deno.env.get(name));
   let client: Deno.HttpClient | undefined;
+  let pem: string | undefined;
   if (settings.caFile) {
-    const pem = readCaFile(settings.caFile, options.readFile);
+    pem = readCaFile(settings.caFile, options.readFile);
     try {
       client = (options.createHttpClient ?? Deno.createHttpClient)({ caCerts: [pem] });
     } catch (e) {
@@ -141,8 +166,20 @@ export function createHttpFetcher(
       );
     }
   }
+  let viaNode: Fetcher | undefined;
   const fetcher: Fetcher = async (req) => {
     try {
+      if (badPortOf(req.url) !== undefined && !options.fetch) {
+        const proxy = proxyVariable(req.url, env);
+        if (proxy) {
+          throw badPortError(
+            req.url,
+            `${proxy} is set, which the other route (node:http) cannot use`,
+          );
+        }
+        viaNode ??= nodeFetcher({ caCerts: nodeRoots(pem, env, options.readFile) });
+        return await viaNode(req);
+      }
       return await inner(req, client ? { client } : undefined);
     } catch (e) {
       if (!req.signal.aborted && isTlsError(e)) throw tlsError(req.url, e, settings);

@@ -5,8 +5,15 @@
  * type contradicting `Content-Type`) is refused.
  * @module
  */
-import { isDigest, sha256Digest } from "../digest.ts";
-import { SregistryError } from "../errors.ts";
+import type * as v from "valibot";
+import { sha256Digest } from "../digest.ts";
+import { DocumentError, type DocumentIssue, parseJsonText, validate } from "../document.ts";
+import {
+  type DescriptorSchema,
+  ImageIndexSchema,
+  ImageManifestSchema,
+  Schema1ManifestSchema,
+} from "../image/schemas.ts";
 import { convertSchema1, schema1Payload } from "./_schema1.ts";
 import type { Platform } from "./platform.ts";
 
@@ -69,28 +76,32 @@ export interface ImageIndex {
   annotations?: Record<string, string>;
 }
 
-/** A manifest that cannot be used; the message says why. */
-export class ManifestError extends SregistryError {}
+/** What to do about a bad manifest, the end of the error message. */
+const MANIFEST_FIX = "the manifest is malformed: report it to the image's maintainer";
 
-function bad(reason: string): never {
-  throw new ManifestError(
-    `Cannot read manifest: ${reason}: the registry served an invalid manifest; report it to the image's maintainer`,
-  );
+/** A manifest that cannot be used; `issues` and the message say why. */
+export class ManifestError extends DocumentError {
+  constructor(init: { origin?: string; issues: DocumentIssue[] }, options?: ErrorOptions) {
+    super(
+      { kind: "manifest", origin: init.origin, issues: init.issues, fix: MANIFEST_FIX },
+      options,
+    );
+  }
 }
 
-/** Refuses nesting deeper than MAX_DEPTH without recursing. */
-function checkDepth(text: string): void {
-  let depth = 0;
-  let inString = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (inString) {
-      if (c === "\\") i++;
-      else if (c === '"') inString = false;
-    } else if (c === '"') inString = true;
-    else if (c === "{" || c === "[") {
-      if (++depth > MAX_DEPTH) bad(`nested deeper than ${MAX_DEPTH} levels`);
-    } else if (c === "}" || c === "]") depth--;
+function bad(reason: string, origin?: string): never {
+  throw new ManifestError({ origin, issues: [{ path: "", message: reason }] });
+}
+
+/** Runs `f`, turning a DocumentError into a ManifestError with the same issues. */
+function asManifestError<T>(f: () => T, origin?: string): T {
+  try {
+    return f();
+  } catch (e) {
+    if (e instanceof DocumentError && !(e instanceof ManifestError)) {
+      throw new ManifestError({ origin, issues: [...e.issues] }, { cause: e });
+    }
+    throw e;
   }
 }
 
@@ -113,104 +124,106 @@ function guessType(doc: Record<string, unknown>): string | undefined {
   return undefined;
 }
 
-function descriptor(v: unknown, where: string): Descriptor {
-  if (!v || typeof v !== "object") bad(`${where} is not an object`);
-  const d = v as Record<string, unknown>;
-  if (typeof d.mediaType !== "string") bad(`${where}.mediaType is missing`);
-  if (typeof d.digest !== "string" || !isDigest(d.digest)) {
-    bad(`${where}.digest ${JSON.stringify(d.digest)} is not a sha256 digest`);
-  }
-  if (typeof d.size !== "number" || !Number.isSafeInteger(d.size) || d.size < 0) {
-    bad(`${where}.size ${JSON.stringify(d.size)} is not a non-negative integer`);
-  }
+type DescriptorDoc = v.InferOutput<typeof DescriptorSchema>;
+
+/** The fields of a validated descriptor that sregistry uses (an empty variant dropped). */
+function descriptor(d: DescriptorDoc): Descriptor {
   const out: Descriptor = { mediaType: d.mediaType, digest: d.digest, size: d.size };
-  if (Array.isArray(d.urls)) out.urls = d.urls.filter((u): u is string => typeof u === "string");
-  if (d.platform && typeof d.platform === "object") {
-    const p = d.platform as Record<string, unknown>;
-    out.platform = {
-      os: String(p.os ?? ""),
-      architecture: String(p.architecture ?? ""),
-      ...(typeof p.variant === "string" && p.variant ? { variant: p.variant } : {}),
-    };
+  if (d.urls) out.urls = d.urls;
+  if (d.platform) {
+    const { os, architecture, variant } = d.platform;
+    out.platform = variant ? { os, architecture, variant } : { os, architecture };
   }
-  if (d.annotations && typeof d.annotations === "object") {
-    out.annotations = d.annotations as Record<string, string>;
-  }
+  if (d.annotations) out.annotations = d.annotations;
   return out;
 }
 
-function parseJson(bytes: Uint8Array): Record<string, unknown> {
-  if (bytes.length > MAX_MANIFEST_BYTES) {
-    bad(`it is ${bytes.length} bytes, more than the ${MAX_MANIFEST_BYTES} allowed`);
-  }
-  const text = new TextDecoder().decode(bytes);
-  checkDepth(text);
-  let doc: unknown;
-  try {
-    doc = JSON.parse(text);
-  } catch (e) {
-    bad(`it is not JSON (${(e as Error).message})`);
-  }
-  if (!doc || typeof doc !== "object" || Array.isArray(doc)) bad("it is not a JSON object");
+function parseJson(bytes: Uint8Array, origin?: string): Record<string, unknown> {
+  const doc = asManifestError(() =>
+    parseJsonText(bytes, {
+      kind: "manifest",
+      origin,
+      fix: MANIFEST_FIX,
+      maxBytes: MAX_MANIFEST_BYTES,
+      maxDepth: MAX_DEPTH,
+    }), origin);
+  if (!doc || typeof doc !== "object" || Array.isArray(doc)) bad("it is not a JSON object", origin);
   return doc as Record<string, unknown>;
 }
 
 /** Decides the manifest's type from `Content-Type` and the body. */
-function detectType(doc: Record<string, unknown>, contentType: string | null): string {
+function detectType(
+  doc: Record<string, unknown>,
+  contentType: string | null,
+  origin?: string,
+): string {
   const header = mediaTypeOf(contentType);
   const field = typeof doc.mediaType === "string" ? doc.mediaType : undefined;
   if (GENERIC_TYPES.has(header)) {
     const guessed = guessType(doc);
-    if (!guessed) bad(`its type cannot be recognised (Content-Type "${header}")`);
+    if (!guessed) bad(`its type cannot be recognised (Content-Type "${header}")`, origin);
     return guessed;
   }
   if (!MANIFEST_TYPES.includes(header)) {
-    bad(`unsupported media type "${header}"`);
+    bad(`unsupported media type "${header}"`, origin);
   }
   if (field !== undefined && field !== header) {
-    bad(`its mediaType "${field}" contradicts the Content-Type "${header}"`);
+    bad(`its mediaType "${field}" contradicts the Content-Type "${header}"`, origin);
   }
   return header;
 }
 
+/** Options of {@linkcode parseManifest}. */
+export interface ParseManifestOptions {
+  /** Where the bytes came from, for messages: a URL (credentials removed) or a file. */
+  origin?: string;
+}
+
 /**
  * Parses manifest bytes served with `contentType` (null or generic types
- * fall back to the body).
- * @throws {ManifestError} On invalid, unsupported or hostile manifests.
+ * fall back to the body), checked against the schema of its type
+ * (`src/image/schemas.ts`): OCI index / Docker manifest list, OCI / Docker
+ * schema2 manifest, Docker schema1 (converted).
+ * @throws {ManifestError} On invalid, unsupported or hostile manifests,
+ *   naming the JSON path of the first problems.
  */
 export function parseManifest(
   bytes: Uint8Array,
   contentType: string | null,
+  options: ParseManifestOptions = {},
 ): ImageIndex | ImageManifest {
-  const doc = parseJson(bytes);
-  const type = detectType(doc, contentType);
-  if (type === MediaType.schema1 || type === MediaType.schema1Signed) return fromSchema1(doc, type);
-  if (type === MediaType.ociIndex || type === MediaType.dockerList) {
-    if (!Array.isArray(doc.manifests)) bad("the index has no manifests array");
-    const manifests = doc.manifests.map((m, i) => descriptor(m, `manifests[${i}]`));
-    return { kind: "index", mediaType: type, manifests, ...annotations(doc) };
+  const { origin } = options;
+  const doc = parseJson(bytes, origin);
+  const type = detectType(doc, contentType, origin);
+  const ctx = { kind: "manifest", origin, fix: MANIFEST_FIX } as const;
+  if (type === MediaType.schema1 || type === MediaType.schema1Signed) {
+    asManifestError(() => validate(Schema1ManifestSchema, doc, ctx), origin);
+    return fromSchema1(doc, type, origin);
   }
-  if (doc.schemaVersion !== 2) bad(`schemaVersion ${JSON.stringify(doc.schemaVersion)} is not 2`);
-  const config = descriptor(doc.config, "config");
-  if (!Array.isArray(doc.layers)) bad("the manifest has no layers array");
-  const layers = doc.layers.map((l, i) => descriptor(l, `layers[${i}]`));
-  return { kind: "manifest", mediaType: type, config, layers, ...annotations(doc) };
+  if (type === MediaType.ociIndex || type === MediaType.dockerList) {
+    const index = asManifestError(() => validate(ImageIndexSchema, doc, ctx), origin);
+    const manifests = index.manifests.map(descriptor);
+    return { kind: "index", mediaType: type, manifests, ...annotations(index) };
+  }
+  const m = asManifestError(() => validate(ImageManifestSchema, doc, ctx), origin);
+  const config = descriptor(m.config);
+  const layers = m.layers.map(descriptor);
+  return { kind: "manifest", mediaType: type, config, layers, ...annotations(m) };
 }
 
-function annotations(doc: Record<string, unknown>): { annotations?: Record<string, string> } {
-  return doc.annotations && typeof doc.annotations === "object"
-    ? { annotations: doc.annotations as Record<string, string> }
-    : {};
+function annotations(
+  doc: { annotations?: Record<string, string> },
+): { annotations?: Record<string, string> } {
+  return doc.annotations ? { annotations: doc.annotations } : {};
 }
 
-function fromSchema1(doc: Record<string, unknown>, type: string): ImageManifest {
+function fromSchema1(doc: Record<string, unknown>, type: string, origin?: string): ImageManifest {
   let converted;
   try {
     converted = convertSchema1(doc);
   } catch (e) {
-    bad((e as Error).message);
+    bad((e as Error).message, origin);
   }
-  for (const d of converted.layers) if (!isDigest(d)) bad(`schema1 blobSum ${d} is not sha256`);
   const configBytes = new TextEncoder().encode(JSON.stringify(converted.config));
   return {
     kind: "manifest",
@@ -248,7 +261,7 @@ export function manifestDigest(bytes: Uint8Array, mediaType: string): string {
   try {
     return sha256Digest(schema1Payload(bytes, doc));
   } catch (e) {
-    bad((e as Error).message);
+    bad(e instanceof SyntaxError ? e.message : "its signature is not valid base64url");
   }
 }
 

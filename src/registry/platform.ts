@@ -95,3 +95,70 @@ export function selectManifest(index: ImageIndex, want: Platform): Descriptor {
     }: choose one with --platform`,
   );
 }
+
+/**
+ * A platform as a config declares it, normalised for comparison: lower
+ * case, architecture aliases (`x86_64`, `aarch64`) mapped to Go names.
+ * @returns undefined when os or architecture is empty
+ */
+export function normalizePlatform(p: Platform): Platform | undefined {
+  if (!p.os || !p.architecture) return undefined;
+  const arch = p.architecture.toLowerCase();
+  const out = { os: p.os.toLowerCase(), architecture: ARCH_ALIASES[arch] ?? arch };
+  return p.variant ? { ...out, variant: p.variant.toLowerCase() } : out;
+}
+
+/**
+ * True when an image built for `have` is what `want` asks for: same os and
+ * architecture, and the same variant when both name one (`arm64` means `v8`).
+ */
+export function sameArchitecture(have: Platform, want: Platform): boolean {
+  if (have.os !== want.os || have.architecture !== want.architecture) return false;
+  const a = normalVariant(have);
+  const b = normalVariant(want);
+  return a === undefined || b === undefined || a === b;
+}
+
+/** What to do about an image's platform: nothing, warn, or refuse. */
+export type PlatformVerdict =
+  | { kind: "ok" }
+  | { kind: "warning"; text: string }
+  | { kind: "error"; text: string };
+
+/**
+ * Compares the image's platform (from its config) with the one asked with
+ * `--platform`, or else with this machine's.
+ * @param what the image, for messages (`docker.io/library/busybox:1`)
+ * @param have the image's platform; undefined when the config names none
+ * @param asked the platform asked for, if any
+ * @param host this machine's platform
+ * @returns `error` when asked and different, `warning` when not asked and
+ *   not this machine's, else `ok`
+ */
+export function checkImagePlatform(
+  what: string,
+  have: Platform | undefined,
+  asked: Platform | undefined,
+  host: Platform,
+): PlatformVerdict {
+  if (!have) return { kind: "ok" };
+  const image = formatPlatform(have);
+  if (asked) {
+    if (sameArchitecture(have, asked)) return { kind: "ok" };
+    return {
+      kind: "error",
+      text: `Cannot pull ${what} for ${
+        formatPlatform(asked)
+      }: the image is built for ${image} only: pull it with --platform ${image}, or choose an image built for ${
+        formatPlatform(asked)
+      }`,
+    };
+  }
+  if (sameArchitecture(have, host)) return { kind: "ok" };
+  return {
+    kind: "warning",
+    text: `${what} is built for ${image}, not for this machine (${
+      formatPlatform(host)
+    }): it runs here only under emulation; pull it with --platform ${image} to say that is intended`,
+  };
+}

@@ -68,15 +68,24 @@ export function errorText(e: unknown): string {
 /** A DNS failure: retrying does not help. */
 export function isUnknownHostError(e: unknown): boolean {
   const text = errorText(e);
-  return /dns error|failed to lookup|Name or service not known|No address associated/i.test(
-    text,
-  );
+  return /dns error|failed to lookup|Name or service not known|No address associated|getaddrinfo ENOTFOUND/i
+    .test(
+      text,
+    );
+}
+
+/**
+ * A port web `fetch` refuses (`Requests to port 6000 are blocked`, or
+ * sregistry's own refusal, see `bad_ports.ts`): retrying does not help.
+ */
+export function isBlockedPortError(e: unknown): boolean {
+  return /Requests to port \d+ are blocked|is one web fetch refuses/i.test(errorText(e));
 }
 
 /** A certificate refused by TLS verification: retrying does not help. */
 export function isCertificateError(e: unknown): boolean {
   return !isUnknownHostError(e) &&
-    /invalid peer certificate|UnknownIssuer|NotValidForName|CertExpired|certificate verify failed/i
+    /invalid peer certificate|UnknownIssuer|NotValidForName|CertExpired|certificate verify failed|unable to verify|self[- ]signed certificate|certificate has expired|altnames/i
       .test(errorText(e).replace(/\(?\bhttps?:\/\/[^\s)]*\)?/g, ""));
 }
 
@@ -150,7 +159,7 @@ export function withRetry(inner: Fetcher, opts: RetryOptions = {}): Fetcher {
       } catch (e) {
         if (
           req.signal.aborted || isUnknownHostError(e) || isCertificateError(e) ||
-          attempt > retries
+          isBlockedPortError(e) || attempt > retries
         ) throw e;
         error = e;
       }

@@ -32,6 +32,12 @@ export interface ClientOptions {
   retries?: number;
   /** Abort and resume a blob body stalled this long (default 60 s). */
   stallTimeoutMs?: number;
+  /**
+   * Bound on connecting plus the response headers, and on the whole body of a
+   * small document (manifest, tag page, token, error) (default
+   * `stallTimeoutMs`, else 60 s). See `deadline.ts`.
+   */
+  timeoutMs?: number;
   onEvent?: (e: ClientEvent) => void;
   /** Injectable sleep (tests). */
   sleep?: (ms: number) => Promise<void>;

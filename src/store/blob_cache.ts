@@ -10,7 +10,9 @@
  * @module
  */
 import { type DigestVerifier, sha256Digest, verifyingStream } from "../digest.ts";
+import { parseDocument } from "../document.ts";
 import { DigestMismatchError, SregistryError } from "../errors.ts";
+import { CacheIndexSchema } from "./_schemas.ts";
 import { acquireLock, type LockOptions, type LockOwner, type LockWait, withLock } from "./locks.ts";
 import { adoptKept, keepActive, type Kept } from "./_blob_resume.ts";
 import {
@@ -269,13 +271,24 @@ export class BlobCache {
     return keepActive(this.#active);
   }
 
-  /** Reads `index.json`. */
+  /**
+   * Reads `index.json` (empty when absent or unreadable).
+   * @throws {DocumentError} when it is not an OCI index
+   */
   index(): { schemaVersion: number; mediaType?: string; manifests: IndexEntry[] } {
+    const path = `${this.root}/index.json`;
+    let bytes: Uint8Array;
     try {
-      return JSON.parse(Deno.readTextFileSync(`${this.root}/index.json`));
+      bytes = Deno.readFileSync(path);
     } catch {
       return emptyIndex();
     }
+    return parseDocument(bytes, CacheIndexSchema, {
+      kind: "cache-index",
+      origin: path,
+      fix:
+        "move it away: the next pull writes a new one (--offline finds images again once pulled)",
+    });
   }
 
   /** Points the reference name `name` at a manifest or index (replacing an older entry). */

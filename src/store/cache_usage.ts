@@ -9,7 +9,9 @@
  * ({@linkcode markUsed}, {@linkcode useBlobs}).
  * @module
  */
+import * as v from "valibot";
 import { acquireLock, type LockOptions, pidState } from "./locks.ts";
+import { PinSchema } from "./_schemas.ts";
 import { hostname } from "node:os";
 import type { BlobCache } from "./blob_cache.ts";
 import type { ImageRecord } from "./record.ts";
@@ -207,13 +209,13 @@ export function pinnedDigests(cache: BlobCache): Set<string> {
   for (const entry of entries) {
     const path = `${pinDir(cache)}/${entry.name}`;
     try {
-      const pin = JSON.parse(Deno.readTextFileSync(path));
+      const pin = v.parse(PinSchema, JSON.parse(Deno.readTextFileSync(path)));
       const age = Date.now() - (Deno.statSync(path).mtime?.getTime() ?? 0);
       const alive = pin.host === HOST ? pidAlive(pin.pid) : undefined;
       const dead = alive === false || (alive === undefined && age > PIN_STALE_MS);
       if (dead) Deno.removeSync(path);
-      else for (const d of pin.digests ?? []) held.add(d);
-    } catch { /* released meanwhile, or half-written: its owner is still barriering */ }
+      else for (const d of pin.digests) held.add(d);
+    } catch { /* released meanwhile, half-written (its owner is still barriering), or not a pin */ }
   }
   return held;
 }

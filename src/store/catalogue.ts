@@ -12,7 +12,7 @@
  */
 import type { DatabaseSync } from "node:sqlite";
 import { SregistryError } from "../errors.ts";
-import { openDatabase } from "./_database.ts";
+import { openDatabase, openDatabaseReadOnly } from "./_database.ts";
 import {
   type ImageQuery,
   type ImageRecord,
@@ -54,13 +54,15 @@ export class Catalogue {
   /**
    * Opens (creating and migrating when needed) `<dir>/sregistry.db`. The
    * folder is created with mode 0700 and the file with 0600 when missing.
+   * With `readOnly`, an existing catalogue is opened for reading only (the
+   * user may not be allowed to write it); writes then throw.
    *
    * @param dir the `SREGISTRY_DATABASE` folder.
    * @throws {TypeError} when `dir` is empty.
    * @throws {SregistryError} when the folder or file cannot be opened or the schema is newer.
    */
-  static open(dir: string): Catalogue {
-    return new Catalogue(openDatabase(dir));
+  static open(dir: string, options: { readOnly?: boolean } = {}): Catalogue {
+    return new Catalogue(options.readOnly ? openDatabaseReadOnly(dir) : openDatabase(dir));
   }
 
   /** Closes the connection. */
@@ -185,6 +187,17 @@ export class Catalogue {
     const filter = where.length > 0 ? `WHERE ${where.join(" OR ")}` : "";
     const order = `ORDER BY c.registry, col.name, c.name, c.tag, ${NEWEST}`;
     const rows = this.#db.prepare(`${SELECT} ${filter} ${order}`).all(params) as Row[];
+    return rows.map(recordFromRow);
+  }
+
+  /**
+   * The records whose version (manifest digest) starts with `prefix`
+   * (`sha256:0123456789ab`), newest first: what an ID shown by `images` names.
+   */
+  findByVersionPrefix(prefix: string): ImageRecord[] {
+    const rows = this.#db.prepare(
+      `${SELECT} WHERE substr(c.version, 1, ?) = ? ORDER BY ${NEWEST}`,
+    ).all(prefix.length, prefix) as Row[];
     return rows.map(recordFromRow);
   }
 

@@ -12,6 +12,7 @@
  * @module
  */
 import { hostname } from "node:os";
+import { parseLockOwner } from "./_schemas.ts";
 
 /** A held lock; release it with `release()` or `using`. */
 export interface Lock extends Disposable {
@@ -90,10 +91,7 @@ export function pidState(pid: number): "alive" | "dead" | "unknown" {
 /** The owner a lock file names, or undefined when it is empty, not JSON, or not an owner. */
 function readOwner(path: string): LockOwner | undefined {
   try {
-    const o = JSON.parse(Deno.readTextFileSync(path));
-    const valid = o !== null && typeof o === "object" && typeof o.host === "string" &&
-      Number.isSafeInteger(o.pid) && o.pid > 0 && typeof o.since === "string";
-    return valid ? { host: o.host, pid: o.pid, since: o.since } : undefined;
+    return parseLockOwner(Deno.readTextFileSync(path));
   } catch {
     return undefined;
   }

@@ -7,13 +7,22 @@ import { assertEquals } from "../_assert.ts";
 import { END_OF_ARCHIVE, PackBuffer, type PackHeader } from "../../src/build/_tar_pack.ts";
 import { type TarHeader, TarReader } from "../../src/layers/tar_reader.ts";
 import { concat } from "../_tar.ts";
+import { textToByteString } from "../../src/byte_string.ts";
 
 const LONG = `${"folder/".repeat(20)}file.txt`;
 const HEADERS: PackHeader[] = [
   { name: "./", type: "dir", mode: 0o755, uid: 0, gid: 0, mtime: 1_600_000_000 },
   { name: "plain.txt", type: "file", mode: 0o644, uid: 1000, gid: 100, mtime: 1, size: 3 },
   { name: LONG, type: "file", mode: 0o4755, uid: 0, gid: 0, mtime: 2, size: 0 },
-  { name: "é-ünïcode", type: "file", mode: 0o600, uid: 3_000_000, gid: 0, mtime: 3, size: 0 },
+  {
+    name: textToByteString("é-ünïcode"),
+    type: "file",
+    mode: 0o600,
+    uid: 3_000_000,
+    gid: 0,
+    mtime: 3,
+    size: 0,
+  },
   { name: "link", type: "symlink", mode: 0o777, uid: 0, gid: 0, mtime: 4, linkname: LONG },
   { name: "hard", type: "link", mode: 0o644, uid: 0, gid: 0, mtime: 5, linkname: "plain.txt" },
   { name: "null", type: "char", mode: 0o666, uid: 0, gid: 0, mtime: 6, devmajor: 1, devminor: 3 },

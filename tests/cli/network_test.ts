@@ -132,13 +132,14 @@ async function makeCertificates(dir: string): Promise<{ ca: string; cert: string
 }
 
 /** A plain registry with the image, and a TLS registry (pull-through cache) in front of it. */
-async function tlsRegistry(dir: string) {
+async function tlsRegistry(dir: string, port?: number) {
   const certs = await makeCertificates(dir);
   const upstream = await startRegistry();
   await pushImage(upstream, "test/tls", "v1", image);
   const tls = await startRegistry({
     proxyRemote: upstream.url,
     tls: { certificate: certs.cert, key: certs.key },
+    port,
   });
   return {
     ...certs,
@@ -365,4 +366,76 @@ Deno.test("CliContext.registryClient() says when to retry a 429 and that logging
       c.name,
     );
   }
+});
+
+/** The first of `ports` free on 127.0.0.1, if any. */
+function freeOf(ports: number[]): number | undefined {
+  return ports.find((port) => {
+    try {
+      Deno.listen({ hostname: "127.0.0.1", port }).close();
+      return true;
+    } catch {
+      return false;
+    }
+  });
+}
+
+// Ports web fetch refuses (WHATWG "bad ports"); the tests skip when none is free.
+const BAD_HTTP = freeOf([6000, 6665, 6666, 5060]);
+const BAD_TLS = freeOf([6667, 6668, 6669, 10080].filter((p) => p !== BAD_HTTP));
+
+Deno.test({
+  name:
+    "sregistry pull from a registry on a port fetch refuses (6000...) goes through node:http; with a proxy set it fails at once naming the port",
+  ignore: BAD_HTTP === undefined, // every candidate port is taken on this machine
+  async fn() {
+    await using upstream = await startRegistry();
+    await pushImage(upstream, "test/bad", "v1", image);
+    await using reg = await startRegistry({ proxyRemote: upstream.url, port: BAD_HTTP });
+    await using home = await cliHome();
+    const ref = `127.0.0.1:${BAD_HTTP}/test/bad:v1`;
+    const r = await home.run(["pull", ref]);
+    assertEquals(r.code, 0, r.stderr);
+    const sif = await new Deno.Command("siftool", { args: ["list", r.stdout.trim()] }).output();
+    assertStringIncludes(new TextDecoder().decode(sif.stdout), "FS (Squashfs");
+    const again = await home.run(["pull", ref]);
+    assertEquals([again.code, again.stdout], [0, r.stdout]);
+
+    const proxied = await home.run(["pull", "--force", ref], {
+      env: { HTTP_PROXY: "http://127.0.0.1:1", SREGISTRY_RETRIES: "3" },
+    });
+    assertEquals(proxied.code, 1, proxied.stderr);
+    assertStringIncludes(
+      proxied.stderr,
+      `Cannot connect to 127.0.0.1:${BAD_HTTP}: port ${BAD_HTTP} is one web fetch refuses (the WHATWG "bad ports", e.g. 6000, 5060, 6665-6669, 10080), and HTTP_PROXY is set, which the other route (node:http) cannot use: run the registry on another port (5000 is usual), or forward one to it`,
+    );
+    assert(!proxied.stderr.includes("retrying"), proxied.stderr);
+    const exempt = await home.run(["pull", "--force", ref], {
+      env: { HTTP_PROXY: "http://127.0.0.1:1", NO_PROXY: "127.0.0.1" },
+    });
+    assertEquals(exempt.code, 0, exempt.stderr);
+    assert((await reg.requests()).length > 0);
+  },
+});
+
+Deno.test({
+  name:
+    "sregistry pull over https from a port fetch refuses trusts SREGISTRY_CA_FILE, and names an untrusted certificate",
+  ignore: BAD_TLS === undefined, // every candidate port is taken on this machine
+  async fn() {
+    await using home = await cliHome({ SREGISTRY_DOCKERHUB_NOHTTPS: "no" });
+    await using reg = await tlsRegistry(home.home, BAD_TLS);
+    const ref = `127.0.0.1:${BAD_TLS}/test/tls:v1`;
+    const untrusted = await home.run(["pull", "--sandbox", `${home.home}/a`, ref]);
+    assertEquals(untrusted.code, 1, untrusted.stderr);
+    assertStringIncludes(
+      untrusted.stderr,
+      `Cannot connect to 127.0.0.1:${BAD_TLS}: its TLS certificate is not trusted`,
+    );
+    const trusted = await home.run(["pull", "--sandbox", `${home.home}/b`, ref], {
+      env: { SREGISTRY_CA_FILE: reg.ca },
+    });
+    assertEquals(trusted.code, 0, trusted.stderr);
+    assertEquals(await Deno.readTextFile(`${home.home}/b/etc/hello`), "hello\n");
+  },
 });

@@ -130,7 +130,7 @@ Deno.test("credentialLookup() never puts a bad auth value in its error", async (
     assert(e.cause === undefined);
   }
   write(`${HOME}/.docker/config.json`, '{"auths": {"x": {"auth": "s3cret"}');
-  const e = await assertRejects(() => lookupFor({ HOME })("x"), SregistryError, "not valid JSON");
+  const e = await assertRejects(() => lookupFor({ HOME })("x"), SregistryError, "not JSON");
   assert(!e.message.includes("s3cret"));
 });
 

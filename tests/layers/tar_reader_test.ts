@@ -13,6 +13,7 @@ import {
   TarReader,
   TarTruncatedError,
 } from "../../src/layers/tar_reader.ts";
+import { byteStringToText, textToByteString } from "../../src/byte_string.ts";
 
 interface Parsed {
   header: TarHeader;
@@ -68,7 +69,10 @@ for (const format of FORMATS) {
       const { entries, done } = parse(tar);
       assert(done, "the end marker was not seen");
       const byName = new Map(
-        entries.map((e) => [e.header.name.replace(/^\.\//, "").replace(/\/$/, ""), e]),
+        entries.map((e) => [
+          byteStringToText(e.header.name)!.replace(/^\.\//, "").replace(/\/$/, ""),
+          e,
+        ]),
       );
       if (format !== "ustar") {
         const long = byName.get(LONG);
@@ -85,7 +89,10 @@ for (const format of FORMATS) {
       );
       assertEquals(accent.header.mode & 0o777, Deno.statSync(`${dir}/src/b-é.txt`).mode! & 0o777);
       assertEquals(byName.get("c-hard")?.header.type, "link");
-      assertEquals(byName.get("c-hard")?.header.linkname.replace(/^\.\//, ""), "b-é.txt");
+      assertEquals(
+        byName.get("c-hard")?.header.linkname.replace(/^\.\//, ""),
+        textToByteString("b-é.txt"),
+      );
       assertEquals(byName.get("zero")?.body.length, 0);
       assertEquals(byName.get("block")?.body, new Uint8Array(512).fill(7));
       assertEquals(byName.get("deep")?.header.type, "directory");
@@ -227,9 +234,11 @@ for (const c of refused) {
   });
 }
 
-Deno.test("parsePax() reads records with UTF-8 values and refuses malformed ones", () => {
+Deno.test("parsePax() keeps the bytes of values (UTF-8 or not) and refuses malformed ones", () => {
   const enc = (s: string) => new TextEncoder().encode(s);
-  assertEquals(parsePax(enc("11 path=é\n12 uid=1000\n")), { path: "é", uid: "1000" });
+  assertEquals(parsePax(enc("11 path=é\n12 uid=1000\n")), { path: "\xc3\xa9", uid: "1000" });
+  const latin1 = concat([enc("13 path=caf"), new Uint8Array([0xe9]), enc("\n")]);
+  assertEquals(parsePax(latin1), { path: "caf\xe9" });
   for (const bad of ["5 a=b", "x path=a\n", "99 path=a\n", "10 noequal\n", "7 =ab\n"]) {
     assertThrows(() => parsePax(enc(bad)), TarFormatError);
   }

@@ -1,8 +1,10 @@
 import { SregistryError } from "../../src/errors.ts";
 import type { Descriptor, ImageIndex } from "../../src/registry/manifest.ts";
 import {
+  checkImagePlatform,
   formatPlatform,
   hostPlatform,
+  normalizePlatform,
   parsePlatform,
   selectManifest,
 } from "../../src/registry/platform.ts";
@@ -100,5 +102,42 @@ Deno.test("selectManifest() never picks attestations and lists available platfor
     () => selectManifest(multi, parsePlatform("linux/arm64/v9")),
     SregistryError,
     "linux/arm64",
+  );
+});
+
+Deno.test("normalizePlatform() lowers case and maps architecture aliases; empty fields give undefined", () => {
+  assertEquals(normalizePlatform({ os: "linux", architecture: "amd64" }), {
+    os: "linux",
+    architecture: "amd64",
+  });
+  assertEquals(normalizePlatform({ os: "Linux", architecture: "aarch64" }), {
+    os: "linux",
+    architecture: "arm64",
+  });
+  assertEquals(normalizePlatform({ os: "linux", architecture: "ARM", variant: "V7" }), {
+    os: "linux",
+    architecture: "arm",
+    variant: "v7",
+  });
+  assertEquals(normalizePlatform({ os: "linux", architecture: "" }), undefined);
+  assertEquals(normalizePlatform({ os: "", architecture: "amd64" }), undefined);
+});
+
+Deno.test("checkImagePlatform(): an error when asked and different, a warning when not asked and not the host's", () => {
+  const amd64 = { os: "linux", architecture: "amd64" };
+  const arm64 = { os: "linux", architecture: "arm64" };
+  assertEquals(checkImagePlatform("x", amd64, undefined, amd64).kind, "ok");
+  assertEquals(checkImagePlatform("x", amd64, amd64, arm64).kind, "ok");
+  assertEquals(checkImagePlatform("x", undefined, arm64, amd64).kind, "ok");
+  assertEquals(checkImagePlatform("x", arm64, { ...arm64, variant: "v8" }, amd64).kind, "ok");
+  assertEquals(checkImagePlatform("x", amd64, arm64, amd64), {
+    kind: "error",
+    text:
+      "Cannot pull x for linux/arm64: the image is built for linux/amd64 only: pull it with --platform linux/amd64, or choose an image built for linux/arm64",
+  });
+  assertEquals(checkImagePlatform("x", arm64, undefined, amd64).kind, "warning");
+  assertEquals(
+    checkImagePlatform("x", { ...arm64, variant: "v9" }, { ...arm64, variant: "v8" }, amd64).kind,
+    "error",
   );
 });

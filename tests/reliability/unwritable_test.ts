@@ -33,12 +33,12 @@ const canSetpriv = root &&
   works("setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", "true"]);
 const canMount = root && works("unshare", ["-m", "--propagation", "private", "true"]);
 const noRegistry = registryBinary() === undefined;
-if (!canSetpriv) {
-  console.log("note: unwritable_test skips its EACCES tests: needs root and setpriv");
+/** Prints why some tests are skipped (the ignored tests' names do not say). */
+function note(text: string): void {
+  Deno.stderr.writeSync(new TextEncoder().encode(`note: unwritable_test ${text}\n`));
 }
-if (!canMount) {
-  console.log("note: unwritable_test skips its EROFS tests: needs root and unshare -m");
-}
+if (!canSetpriv) note("skips its EACCES tests: they need root and setpriv");
+if (!canMount) note("skips its EROFS tests: they need root and unshare -m");
 
 /** A Deno cache every user may write, shared by this file's runs (compiled once). */
 const denoDir = Deno.makeTempDirSync({ prefix: "sregistry-deno-" });
