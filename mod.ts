@@ -1,6 +1,10 @@
 /**
- * sregistry as a library: parse references, talk to registries, unpack layers
- * into a root filesystem, build SIF images and query the local catalogue.
+ * sregistry as a library. The high-level API does what the commands do, with
+ * the same settings, credentials, mirrors and paths: `pull(ref, options?)`,
+ * `images(query?)`, `get(ref)`, `inspect(ref)`, `rm(ref)`. Below it: parse
+ * references, talk to registries, unpack layers into a root filesystem, build
+ * SIF images and query the local catalogue (the low-level pipeline `pull` is
+ * exported as `pullPipeline`).
  *
  * @example
  * ```ts
@@ -26,6 +30,23 @@ export * from "./src/layers/mod.ts";
 export * from "./src/build/mod.ts";
 export * from "./src/store/mod.ts";
 export * from "./src/pull/mod.ts";
+export { pull as pullPipeline } from "./src/pull/pull.ts";
+export {
+  type ApiOptions,
+  checkScheme,
+  Client,
+  findImage,
+  get,
+  images,
+  inspect,
+  normalizeSource,
+  pull,
+  type PullOptions,
+  rm,
+  runPull,
+  Session,
+  type SessionOptions,
+} from "./src/api/mod.ts";
 export {
   type Credential as ConfigCredential,
   credentialLookup,

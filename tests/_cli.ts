@@ -33,18 +33,25 @@ export interface CliHome extends AsyncDisposable {
   env: Record<string, string>;
   run(
     args: string[],
-    options?: { env?: Record<string, string>; stdin?: string; flags?: string[] },
+    options?: { env?: Record<string, string>; stdin?: string; flags?: string[]; cwd?: string },
   ): Promise<CliResult>;
 }
 
 /** Runs the CLI once. */
 export async function runCli(
   args: string[],
-  options: { env?: Record<string, string>; stdin?: string; script?: string; flags?: string[] } = {},
+  options: {
+    env?: Record<string, string>;
+    stdin?: string;
+    script?: string;
+    flags?: string[];
+    cwd?: string;
+  } = {},
 ): Promise<CliResult> {
   const child = new Deno.Command(Deno.execPath(), {
     args: ["run", "--quiet", ...(options.flags ?? RUN_FLAGS), options.script ?? MAIN, ...args],
     env: { NO_COLOR: "1", DENO_DIR, ...options.env },
+    cwd: options.cwd,
     stdin: options.stdin === undefined ? "null" : "piped",
     stdout: "piped",
     stderr: "piped",
@@ -77,7 +84,12 @@ export async function cliHome(extraEnv: Record<string, string> = {}): Promise<Cl
     home,
     env,
     run: (args, options = {}) =>
-      runCli(args, { env: { ...env, ...options.env }, stdin: options.stdin, flags: options.flags }),
+      runCli(args, {
+        env: { ...env, ...options.env },
+        stdin: options.stdin,
+        flags: options.flags,
+        cwd: options.cwd,
+      }),
     [Symbol.asyncDispose]: async () => {
       await new Deno.Command("chmod", { args: ["-R", "u+rwX", home] }).output();
       await Deno.remove(home, { recursive: true });

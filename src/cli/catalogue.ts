@@ -19,41 +19,16 @@ import { pruneImageBlobs } from "./cache.ts";
 import { imagesTable } from "./images_table.ts";
 import { inspectSummary } from "./inspect_summary.ts";
 import { isSifFile } from "./sif_file.ts";
+import { findImage } from "../api/find.ts";
 
 /**
- * Finds the record `reference` names: an ID as `images` shows it (the row
- * number, or the first 12 or more hex digits of its digest), else a reference:
- * the newest version, or the one named by `@digest`.
+ * Finds the record `reference` names: an ID as `images` shows it, else a
+ * reference (see {@linkcode findImage}, which the scripting API shares).
  *
  * @throws {SregistryError} when nothing matches, or a digest prefix matches several images.
  */
 export function findRecord(catalogue: Catalogue, reference: string): ImageRecord {
-  const byId = findById(catalogue, reference);
-  if (byId) return byId;
-  const ref = parseReference(reference);
-  const names = storageNames(ref);
-  // `repo@digest` names a version under any tag; `repo` alone is `repo:latest`.
-  const record = catalogue.find({ ...names, tag: ref.tag, version: ref.digest });
-  if (!record) {
-    throw new SregistryError(
-      `Cannot find ${reference}: no such image in the catalogue: run "sregistry images" to list them, or "sregistry pull ${reference}"`,
-    );
-  }
-  return record;
-}
-
-/** The record an ID of `images` names: its row number or a digest prefix (12+ hex digits). */
-function findById(catalogue: Catalogue, id: string): ImageRecord | undefined {
-  if (/^\d+$/.test(id)) return catalogue.get(Number(id));
-  const prefix = id.match(/^(?:sha256:)?([0-9a-f]{12,64})$/)?.[1];
-  if (!prefix) return undefined;
-  const found = catalogue.findByVersionPrefix(`sha256:${prefix}`);
-  if (found.length > 1) {
-    throw new SregistryError(
-      `Cannot find ${id}: ${found.length} images have a digest starting with it: give more digits or the ID from "sregistry images"`,
-    );
-  }
-  return found[0];
+  return findImage(catalogue, reference);
 }
 
 /** `registry/collection/name:tag@digest` of a record. */

@@ -8,7 +8,7 @@
  */
 import { removeTemporaryNow } from "../pull/temp.ts";
 import { humanSize } from "../size.ts";
-import type { BlobCache } from "../store/blob_cache.ts";
+import { keepPartialDownloads } from "../store/blob_cache.ts";
 import { printErr } from "./output.ts";
 
 const SIGNALS = { SIGINT: 130, SIGTERM: 143 } as const;
@@ -18,7 +18,6 @@ export function interruptMessage(
   signal: keyof typeof SIGNALS,
   what: string,
   kept: { digest: string; bytes: number }[],
-  cached: boolean,
 ): string {
   const total = kept.reduce((n, k) => n + k.bytes, 0);
   const parts = kept.length
@@ -26,9 +25,7 @@ export function interruptMessage(
       humanSize(total)
     }) kept to be continued`
     : "";
-  const keeps = cached
-    ? `Kept in the blob cache: the layers already downloaded${parts}. `
-    : "Nothing was kept. ";
+  const keeps = `Kept in the blob cache: the layers already downloaded${parts}. `;
   return `Interrupted (${signal}): the pull of ${what} stopped before it finished. ${keeps}` +
     `No image was written or recorded. Run the same pull again to finish it.`;
 }
@@ -36,14 +33,13 @@ export function interruptMessage(
 /**
  * Handles SIGINT and SIGTERM until disposed (see the module doc).
  * @param what the reference being pulled, for the message
- * @param cache the blob cache the pull downloads into, if any
  */
-export function handleInterrupts(what: string, cache: BlobCache | undefined): Disposable {
+export function handleInterrupts(what: string): Disposable {
   const listeners = Object.entries(SIGNALS).map(([signal, code]) => {
     const listener = () => {
-      const kept = cache?.keepPartials() ?? [];
+      const kept = keepPartialDownloads();
       removeTemporaryNow();
-      printErr(interruptMessage(signal as keyof typeof SIGNALS, what, kept, cache !== undefined));
+      printErr(interruptMessage(signal as keyof typeof SIGNALS, what, kept));
       Deno.exit(code);
     };
     Deno.addSignalListener(signal as Deno.Signal, listener);

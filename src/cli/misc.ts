@@ -1,5 +1,5 @@
 /**
- * Small commands: `tags`, `shell`, and the original's commands for backends we
+ * Small commands: `tags`, `shell` (`shell.ts`), and the original's commands for backends we
  * do not support, which say so in one line.
  * @module
  */
@@ -8,6 +8,7 @@ import { SregistryError } from "../errors.ts";
 import { parseReference } from "../reference.ts";
 import type { CliContext } from "./context.ts";
 import { print } from "./output.ts";
+import { addShellCommand } from "./shell.ts";
 
 /** Adds `tags`, `shell` and the unsupported commands. */
 export function addMiscCommands(program: Command, ctx: () => CliContext): void {
@@ -18,38 +19,7 @@ export function addMiscCommands(program: Command, ctx: () => CliContext): void {
       const client = ctx().registryClient({ noHttps: opts.https === false });
       for (const tag of await client.listTags(parseReference(reference))) print(tag);
     });
-
-  program.command("shell").description(
-    "an interactive Deno session with the sregistry library loaded",
-  )
-    .argument("[endpoint]", "backend (only docker is supported)")
-    .action(async (endpoint) => {
-      if (endpoint && endpoint !== "docker" && endpoint !== "nvidia") {
-        throw new SregistryError(
-          `Cannot open a shell for "${endpoint}": only docker and nvidia are supported`,
-        );
-      }
-      const mod = new URL("../../mod.ts", import.meta.url);
-      const isDeno = /(^|\/)deno$/.test(Deno.execPath());
-      let hasSource = false;
-      try {
-        hasSource = mod.protocol === "file:" && Deno.statSync(mod).isFile;
-      } catch { /* no source next to this build */ }
-      if (!hasSource || !isDeno) {
-        throw new SregistryError(
-          "Cannot open a shell: this build of sregistry has no library source or no deno: run `deno task sregistry shell` from a checkout",
-        );
-      }
-      const eval_ = `import * as sregistry from "${mod.href}"; globalThis.sregistry = sregistry;` +
-        ` console.log("sregistry library loaded as \\"sregistry\\" (try sregistry.parseReference(\\"busybox\\"))");`;
-      const status = await new Deno.Command(Deno.execPath(), {
-        args: ["repl", "-A", `--eval=${eval_}`],
-        stdin: "inherit",
-        stdout: "inherit",
-        stderr: "inherit",
-      }).spawn().status;
-      if (!status.success) throw new SregistryError("Cannot run the shell: deno repl failed");
-    });
+  addShellCommand(program);
 
   for (const name of ["push", "search", "share", "delete", "build", "labels"]) {
     program.command(name, { hidden: true }).allowUnknownOption().allowExcessArguments()

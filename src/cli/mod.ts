@@ -16,6 +16,8 @@ import { print, printErr, writeErr } from "./output.ts";
 import { pullCommand } from "./pull.ts";
 import { addConfigCommands } from "./config.ts";
 import { addCacheCommands } from "./cache.ts";
+import { addDocsCommands } from "./docs_commands.ts";
+import { COMMAND_HELP, helpFooter } from "./help_text.ts";
 
 /** `sregistry backend add`: a command's name with its parents'. */
 function commandPath(command: Command): string {
@@ -38,6 +40,8 @@ export function usageHint(command: Command): string {
  */
 function configure(command: Command): void {
   const path = commandPath(command);
+  const help = COMMAND_HELP[path.split(" ").slice(1).join(" ")];
+  if (help) command.addHelpText("after", helpFooter(help));
   command.exitOverride().showHelpAfterError(usageHint(command)).configureOutput({
     writeErr,
     writeOut: (s) => print(s.replace(/\n$/, "")),
@@ -72,6 +76,7 @@ export function program(ctx: () => CliContext): Command {
   addConfigCommands(cmd, ctx);
   addMiscCommands(cmd, ctx);
   addCacheCommands(cmd, ctx);
+  addDocsCommands(cmd, () => cmd);
   configure(cmd);
   return cmd;
 }

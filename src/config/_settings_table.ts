@@ -47,8 +47,18 @@ export const SETTINGS_DOCS: readonly SettingDoc[] = Object.freeze([
   },
   {
     name: "SREGISTRY_TMPDIR",
-    default: "`$TMPDIR`, else `/tmp`",
-    meaning: "parent folder for temporary root filesystems and files",
+    default: "`APPTAINER_TMPDIR`, `SINGULARITY_TMPDIR`, `$TMPDIR`, else `/tmp`",
+    meaning: "parent folder for temporary root filesystems and files (`--tmpdir` overrides)",
+  },
+  {
+    name: "APPTAINER_TMPDIR",
+    default: "`SINGULARITY_TMPDIR`",
+    meaning: "Apptainer's temp folder, used when `SREGISTRY_TMPDIR` is not set",
+  },
+  {
+    name: "SINGULARITY_TMPDIR",
+    default: "unset",
+    meaning: "the older name of `APPTAINER_TMPDIR`",
   },
   {
     name: "SREGISTRY_DISABLE",
@@ -56,14 +66,24 @@ export const SETTINGS_DOCS: readonly SettingDoc[] = Object.freeze([
     meaning: `${BOOL}: no catalogue or storage; images are written where asked`,
   },
   {
+    name: "APPTAINER_DISABLE_CACHE",
+    default: "`SINGULARITY_DISABLE_CACHE`, else false",
+    meaning: `${BOOL}: like SREGISTRY_DISABLE, and no layer cache (\`--disable-cache\`)`,
+  },
+  {
     name: "SINGULARITY_DISABLE_CACHE",
     default: "false",
-    meaning: `${BOOL}: like SREGISTRY_DISABLE, and no layer cache`,
+    meaning: "the older name of `APPTAINER_DISABLE_CACHE` (the original's variable)",
+  },
+  {
+    name: "APPTAINER_CACHEDIR",
+    default: "`SINGULARITY_CACHEDIR`, else `~/.singularity`",
+    meaning: "root of the layer cache (`<dir>/oci`): point it away from a small home quota",
   },
   {
     name: "SINGULARITY_CACHEDIR",
-    default: "`~/.singularity`",
-    meaning: "root of the layer cache",
+    default: "unset",
+    meaning: "the older name of `APPTAINER_CACHEDIR` (the original's variable)",
   },
   {
     name: "SREGISTRY_PYTHON_THREADS",

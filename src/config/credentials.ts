@@ -116,7 +116,7 @@ function dockerConfig(opts: CredentialLookupOptions): AuthFile | undefined {
   const file = readAuthFile(explicit ?? dockerConfigPath(opts.env));
   if (explicit && !file) {
     throw new SregistryError(
-      `Cannot read credentials from ${explicit}: the file does not exist: fix SREGISTRY_DOCKERHUB_SECRETS or unset it`,
+      `Cannot read credentials from ${explicit}: the file does not exist: fix --authfile or SREGISTRY_DOCKERHUB_SECRETS`,
     );
   }
   return file;

@@ -13,6 +13,7 @@ import { parseBoolean } from "./booleans.ts";
 import { expandHome, homeDir, nonEmpty, secretsFilePath } from "./paths.ts";
 import type { SecretsFile } from "./secrets_file.ts";
 import { parseBytes, parseChoice, parseCount, parseSeconds } from "./_numbers.ts";
+import { apptainerValue } from "./apptainer_vars.ts";
 
 const COMPRESSIONS = ["gzip", "zstd", "lz4", "xz"] as const;
 import {
@@ -33,11 +34,16 @@ export interface Settings {
   databaseDir: string;
   /** Storage root for images (`SREGISTRY_STORAGE`). */
   storageDir: string;
-  /** Parent of temporary folders (`SREGISTRY_TMPDIR`, `TMPDIR`, `/tmp`). */
+  /**
+   * Parent of temporary folders: `SREGISTRY_TMPDIR`, `APPTAINER_TMPDIR`,
+   * `SINGULARITY_TMPDIR`, `TMPDIR`, `/tmp`.
+   */
   tmpDir: string;
-  /** `SREGISTRY_DISABLE` or `SINGULARITY_DISABLE_CACHE`: no catalogue, no storage. */
+  /** The temp folder the user chose with one of the three variables (not `TMPDIR`). */
+  explicitTmpDir?: string;
+  /** `SREGISTRY_DISABLE` or `APPTAINER_DISABLE_CACHE`/`SINGULARITY_DISABLE_CACHE`: no catalogue, no storage. */
   catalogueDisabled: boolean;
-  /** `SINGULARITY_DISABLE_CACHE`: no layer cache either. */
+  /** `APPTAINER_DISABLE_CACHE`/`SINGULARITY_DISABLE_CACHE`: no layer cache either. */
   layerCacheDisabled: boolean;
   /** The settings file path (`SREGISTRY_CLIENT_SECRETS`). */
   secretsPath: string;
@@ -62,8 +68,14 @@ export interface Settings {
   dockerCmd: boolean;
   /** NVIDIA backend settings. */
   nvidia: { base: string; username: string; token?: string };
-  /** Layer cache root (`SINGULARITY_CACHEDIR`). */
+  /** Layer cache root (`APPTAINER_CACHEDIR`, `SINGULARITY_CACHEDIR`, `~/.singularity`). */
   cacheDir: string;
+  /**
+   * Notes for stderr about how variables were resolved, in Apptainer's words
+   * (e.g. "Environment variable SINGULARITY_CACHEDIR is set, but
+   * APPTAINER_CACHEDIR is preferred"). Never values.
+   */
+  notes: string[];
   retries: number;
   timeoutS: number;
   maxLayerBytes: number;
@@ -138,7 +150,10 @@ export function loadSettings(env: Env, secrets?: SecretsFile): Settings {
   const path = (name: string, fallback: string) => expandHome(get(name) ?? fallback, env);
   const home = homeDir(env);
   const singularityDir = join(home, ".singularity");
-  const disableCache = parseBoolean(get("SINGULARITY_DISABLE_CACHE"));
+  const disable = apptainerValue(get, "DISABLE_CACHE");
+  const disableCache = parseBoolean(disable.value);
+  const tmp = apptainerValue(get, "TMPDIR", "SREGISTRY_TMPDIR");
+  const cache = apptainerValue(get, "CACHEDIR");
   const jobs = get("SREGISTRY_PYTHON_THREADS");
   const retries = get("SREGISTRY_RETRIES");
   const timeout = get("SREGISTRY_TIMEOUT");
@@ -151,7 +166,8 @@ export function loadSettings(env: Env, secrets?: SecretsFile): Settings {
     client,
     databaseDir: path("SREGISTRY_DATABASE", singularityDir),
     storageDir: path("SREGISTRY_STORAGE", join(singularityDir, "shub")),
-    tmpDir: path("SREGISTRY_TMPDIR", nonEmpty(env.TMPDIR) ?? "/tmp"),
+    tmpDir: expandHome(tmp.value ?? nonEmpty(env.TMPDIR) ?? "/tmp", env),
+    ...(tmp.value ? { explicitTmpDir: expandHome(tmp.value, env) } : {}),
     catalogueDisabled: parseBoolean(get("SREGISTRY_DISABLE")) || disableCache,
     layerCacheDisabled: disableCache,
     secretsPath: secrets?.path ?? secretsFilePath(env),
@@ -171,7 +187,8 @@ export function loadSettings(env: Env, secrets?: SecretsFile): Settings {
       username: get("SREGISTRY_NVIDIA_USERNAME") ?? "$oauthtoken",
       ...(get("SREGISTRY_NVIDIA_TOKEN") ? { token: get("SREGISTRY_NVIDIA_TOKEN") } : {}),
     },
-    cacheDir: path("SINGULARITY_CACHEDIR", singularityDir),
+    cacheDir: expandHome(cache.value ?? singularityDir, env),
+    notes: [...disable.notes, ...tmp.notes, ...cache.notes],
     retries: retries ? parseCount("SREGISTRY_RETRIES", retries, 0, 20) : DEFAULT_RETRIES,
     timeoutS: timeout ? parseSeconds("SREGISTRY_TIMEOUT", timeout) : DEFAULT_TIMEOUT_S,
     maxLayerBytes: maxLayer

@@ -1,7 +1,7 @@
 /**
  * Downloads continued across pulls: a pull the user interrupts keeps each
  * blob's partial file as `<hex>.interrupted.partial` (see
- * `BlobCache.keepPartials`); the next pull of that blob, holding its lock,
+ * `keepPartialDownloads`); the next pull of that blob, holding its lock,
  * takes the file over, hashes what it holds and asks the source only for the
  * bytes after it (HTTP `Range`). Kept files nobody continues for a week are
  * swept.
@@ -65,12 +65,23 @@ export function sweepKept(path: string, name: string): boolean {
   }
 }
 
+/** Resumable downloads under way in this process: partial path to final path. */
+const active = new Map<string, string>();
+
+/** Registers (or, with `final` undefined, forgets) a resumable download's partial file. */
+export function trackPartial(tmp: string, final?: string): void {
+  if (final === undefined) active.delete(tmp);
+  else active.set(tmp, final);
+}
+
 /**
- * Renames each partial file of `active` (partial path to final path) to its
- * kept name, and forgets them all.
+ * Keeps the partial files of resumable downloads under way in this process
+ * (in any blob cache) for the next pull to continue: each is renamed to
+ * `<hex>.interrupted.partial`. Called, synchronously, when the user
+ * interrupts a pull (Ctrl-C), just before exiting.
  * @returns the blobs kept, with the bytes each holds (empty files are left).
  */
-export function keepActive(active: Map<string, string>): { digest: string; bytes: number }[] {
+export function keepPartialDownloads(): { digest: string; bytes: number }[] {
   const kept: { digest: string; bytes: number }[] = [];
   for (const [tmp, final] of active) {
     try {

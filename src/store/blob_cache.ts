@@ -6,7 +6,7 @@
  * then renamed; `index.json` is rewritten with `writeFileAtomic`. One
  * lock per blob, held only while fetching, makes concurrent pulls download each
  * blob once; partial files and locks of dead processes are swept. A full disk
- * is reported as such, naming the cache and SINGULARITY_CACHEDIR.
+ * is reported as such, naming the cache and APPTAINER_CACHEDIR.
  * @module
  */
 import { type DigestVerifier, sha256Digest, verifyingStream } from "../digest.ts";
@@ -14,7 +14,9 @@ import { parseDocument } from "../document.ts";
 import { DigestMismatchError, SregistryError } from "../errors.ts";
 import { CacheIndexSchema } from "./_schemas.ts";
 import { acquireLock, type LockOptions, type LockOwner, type LockWait, withLock } from "./locks.ts";
-import { adoptKept, keepActive, type Kept } from "./_blob_resume.ts";
+import { adoptKept, keepPartialDownloads, type Kept, trackPartial } from "./_blob_resume.ts";
+
+export { keepPartialDownloads };
 import {
   emptyIndex,
   hexOf,
@@ -57,8 +59,6 @@ export class BlobCache {
   readonly root: string;
   readonly #lockOptions: LockOptions;
   readonly #checks = new BlobChecks();
-  /** Partial files being written by this process, to their final paths. */
-  readonly #active = new Map<string, string>();
   #ready = false;
 
   constructor(root: string, lockOptions: LockOptions = {}) {
@@ -85,7 +85,7 @@ export class BlobCache {
       throw new SregistryError(
         `Cannot use the blob cache ${this.root}: ${
           (e as Error).message
-        }: set SINGULARITY_CACHEDIR to a writable folder`,
+        }: set APPTAINER_CACHEDIR to a writable folder`,
         { cause: e },
       );
     }
@@ -163,7 +163,7 @@ export class BlobCache {
     if (!isNoSpace(e)) return e;
     return new SregistryError(
       `Cannot store ${what} in the blob cache ${this.root}: no space left on device (or quota exceeded): ` +
-        `free space there or set SINGULARITY_CACHEDIR to a folder with more room`,
+        `free space there or set APPTAINER_CACHEDIR to a folder with more room`,
       { cause: e },
     );
   }
@@ -177,13 +177,13 @@ export class BlobCache {
    * already verified them and errors otherwise), and renames it into place.
    *
    * With `resumable` (and `verified`), the partial file an interrupted pull
-   * kept (see {@linkcode BlobCache.keepPartials}) is continued: `open` gets a
+   * kept (see {@linkcode keepPartialDownloads}) is continued: `open` gets a
    * {@linkcode DigestVerifier} that has hashed the kept bytes and must stream
    * only the bytes after them (HTTP `Range`), verifying the whole blob at the
    * end; should that fail, the blob is fetched once more from its start.
    * @returns true when this call fetched the blob.
    * @throws {DigestMismatchError} From an unverified stream with other content.
-   * @throws {SregistryError} On a full disk, naming the cache and SINGULARITY_CACHEDIR.
+   * @throws {SregistryError} On a full disk, naming the cache and APPTAINER_CACHEDIR.
    */
   async ensure(
     blob: BlobRef,
@@ -242,7 +242,7 @@ export class BlobCache {
     } catch (e) {
       throw this.#storeError(blob.digest, e);
     }
-    if (options.resumable && options.verified) this.#active.set(tmp, final);
+    if (options.resumable && options.verified) trackPartial(tmp, final);
     try {
       if (resume) options.onResume?.(resume.verifier.bytes);
       const source = await open(resume?.verifier);
@@ -254,21 +254,11 @@ export class BlobCache {
     } catch (e) {
       try {
         Deno.removeSync(tmp);
-      } catch { /* gone, or kept by keepPartials */ }
+      } catch { /* gone, or kept by keepPartialDownloads */ }
       throw this.#storeError(blob.digest, e);
     } finally {
-      this.#active.delete(tmp);
+      trackPartial(tmp);
     }
-  }
-
-  /**
-   * Keeps the partial files of resumable downloads under way in this process
-   * for the next pull to continue (`<hex>.interrupted.partial`); called,
-   * synchronously, when the user interrupts a pull (Ctrl-C), just before exiting.
-   * @returns the blobs kept, with the bytes each holds.
-   */
-  keepPartials(): { digest: string; bytes: number }[] {
-    return keepActive(this.#active);
   }
 
   /**

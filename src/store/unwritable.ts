@@ -13,7 +13,7 @@ import { SregistryError } from "../errors.ts";
 export interface Folder {
   /** Absolute or relative path, as the setting gives it. */
   path: string;
-  /** `SREGISTRY_STORAGE`, `SINGULARITY_CACHEDIR`, ... or an option: `--name`, `--sandbox`. */
+  /** `SREGISTRY_STORAGE`, `APPTAINER_CACHEDIR`, ... or an option: `--name`, `--sandbox`. */
   variable: string;
   /** The folder sregistry writes inside `path`, when narrower (the cache's `oci`). */
   within?: string;

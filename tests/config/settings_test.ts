@@ -104,6 +104,42 @@ const precedence: {
     byDefault: "/home/me/.singularity",
   },
   {
+    name: "APPTAINER_DISABLE_CACHE",
+    env: "true",
+    file: "yes",
+    pick: (s) => [s.catalogueDisabled, s.layerCacheDisabled],
+    fromEnv: [true, true],
+    fromFile: [true, true],
+    byDefault: [false, false],
+  },
+  {
+    name: "APPTAINER_CACHEDIR",
+    env: "/e",
+    file: "~/f",
+    pick: (s) => s.cacheDir,
+    fromEnv: "/e",
+    fromFile: "/home/me/f",
+    byDefault: "/home/me/.singularity",
+  },
+  {
+    name: "APPTAINER_TMPDIR",
+    env: "/e",
+    file: "/f",
+    pick: (s) => [s.tmpDir, s.explicitTmpDir],
+    fromEnv: ["/e", "/e"],
+    fromFile: ["/f", "/f"],
+    byDefault: ["/tmp", undefined],
+  },
+  {
+    name: "SINGULARITY_TMPDIR",
+    env: "/e",
+    file: "/f",
+    pick: (s) => s.tmpDir,
+    fromEnv: "/e",
+    fromFile: "/f",
+    byDefault: "/tmp",
+  },
+  {
     name: "SREGISTRY_PYTHON_THREADS",
     env: "2",
     file: "9",
@@ -384,4 +420,73 @@ Deno.test("settingsTable() documents exactly the variables loadSettings() reads"
   assertEquals([...documented].filter((n) => !read.has(n)), [], "documented but not read");
   for (const row of settingsTable()) assert(row.meaning.length > 0 && row.default.length > 0);
   assert(settingsMarkdown().includes("| `SREGISTRY_NVIDIA_USERNAME` | `$oauthtoken` |"));
+});
+
+Deno.test("loadSettings() follows Apptainer: SREGISTRY_ over APPTAINER_ over SINGULARITY_, with notes", () => {
+  const cases: {
+    name: string;
+    env: Record<string, string>;
+    pick: (s: Settings) => unknown;
+    want: unknown;
+    notes: string[];
+  }[] = [
+    {
+      name: "APPTAINER_CACHEDIR moves the layer cache out of the home folder",
+      env: { APPTAINER_CACHEDIR: "/scratch/me/cache" },
+      pick: (s) => s.cacheDir,
+      want: "/scratch/me/cache",
+      notes: [],
+    },
+    {
+      name: "APPTAINER_ wins over SINGULARITY_ and says so when they differ",
+      env: { APPTAINER_CACHEDIR: "/a", SINGULARITY_CACHEDIR: "/s" },
+      pick: (s) => s.cacheDir,
+      want: "/a",
+      notes: [
+        "SINGULARITY_CACHEDIR and APPTAINER_CACHEDIR are both set with different values: using APPTAINER_CACHEDIR",
+      ],
+    },
+    {
+      name: "the same value under both names is not worth a note",
+      env: { APPTAINER_CACHEDIR: "/a", SINGULARITY_CACHEDIR: "/a" },
+      pick: (s) => s.cacheDir,
+      want: "/a",
+      notes: [],
+    },
+    {
+      name: "SINGULARITY_ alone works, with Apptainer's note",
+      env: { SINGULARITY_TMPDIR: "/s" },
+      pick: (s) => [s.tmpDir, s.explicitTmpDir],
+      want: ["/s", "/s"],
+      notes: ["Environment variable SINGULARITY_TMPDIR is set, but APPTAINER_TMPDIR is preferred"],
+    },
+    {
+      name: "SREGISTRY_TMPDIR wins over both",
+      env: { SREGISTRY_TMPDIR: "/r", APPTAINER_TMPDIR: "/a", TMPDIR: "/t" },
+      pick: (s) => s.tmpDir,
+      want: "/r",
+      notes: ["SREGISTRY_TMPDIR is set: it wins over APPTAINER_TMPDIR"],
+    },
+    {
+      name: "APPTAINER_TMPDIR wins over TMPDIR",
+      env: { APPTAINER_TMPDIR: "/a", TMPDIR: "/t" },
+      pick: (s) => s.tmpDir,
+      want: "/a",
+      notes: [],
+    },
+    {
+      name: "APPTAINER_DISABLE_CACHE=false wins over SINGULARITY_DISABLE_CACHE=true",
+      env: { APPTAINER_DISABLE_CACHE: "false", SINGULARITY_DISABLE_CACHE: "true" },
+      pick: (s) => [s.catalogueDisabled, s.layerCacheDisabled],
+      want: [false, false],
+      notes: [
+        "SINGULARITY_DISABLE_CACHE and APPTAINER_DISABLE_CACHE are both set with different values: using APPTAINER_DISABLE_CACHE",
+      ],
+    },
+  ];
+  for (const c of cases) {
+    const s = loadSettings({ HOME, ...c.env });
+    assertEquals(c.pick(s), c.want, c.name);
+    assertEquals(s.notes, c.notes, c.name);
+  }
 });

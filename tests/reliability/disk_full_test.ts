@@ -56,7 +56,7 @@ function smallDisk(size: string): { dir: string; grow(size: string): void } & Di
 
 const CASES: { variable: string; paths: (disk: string, home: string) => Partial<HomePaths> }[] = [
   { variable: "SREGISTRY_TMPDIR", paths: (disk) => ({ tmp: disk }) },
-  { variable: "SINGULARITY_CACHEDIR", paths: (disk) => ({ blobs: `${disk}/oci/blobs/sha256` }) },
+  { variable: "APPTAINER_CACHEDIR", paths: (disk) => ({ blobs: `${disk}/oci/blobs/sha256` }) },
   { variable: "SREGISTRY_STORAGE", paths: (disk) => ({ storage: disk }) },
 ];
 

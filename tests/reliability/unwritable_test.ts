@@ -15,7 +15,7 @@ const MAIN = new URL("../../main.ts", import.meta.url).pathname;
 const NOBODY = 65534;
 const VARIABLES = [
   "SREGISTRY_STORAGE",
-  "SINGULARITY_CACHEDIR",
+  "APPTAINER_CACHEDIR",
   "SREGISTRY_DATABASE",
   "SREGISTRY_TMPDIR",
 ] as const;
@@ -55,7 +55,7 @@ function makeHome(owner: number): Home {
   Deno.chmodSync(home, 0o755);
   const dirs = {
     SREGISTRY_STORAGE: `${home}/storage`,
-    SINGULARITY_CACHEDIR: `${home}/cache`,
+    APPTAINER_CACHEDIR: `${home}/cache`,
     SREGISTRY_DATABASE: `${home}/db`,
     SREGISTRY_TMPDIR: `${home}/tmp`,
   };

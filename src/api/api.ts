@@ -1,0 +1,129 @@
+/**
+ * The scripting API: `pull`, `images`, `get`, `inspect` and `rm`, reading the
+ * same settings, settings file, credentials, mirrors and paths as the
+ * `sregistry` command (through the one wiring, {@linkcode Session}). Each call
+ * opens what it needs and closes it, unless a `session` is passed to share.
+ * Nothing is printed: progress and warnings go to `onEvent`.
+ * @module
+ */
+import { SregistryError } from "../errors.ts";
+import type { PullResult } from "../pull/pull.ts";
+import type { ImageRecord } from "../store/record.ts";
+import { findImage } from "./find.ts";
+import { type PullOptions, runPull } from "./pull.ts";
+import { Session, type SessionOptions } from "./session.ts";
+
+/** Where a call reads its settings: a shared session, or a new one from `env`. */
+export interface ApiOptions extends SessionOptions {
+  /** A session to use (and leave open); else one is made from the other fields and closed. */
+  session?: Session;
+}
+
+/** True only when the file does not exist (a refused stat is not "gone"). */
+function isMissing(path: string): boolean {
+  try {
+    Deno.statSync(path);
+    return false;
+  } catch (e) {
+    return e instanceof Deno.errors.NotFound;
+  }
+}
+
+async function withSession<T>(options: ApiOptions, fn: (s: Session) => T | Promise<T>) {
+  if (options.session) return await fn(options.session);
+  using session = new Session(options);
+  return await fn(session);
+}
+
+/**
+ * Pulls an image into a SIF file recorded in the catalogue (or a sandbox), as
+ * `sregistry pull` does.
+ *
+ * @param reference `busybox`, `docker://ghcr.io/o/i:1`, `oci-archive:FILE`, ...
+ * @param options pull options ({@linkcode PullOptions}) and where settings come from
+ * @returns `{ path, record, reused, downloaded }`: the SIF path, its catalogue
+ *   record (none with `noCache`), whether an existing image was reused, bytes downloaded
+ * @throws {UsageError} for bad options or a scheme sregistry does not pull
+ * @throws {RegistryError} when the registry refuses or fails
+ * @throws {SregistryError} for other failures (disk full, no builder, ...)
+ * @example
+ * ```ts ignore
+ * import { pull } from "./api.ts";
+ * const { path } = await pull("busybox:latest");
+ * ```
+ */
+export function pull(
+  reference: string,
+  options: PullOptions & ApiOptions = {},
+): Promise<PullResult> {
+  return withSession(options, (s) => runPull(s, reference, options));
+}
+
+/**
+ * The catalogue's records, newest first, optionally only those whose name,
+ * tag or reference contains one of `query`.
+ *
+ * @throws {SregistryError} when the catalogue is disabled
+ */
+export function images(
+  query: string | string[] = [],
+  options: ApiOptions = {},
+): Promise<ImageRecord[]> {
+  const queries = typeof query === "string" ? [query] : query;
+  return withSession(
+    options,
+    (s) => s.requireCatalogue("list images", { readOnly: true }).search(queries),
+  );
+}
+
+/**
+ * The catalogue record `reference` names (the newest version, or `@digest`'s).
+ *
+ * @throws {SregistryError} when no record matches or the catalogue is disabled
+ */
+export function inspect(reference: string, options: ApiOptions = {}): Promise<ImageRecord> {
+  return withSession(
+    options,
+    (s) => findImage(s.requireCatalogue(`inspect ${reference}`, { readOnly: true }), reference),
+  );
+}
+
+/**
+ * The path of the SIF file `reference` names.
+ *
+ * @throws {SregistryError} when no record matches, or its file is gone
+ */
+export function get(reference: string, options: ApiOptions = {}): Promise<string> {
+  return withSession(options, (s) => {
+    const r = findImage(s.requireCatalogue(`get ${reference}`, { readOnly: true }), reference);
+    if (r.image && isMissing(r.image)) {
+      throw new SregistryError(
+        `Cannot get ${reference}: its file ${r.image} is gone: pull it again ("sregistry pull --force ${reference}") or remove the record ("sregistry rm ${r.id}")`,
+      );
+    }
+    return r.image ?? r.url ?? "";
+  });
+}
+
+/**
+ * Removes the record `reference` names and its file (a file already gone is
+ * not an error).
+ *
+ * @returns the removed record
+ * @throws {SregistryError} when no record matches or the catalogue is disabled
+ */
+export function rm(reference: string, options: ApiOptions = {}): Promise<ImageRecord> {
+  return withSession(options, (s) => {
+    const catalogue = s.requireCatalogue(`remove ${reference}`);
+    const r = findImage(catalogue, reference);
+    catalogue.remove(r.id);
+    if (r.image) {
+      try {
+        Deno.removeSync(r.image);
+      } catch (e) {
+        if (!(e instanceof Deno.errors.NotFound)) throw e;
+      }
+    }
+    return r;
+  });
+}

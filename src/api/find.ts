@@ -1,0 +1,52 @@
+/**
+ * Finding the catalogue record a reference names, as `get`, `inspect` and
+ * `rm` do (the CLI and the scripting API alike): an ID as `images` shows it
+ * (the row number, or 12 or more hex digits of the digest), else the newest
+ * version of `repo:tag`, or the one named by `@digest`.
+ * @module
+ */
+import { SregistryError } from "../errors.ts";
+import { parseReference } from "../reference.ts";
+import type { Catalogue } from "../store/catalogue.ts";
+import type { ImageRecord } from "../store/record.ts";
+import { storageNames } from "../store/storage_paths.ts";
+
+/** The record an ID of `images` names: its row number or a digest prefix (12+ hex digits). */
+function findById(catalogue: Catalogue, id: string): ImageRecord | undefined {
+  if (/^\d+$/.test(id)) return catalogue.get(Number(id));
+  const prefix = id.match(/^(?:sha256:)?([0-9a-f]{12,64})$/)?.[1];
+  if (!prefix) return undefined;
+  const found = catalogue.findByVersionPrefix(`sha256:${prefix}`);
+  if (found.length > 1) {
+    throw new SregistryError(
+      `Cannot find ${id}: ${found.length} images have a digest starting with it: give more digits or the ID from "sregistry images"`,
+    );
+  }
+  return found[0];
+}
+
+/**
+ * The record `reference` names.
+ *
+ * @param catalogue the open catalogue
+ * @param reference an ID from `images` (`3`, `1a2b3c4d5e6f`), or `busybox`,
+ *   `ghcr.io/o/i:1`, `busybox@sha256:<hex>`
+ * @returns the record with that ID, else the newest matching record (or the one
+ *   with that version digest)
+ * @throws {ReferenceSyntaxError} for a malformed reference
+ * @throws {SregistryError} when no record matches, or a digest prefix matches several
+ */
+export function findImage(catalogue: Catalogue, reference: string): ImageRecord {
+  const byId = findById(catalogue, reference);
+  if (byId) return byId;
+  const ref = parseReference(reference);
+  const names = storageNames(ref);
+  // `repo@digest` names a version under any tag; `repo` alone is `repo:latest`.
+  const record = catalogue.find({ ...names, tag: ref.tag, version: ref.digest });
+  if (!record) {
+    throw new SregistryError(
+      `Cannot find ${reference}: no such image in the catalogue: run "sregistry images" to list them, or "sregistry pull ${reference}"`,
+    );
+  }
+  return record;
+}

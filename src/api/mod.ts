@@ -1,0 +1,11 @@
+/**
+ * The high-level API (`pull`, `images`, `get`, `inspect`, `rm`) and the one
+ * wiring of settings and resources it shares with the CLI (`Session`).
+ * @module
+ */
+export { type ApiOptions, get, images, inspect, pull, rm } from "./api.ts";
+export { Session, type SessionOptions } from "./session.ts";
+export { Client } from "./client.ts";
+export { type PullOptions, runPull } from "./pull.ts";
+export { findImage } from "./find.ts";
+export { checkScheme, normalizeSource } from "./schemes.ts";

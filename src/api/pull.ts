@@ -1,0 +1,132 @@
+/**
+ * One pull as the CLI and scripts run it: the source the user named (registry
+ * reference, `oci:`, `oci-archive:`, `docker-archive:`, or the offline cache),
+ * a work folder under the temp folder, and the pull pipeline with the
+ * session's settings, catalogue and blob cache.
+ * @module
+ */
+import { basename, join, resolve } from "node:path";
+import { UsageError } from "../errors.ts";
+import { pull, type PullResult } from "../pull/pull.ts";
+import type { PullListener } from "../pull/events.ts";
+import { openSource } from "../pull/sources.ts";
+import { temporaryDir } from "../pull/temp.ts";
+import { parsePlatform, type Platform } from "../registry/platform.ts";
+import { defaultNoCacheName, storageNames } from "../store/storage_paths.ts";
+import type { Session } from "./session.ts";
+import { checkScheme, normalizeSource } from "./schemes.ts";
+
+/** What `pull` takes besides the reference; every field optional. */
+export interface PullOptions {
+  /** Write the SIF to this file (and record that path); relative to `dir` when both are given. */
+  name?: string;
+  /** Write the SIF into this folder (as `<image>_<tag>.sif` without `name`). */
+  dir?: string;
+  /** Rebuild even when the same image is already there. */
+  force?: boolean;
+  /** Do not record in the catalogue (and write to `name` or `./<image>_<tag>.sif`). */
+  noCache?: boolean;
+  /** Write only the root filesystem to this new folder (no SIF). */
+  sandbox?: string;
+  /** Build the SIF and keep the unpacked root filesystem in this new folder. */
+  keepSandbox?: string;
+  /** `os/arch[/variant]` or a parsed platform, for multi-platform images. */
+  platform?: string | Platform;
+  /** `auto` (default), `native`, `apptainer` or `singularity`. */
+  builder?: "auto" | "native" | "apptainer" | "singularity";
+  /** Squashfs compression of a native build; default the setting (gzip). */
+  compression?: "gzip" | "zstd" | "lz4" | "xz";
+  /** Run apptainer/singularity build through sudo. */
+  sudo?: boolean;
+  /** Plain HTTP to the registry. */
+  noHttps?: boolean;
+  /** Layers downloaded at once; default `SREGISTRY_PYTHON_THREADS` (4). */
+  jobs?: number;
+  /** Only the blob cache; no network. */
+  offline?: boolean;
+  /** The reference a local source (`oci:`, archives) is recorded under. */
+  reference?: string;
+  /** False: stream layers without keeping them in the blob cache. */
+  blobCache?: boolean;
+  /** Progress events (layers, steps, warnings). */
+  onEvent?: PullListener;
+}
+
+function checkJobs(jobs: number): number {
+  if (!Number.isInteger(jobs) || jobs < 1) {
+    throw new UsageError(`Cannot pull: --jobs must be a positive whole number, not "${jobs}"`);
+  }
+  return jobs;
+}
+
+/**
+ * Pulls `reference` with the session's settings.
+ *
+ * @param session the wiring (settings, catalogue, blob cache, registry client)
+ * @param reference `busybox`, `docker://ghcr.io/o/i:1`, `oci:DIR[:TAG]`, ...
+ * @param options see {@linkcode PullOptions}
+ * @returns the SIF (or sandbox) path, the catalogue record, whether it was reused
+ * @throws {UsageError} for bad options or a scheme sregistry does not pull
+ *   (`library://`, `shub://`, `oras://`), {@linkcode ReferenceSyntaxError} for
+ *   a malformed reference, {@linkcode RegistryError} and {@linkcode SregistryError}
+ *   for failures
+ */
+export async function runPull(
+  session: Session,
+  reference: string,
+  options: PullOptions = {},
+): Promise<PullResult> {
+  checkScheme(reference);
+  reference = normalizeSource(reference);
+  const settings = session.settings;
+  const jobs = checkJobs(options.jobs ?? settings.jobs);
+  const offline = options.offline || settings.offline;
+  const keepBlobs = !settings.layerCacheDisabled && options.blobCache !== false;
+  const cache = keepBlobs || offline ? session.blobCache() : undefined;
+  const catalogue = options.noCache ? undefined : session.catalogue();
+  await using work = await temporaryDir(settings.tmpDir);
+  const { source, ref, headDigest } = await openSource(reference, {
+    client: () => session.registryClient({ noHttps: options.noHttps, onEvent: options.onEvent }),
+    cache,
+    workDir: () => Promise.resolve(work.path),
+    offline,
+    reference: options.reference,
+  });
+  let name = options.name;
+  if (options.dir !== undefined) {
+    const names = storageNames(ref);
+    name = join(options.dir, name ?? basename(defaultNoCacheName(names.name, names.tag)));
+  }
+  // The catalogue records where the file is, whatever folder the command ran in.
+  if (name !== undefined) name = resolve(name);
+  const platform = typeof options.platform === "string"
+    ? parsePlatform(options.platform)
+    : options.platform;
+  return await pull({
+    ref,
+    source,
+    headDigest,
+    platform,
+    sandbox: options.sandbox,
+    keepSandbox: options.keepSandbox,
+    name,
+    force: options.force,
+    noCache: options.noCache,
+    builder: options.builder,
+    compression: options.compression ?? settings.compression,
+    sudo: options.sudo,
+  }, {
+    cache,
+    catalogue,
+    storageDir: settings.storageDir,
+    tmpDir: settings.tmpDir,
+    explicitTmpDir: settings.explicitTmpDir,
+    ramDir: session.env.XDG_RUNTIME_DIR || undefined,
+    jobs,
+    cmdOnly: settings.dockerCmd,
+    maxLayerBytes: settings.maxLayerBytes,
+    isRoot: Deno.uid() === 0,
+    deterministic: session.env.SOURCE_DATE_EPOCH !== undefined,
+    onEvent: options.onEvent,
+  });
+}
