@@ -6,6 +6,7 @@
  * @module
  */
 import { basename, join, resolve } from "node:path";
+import type { BuilderName } from "../build/builder.ts";
 import { UsageError } from "../errors.ts";
 import { pull, type PullResult } from "../pull/pull.ts";
 import type { PullListener } from "../pull/events.ts";
@@ -32,9 +33,9 @@ export interface PullOptions {
   keepSandbox?: string;
   /** `os/arch[/variant]` or a parsed platform, for multi-platform images. */
   platform?: string | Platform;
-  /** `auto` (default), `native`, `apptainer` or `singularity`. */
-  builder?: "auto" | "native" | "apptainer" | "singularity";
-  /** Squashfs compression of a native build; default the setting (gzip). */
+  /** `auto` (default: native), `native`, `mksquashfs`, `apptainer` or `singularity`. */
+  builder?: BuilderName;
+  /** Squashfs compression; default the setting (gzip). lz4 and xz need `mksquashfs`. */
   compression?: "gzip" | "zstd" | "lz4" | "xz";
   /** Run apptainer/singularity build through sudo. */
   sudo?: boolean;

@@ -1,48 +1,58 @@
 /**
- * Turning a prepared root filesystem (metadata already written into it) into
- * a SIF: natively (`mksquashfs` + our SIF encoder) or with `apptainer` /
- * `singularity build`; or, without any folder, a flattened tar stream
- * (`tar2sqfs` + the same SIF objects).
+ * The choice of builder, and the builders that turn a prepared root
+ * filesystem folder (metadata already written into it) into a SIF:
+ * `mksquashfs` + our SIF encoder, or `apptainer` / `singularity build`. The
+ * default, native builder needs no folder and no program: the layer engine
+ * feeds the squashfs writer straight into the SIF (`src/pull/build_image.ts`).
  * @module
  */
 
 import { dirname, join } from "node:path";
-import { SregistryError } from "../errors.ts";
+import { SregistryError, UsageError } from "../errors.ts";
 import { type CommandRunner, lastLine, runCommand } from "./command.ts";
 import { definitionFile, ociConfigJson } from "./metadata.ts";
 import { SIF_DATA, SIF_FS, SIF_PART } from "./sif.ts";
 import { writeSif } from "./sif_writer.ts";
 import { availableProcessors, type Compression, makeSquashfs } from "./squashfs.ts";
-import { makeSquashfsFromTar } from "./tar2sqfs.ts";
 
 /** What `--builder` accepts. */
-export type BuilderName = "auto" | "native" | "apptainer" | "singularity";
+export type BuilderName = "auto" | "native" | "mksquashfs" | "apptainer" | "singularity";
 
-const PROGRAM = { native: "mksquashfs", apptainer: "apptainer", singularity: "singularity" };
+/** A builder that was chosen: `native` needs no program, the others build from a folder. */
+export type ChosenBuilder = Exclude<BuilderName, "auto">;
+
+const PROGRAM = { mksquashfs: "mksquashfs", apptainer: "apptainer", singularity: "singularity" };
+
+/** The compressions the native writer has (the others need `mksquashfs`). */
+export function nativeCompresses(compression: Compression | undefined): boolean {
+  return compression === undefined || compression === "gzip" || compression === "zstd";
+}
 
 /**
- * The builder to use. auto: native when `mksquashfs` is on PATH, else
- * apptainer, else singularity. Throws SregistryError saying what to install.
+ * The builder to use. auto: native, which needs no program, unless the
+ * compression is one only `mksquashfs` has (lz4, xz).
+ * @throws {UsageError} for native with lz4 or xz
+ * @throws {SregistryError} when the chosen builder's program is not on PATH, saying what to install
  */
 export function chooseBuilder(
   wanted: BuilderName,
   which: (program: string) => string | undefined,
-): "native" | "apptainer" | "singularity" {
-  if (wanted === "auto") {
-    for (const name of ["native", "apptainer", "singularity"] as const) {
-      if (which(PROGRAM[name])) return name;
-    }
-    throw new SregistryError(
-      "Cannot build the image: none of mksquashfs, apptainer or singularity is installed: install squashfs-tools (apt-get install squashfs-tools)",
+  compression?: Compression,
+): ChosenBuilder {
+  if (wanted === "auto") wanted = nativeCompresses(compression) ? "native" : "mksquashfs";
+  if (wanted === "native") {
+    if (nativeCompresses(compression)) return "native";
+    throw new UsageError(
+      `Cannot build the image with --builder native and --compression ${compression}: the native builder compresses with gzip or zstd: choose one of them, or --builder mksquashfs`,
     );
   }
   if (!(wanted in PROGRAM)) throw new TypeError(`Unknown builder: ${wanted}`);
   if (!which(PROGRAM[wanted])) {
-    const install = wanted === "native" ? "install squashfs-tools" : `install ${wanted}`;
+    const install = wanted === "mksquashfs" ? "install squashfs-tools" : `install ${wanted}`;
     throw new SregistryError(
       `Cannot build the image with --builder ${wanted}: ${
         PROGRAM[wanted]
-      } is not on PATH: ${install}, or use --builder auto`,
+      } is not on PATH: ${install}, or use --builder native`,
     );
   }
   return wanted;
@@ -72,7 +82,7 @@ export interface SifParts {
 
 /** Options of {@link buildSif}. */
 export interface BuildSifOptions {
-  builder: "native" | "apptainer" | "singularity";
+  builder: "mksquashfs" | "apptainer" | "singularity";
   /** The prepared root filesystem (metadata files already written). */
   rootfs: string;
   output: string;
@@ -103,7 +113,7 @@ export interface BuildSifOptions {
 
 /** Builds `output` from `rootfs` with the chosen builder. */
 export async function buildSif(opts: BuildSifOptions): Promise<void> {
-  if (opts.builder === "native") return await buildNative(opts);
+  if (opts.builder === "mksquashfs") return await buildWithMksquashfs(opts);
   const { cmd, args } = runtimeBuildArgs(opts.builder, {
     sandbox: opts.rootfs,
     output: opts.output,
@@ -118,7 +128,7 @@ export async function buildSif(opts: BuildSifOptions): Promise<void> {
   }
 }
 
-function buildNative(opts: BuildSifOptions): Promise<void> {
+function buildWithMksquashfs(opts: BuildSifOptions): Promise<void> {
   return viaSquashfsFile(opts, (squashfs, common) =>
     makeSquashfs({
       ...common,
@@ -190,41 +200,6 @@ async function writeSifAround(squashfs: string, opts: SifParts): Promise<void> {
       partition: { fsType: SIF_FS.SQUASHFS, partType: SIF_PART.PRIMSYS, arch: opts.arch },
     },
   ], { deterministic: opts.deterministic });
-}
-
-/** Options of {@link buildSifFromTar}. */
-export type BuildSifFromTarOptions = SifParts & {
-  /** The root filesystem as one tar stream (`flattenLayers`). */
-  tar: ReadableStream<Uint8Array>;
-  compression?: Compression;
-  /** Compression level; default DEFAULT_LEVELS. */
-  level?: number;
-  /** The time of a deterministic build; default SOURCE_DATE_EPOCH, else 0. */
-  sourceDateEpoch?: number;
-  /** Where the temporary squashfs goes; default the output's folder. */
-  tmpDir?: string;
-  /** Jobs for tar2sqfs; default availableProcessors(). */
-  processors?: number;
-  run?: CommandRunner;
-  onOutput?: (chunk: string) => void;
-};
-
-/**
- * Builds `output` natively from a tar stream: `tar2sqfs` writes the squashfs
- * (no root filesystem folder), then the same SIF objects as {@link buildSif}.
- * Errors of the stream (`LayerFormatError`, `FlattenUnsupported`) pass through.
- */
-export function buildSifFromTar(opts: BuildSifFromTarOptions): Promise<void> {
-  return viaSquashfsFile(
-    opts,
-    (squashfs, common) =>
-      makeSquashfsFromTar({ ...common, tar: opts.tar, output: squashfs, run: opts.run }),
-  );
-}
-
-/** True when the streaming path ({@link buildSifFromTar}) can run: tar2sqfs is on PATH. */
-export function canStream(which: (program: string) => string | undefined): boolean {
-  return which("tar2sqfs") !== undefined;
 }
 
 function deterministicTime(opts: { sourceDateEpoch?: number }): number {

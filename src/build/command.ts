@@ -1,5 +1,5 @@
 /**
- * Running external programs (`mksquashfs`, `tar2sqfs`, `apptainer`,
+ * Running external programs (`mksquashfs`, `apptainer`,
  * `singularity`) through an injectable {@link CommandRunner}, and finding them
  * on `PATH`.
  * @module
@@ -14,8 +14,6 @@ export interface CommandOptions {
   onOutput?: (chunk: string) => void;
   /** Variables to remove from the inherited environment. */
   unsetEnv?: string[];
-  /** Piped to the program's stdin (else stdin is closed). */
-  stdin?: ReadableStream<Uint8Array>;
 }
 
 /** Runs a program to completion; `stderr` holds the tail of its error output. */
@@ -27,11 +25,7 @@ export type CommandRunner = (
 
 const STDERR_TAIL = 8192;
 
-/**
- * The real runner: `Deno.Command`, output streamed to `onOutput`, `stdin`
- * piped in when given. When that stream fails (a bad layer under the tar
- * being fed), the program is killed and the stream's error is thrown.
- */
+/** The real runner: `Deno.Command`, stdin closed, output streamed to `onOutput`. */
 export const runCommand: CommandRunner = async (
   cmd: string,
   args: string[],
@@ -40,19 +34,12 @@ export const runCommand: CommandRunner = async (
   const env = opts.unsetEnv?.length ? withoutEnv(opts.unsetEnv) : undefined;
   const child = new Deno.Command(cmd, {
     args,
-    stdin: opts.stdin ? "piped" : "null",
+    stdin: "null",
     stdout: "piped",
     stderr: "piped",
     ...(env ? { env, clearEnv: true } : {}),
   }).spawn();
   let tail = "";
-  let feedError: unknown;
-  const feeding = opts.stdin?.pipeTo(child.stdin).catch((e) => {
-    feedError = e;
-    try {
-      child.kill("SIGKILL");
-    } catch { /* already gone */ }
-  });
   const [, , status] = await Promise.all([
     pump(child.stdout, (text) => opts.onOutput?.(text)),
     pump(child.stderr, (text) => {
@@ -60,12 +47,7 @@ export const runCommand: CommandRunner = async (
       opts.onOutput?.(text);
     }),
     child.status,
-    feeding,
   ]);
-  // A program that stopped reading breaks the pipe: its own exit code says why.
-  if (feedError !== undefined && !(feedError instanceof Deno.errors.BrokenPipe)) {
-    throw feedError;
-  }
   return { code: status.code, stderr: tail };
 };
 

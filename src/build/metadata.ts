@@ -1,7 +1,7 @@
 /**
  * The files Apptainer puts into a root filesystem built from a docker source
  * (`/.singularity.d`, placeholders in `/etc`, links, standard folders), as
- * pure data. `metadata_writer.ts` writes them.
+ * pure data. The layer engine adds them to the image (`src/layers/extra_files.ts`).
  * @module
  */
 

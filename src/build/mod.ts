@@ -6,21 +6,11 @@
 export {
   type BuilderName,
   buildSif,
-  buildSifFromTar,
-  type BuildSifFromTarOptions,
-  canStream,
   chooseBuilder,
+  type ChosenBuilder,
+  nativeCompresses,
   runtimeBuildArgs,
 } from "./builder.ts";
-export {
-  type DownloadingLayer,
-  type FlatLayerInput,
-  flattenLayers,
-  type FlattenOptions,
-  FlattenUnsupported,
-  type LayerOpener,
-} from "./flatten.ts";
-export { makeSquashfsFromTar, tar2sqfsArgs, type Tar2sqfsOptions } from "./tar2sqfs.ts";
 export {
   layoutSif,
   SIF_DATA,
@@ -39,5 +29,4 @@ export {
   runscript,
   singularityMetadata,
 } from "./metadata.ts";
-export { writeMetadata } from "./metadata_writer.ts";
 export { availableProcessors, DEFAULT_LEVELS, mksquashfsArgs } from "./squashfs.ts";

@@ -32,6 +32,8 @@ export interface ProgressOptions {
   /** Whether stderr is a terminal (redraw in place) or a pipe/file (plain lines). */
   tty: boolean;
   quiet?: boolean;
+  /** Show `debug` events (`--debug`). */
+  debug?: boolean;
   write?: (text: string) => void;
   /** Clock in ms (default `Date.now`). */
   now?: () => number;
@@ -52,6 +54,7 @@ interface LayerLine extends LayerView {
 export class Progress implements Disposable {
   readonly #tty: boolean;
   readonly #quiet: boolean;
+  readonly #debug: boolean;
   readonly #write: (text: string) => void;
   readonly #now: () => number;
   readonly #size: () => { columns: number; rows: number };
@@ -68,6 +71,7 @@ export class Progress implements Disposable {
   constructor(options: ProgressOptions) {
     this.#tty = options.tty;
     this.#quiet = options.quiet ?? false;
+    this.#debug = options.debug ?? false;
     this.#write = options.write ?? writeErr;
     this.#now = options.now ?? Date.now;
     this.#size = options.size ?? terminalSize;
@@ -80,10 +84,14 @@ export class Progress implements Disposable {
    * The progress for the CLI's stderr: a terminal or not, the heartbeat
    * interval from `SREGISTRY_PROGRESS_INTERVAL` (seconds, > 0; default 20).
    */
-  static forStderr(env: Record<string, string | undefined>, quiet?: boolean): Progress {
+  static forStderr(
+    env: Record<string, string | undefined>,
+    quiet?: boolean,
+    debug?: boolean,
+  ): Progress {
     const seconds = Number(env.SREGISTRY_PROGRESS_INTERVAL);
     const heartbeatMs = Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : undefined;
-    return new Progress({ tty: Deno.stderr.isTerminal(), quiet, heartbeatMs });
+    return new Progress({ tty: Deno.stderr.isTerminal(), quiet, debug, heartbeatMs });
   }
 
   /** Handles one event. */
@@ -112,6 +120,9 @@ export class Progress implements Disposable {
         return this.#line(`Warning: ${event.text}`);
       case "output":
         return this.#line(event.text.replace(/\n$/, ""));
+      case "debug":
+        if (this.#debug) this.#line(`Debug: ${event.text}`);
+        return;
     }
   };
 

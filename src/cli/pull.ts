@@ -108,13 +108,13 @@ export function pullCommand(ctx: () => CliContext): Command<[string], Record<str
     .option("--arch-variant <variant>", "architecture variant with --arch (v7, v8, ...)")
     .addOption(
       new Option("--builder <builder>", "how to build the SIF").choices(
-        ["auto", "native", "apptainer", "singularity"] as const,
+        ["auto", "native", "mksquashfs", "apptainer", "singularity"] as const,
       ).default("auto" as const),
     )
     .addOption(
       new Option(
         "--compression <algorithm>",
-        "squashfs compression (native builder); default SREGISTRY_COMPRESSION, else gzip",
+        "squashfs compression (native: gzip or zstd; lz4, xz with mksquashfs); default SREGISTRY_COMPRESSION, else gzip",
       ).choices(
         ["gzip", "zstd", "lz4", "xz"] as const,
       ),
@@ -152,7 +152,7 @@ export function pullCommand(ctx: () => CliContext): Command<[string], Record<str
         { path: opts.keepSandbox ?? "", variable: "--keep-sandbox" },
       ]);
       using _interrupts = handleInterrupts(reference);
-      using progress = Progress.forStderr(c.env, c.global.quiet);
+      using progress = Progress.forStderr(c.env, c.global.quiet, c.global.debug);
       const result = await runPull(c, reference, {
         name,
         dir: opts.dir,

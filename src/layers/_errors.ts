@@ -39,7 +39,7 @@ export function notUtf8Error(names: ByteString[], label: string): LayerFormatErr
     ? "1 entry whose name or link target is"
     : `${names.length} entries whose names or link targets are`;
   return new LayerFormatError(
-    `Cannot unpack layer ${label} into a folder: it has ${count} not UTF-8, which cannot be created on disk here: ${shown}${more}: pull it into a SIF instead (without --sandbox or --keep-sandbox, with tar2sqfs installed), which keeps such names byte for byte`,
+    `Cannot unpack layer ${label} into a folder: it has ${count} not UTF-8, which cannot be created on disk here: ${shown}${more}: pull it into a SIF instead (without --sandbox or --keep-sandbox), which keeps such names byte for byte`,
   );
 }
 

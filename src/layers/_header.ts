@@ -3,7 +3,7 @@
  * PAX `uid`, `gid`, `mtime` and `atime` when they are well formed.
  * @module
  */
-import type { ByteString } from "../byte_string.ts";
+import { type ByteString, byteStringToBytes } from "../byte_string.ts";
 import type { TarHeader, TarType } from "./tar_reader.ts";
 
 /** Entry kinds the extractor handles; `other` is skipped with a warning. */
@@ -26,11 +26,11 @@ export interface EntryHeader {
   atime: number;
   devmajor: number;
   devminor: number;
-  /** Keys of the `SCHILY.xattr.*` records (byte strings). */
-  xattrs: ByteString[];
+  /** `SCHILY.xattr.*` records: full attribute name to value; undefined when none. */
+  xattrs?: Map<ByteString, Uint8Array>;
 }
 
-const NO_XATTRS: string[] = [];
+const XATTR = "SCHILY.xattr.";
 
 function paxInt(value: string | undefined, fallback: number): number {
   return value !== undefined && /^\d{1,15}$/.test(value) ? Number(value) : fallback;
@@ -44,12 +44,11 @@ function paxTime(value: string | undefined, fallback: number): number {
 export function readHeader(h: TarHeader): EntryHeader {
   const pax = h.pax;
   const mtime = paxTime(pax.mtime, h.mtime);
-  let xattrs = NO_XATTRS;
+  let xattrs: Map<ByteString, Uint8Array> | undefined;
   for (const key in pax) {
-    if (key.startsWith("SCHILY.xattr.")) {
-      xattrs = Object.keys(pax).filter((k) => k.startsWith("SCHILY.xattr."));
-      break;
-    }
+    if (!key.startsWith(XATTR)) continue;
+    xattrs ??= new Map();
+    xattrs.set(key.slice(XATTR.length), byteStringToBytes(pax[key])); // PAX records are bytes
   }
   return {
     kind: h.type,

@@ -6,6 +6,9 @@
 import { SregistryError } from "../errors.ts";
 import { isNoSpace } from "../store/blob_cache.ts";
 
+/** A full disk, already reported naming the folder and the variable that moves it. */
+export class NoSpaceError extends SregistryError {}
+
 /**
  * Runs `fn`; a full disk becomes "Cannot write to DIR: no space left on
  * device: free space or set VAR". A failed mksquashfs writes its temporary
@@ -18,11 +21,12 @@ export function noSpaceIn<T>(
   o: { tmpDir?: string } = {},
 ): T {
   const fail = (e: unknown): never => {
+    if (e instanceof NoSpaceError) throw e; // an inner folder named already
     if (!isNoSpace(e) || (e instanceof SregistryError && /blob cache/.test(e.message))) throw e;
     const [where, what] = o.tmpDir && /mksquashfs/.test((e as Error).message)
       ? [o.tmpDir, "SREGISTRY_TMPDIR"]
       : [dir, variable];
-    throw new SregistryError(
+    throw new NoSpaceError(
       `Cannot write to ${where}: no space left on device (or quota exceeded): ` +
         `free space there or ${what.startsWith("--") ? "give" : "set"} ${what} ${
           what.startsWith("--") ? "a folder" : "to a folder"

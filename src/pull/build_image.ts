@@ -1,48 +1,41 @@
 /**
- * The SIF build step of a pull, by one of two roads:
+ * The SIF build step of a pull, by one of two roads, both fed by the layer
+ * engine (`src/layers/engine.ts`), each layer read once as it arrives:
  *
- * - streaming (the native builder with `tar2sqfs` installed, layers in the
- *   blob cache): the layers and the Singularity metadata are flattened into one
- *   tar stream piped into `tar2sqfs`; no file of the image is created on disk;
- * - through a folder: the layers are unpacked into a root filesystem, the
- *   metadata written into it, and `mksquashfs` (or apptainer/singularity)
- *   builds the image. Used when streaming is not possible, and as the fallback
- *   for the rare layer sets the flattener cannot reproduce exactly.
+ * - native (the default; no external program): the engine's image tree and
+ *   file bodies go to the squashfs writer, which writes straight into the SIF
+ *   at its partition offset (`src/sif/`). Nothing is created on disk but the
+ *   SIF, so the image is the same as root and as an ordinary user. With
+ *   `--keep-sandbox` the engine also mirrors the tree into that folder.
+ * - through a folder (`--builder mksquashfs|apptainer|singularity`): the
+ *   engine writes the root filesystem into a folder, and the program builds
+ *   the image from it.
  *
- * Both give the same tree (tests/build/flatten_test.ts).
+ * The Singularity metadata is added through the engine too, so both roads
+ * and every backend get the same files.
  * @module
  */
-import { type BuilderName, buildSif, buildSifFromTar } from "../build/builder.ts";
-import { flattenLayers, FlattenRestart, FlattenUnsupported } from "../build/flatten.ts";
+import { buildSif, type ChosenBuilder } from "../build/builder.ts";
 import type { MetadataFile } from "../build/metadata.ts";
-import { writeMetadata } from "../build/metadata_writer.ts";
-import type { Compression } from "../build/squashfs.ts";
-import { decompress } from "../layers/decompress.ts";
-import type { Descriptor } from "../registry/manifest.ts";
-import type { BlobCache } from "../store/blob_cache.ts";
+import { availableProcessors, type Compression, DEFAULT_LEVELS } from "../build/squashfs.ts";
+import { LayerEngine } from "../layers/engine.ts";
+import { DiskTarget } from "../layers/disk_target.ts";
+import { RootfsWriter, TextNames } from "../layers/extract.ts";
+import { applyExtraFiles } from "../layers/extra_files.ts";
+import { ContentTarget } from "../layers/target.ts";
+import { summaryWarnings } from "../layers/mod.ts";
+import { SifAssembly } from "../sif/mod.ts";
+import { humanSize } from "../size.ts";
 import type { PullListener } from "./events.ts";
-import { verifyDiffId } from "./diff_ids.ts";
-import { limiter } from "./limit.ts";
+import { downloadAndApply, type DownloadOptions } from "./unpack.ts";
 
 /** What `buildImage` needs. */
 export interface BuildImageOptions {
-  builder: Exclude<BuilderName, "auto">;
-  /** Layers are (or are being downloaded) in `cache`: flatten them into tar2sqfs. */
-  streaming: boolean;
-  /** Resolves when layer `i` is in the cache, so flattening overlaps the downloads. */
-  ready?: (i: number) => Promise<void>;
-  /** The layer read in a single pass (`largestLayer`); its upper layers must download first. */
-  onePass?: number;
-  /** Layer `i`'s bytes as they download (see `DownloadRun.copy`): its headers are read meanwhile. */
-  copy?: (i: number) => Promise<ReadableStream<Uint8Array> | undefined>;
-  cache?: BlobCache;
-  layers: Descriptor[];
-  /** The config's diff IDs, one per layer (see diff_ids.ts); undefined for schema1. */
-  diffIds?: string[];
-  /** The folder road's root filesystem (already unpacked unless streaming). */
-  rootfs: string;
-  /** Unpacks the layers into `rootfs` (the fallback of the streaming road). */
-  unpack: () => Promise<unknown>;
+  builder: ChosenBuilder;
+  /** Where the layers come from (downloads into the cache, or the cache, or the source). */
+  downloads: DownloadOptions;
+  /** The folder road's root filesystem, or native's `--keep-sandbox` folder (existing, empty). */
+  rootfs?: string;
   metadata: MetadataFile[];
   output: string;
   from: string;
@@ -53,24 +46,41 @@ export interface BuildImageOptions {
   deterministic?: boolean;
   sudo?: boolean;
   maxLayerBytes?: number;
-  /** Where temporary squashfs files go. */
+  /** Where mksquashfs writes its temporary squashfs. */
   tmpDir: string;
   onEvent?: PullListener;
+  /** Wraps the folder road's unpacking (its no-space message names the folder). */
+  unpacking?: <T>(fn: () => Promise<T>) => Promise<T>;
 }
 
-/** How many cached layers the streaming build reads at once. */
-const OPEN_LAYERS = 8;
-
-/** Takes a slot of `run` and resolves with its release function. */
-function slot(run: ReturnType<typeof limiter>): Promise<() => void> {
-  return new Promise((taken) => {
-    void run(() => new Promise<void>((release) => taken(() => release())));
+/** Builds the SIF at `o.output`; returns how many blobs were downloaded. */
+export async function buildImage(o: BuildImageOptions): Promise<number> {
+  const now = o.deterministic ? deterministicTime() : Math.floor(Date.now() / 1000);
+  if (o.builder === "native") return await buildNative(o, now);
+  if (o.rootfs === undefined) throw new TypeError("The folder road needs a rootfs folder");
+  const rootfs = o.rootfs;
+  const unpacking = o.unpacking ?? ((fn) => fn());
+  const downloaded = await unpacking(async () => {
+    const writer = new RootfsWriter(rootfs, {
+      isRoot: o.isRoot,
+      maxLayerBytes: o.maxLayerBytes,
+      now,
+      onWarning: (text) => o.onEvent?.({ kind: "warning", text }),
+    });
+    try {
+      const n = await downloadAndApply(o.downloads, (tar, l) => writer.applyLayer(tar, l.digest));
+      await applyExtraFiles(writer.engine, o.metadata);
+      await writer.finish();
+      return n;
+    } catch (e) {
+      await writer.finish().catch(() => {});
+      throw e;
+    }
   });
-}
-
-/** Builds the SIF at `o.output`. */
-export async function buildImage(o: BuildImageOptions): Promise<void> {
-  const common = {
+  o.onEvent?.({ kind: "step", text: "building the SIF image" });
+  await buildSif({
+    builder: o.builder,
+    rootfs,
     output: o.output,
     from: o.from,
     config: o.config,
@@ -78,81 +88,64 @@ export async function buildImage(o: BuildImageOptions): Promise<void> {
     compression: o.compression,
     isRoot: o.isRoot,
     deterministic: o.deterministic,
+    sudo: o.sudo,
     tmpDir: o.tmpDir,
     onOutput: (text: string) => o.onEvent?.({ kind: "output", text }),
-  };
-  if (o.streaming && o.cache) {
-    const cache = o.cache;
-    const stream = async (onePass: boolean) => {
-      // Each layer's uncompressed bytes against its diff ID; awaited before the SIF counts.
-      const checks: Promise<void>[] = [];
-      const verify = (tar: ReadableStream<Uint8Array>, i: number) => {
-        const v = verifyDiffId(tar, o.diffIds?.[i], i);
-        checks.push(v.verified);
-        return v;
-      };
-      // At most OPEN_LAYERS cached layers read at once (a slot is held until the layer's
-      // bytes are all hashed): memory follows the work, not the manifest's layer count.
-      const slots = limiter(OPEN_LAYERS);
-      await buildSifFromTar({
-        ...common,
-        tar: flattenLayers(
-          o.layers.map((l, i) => ({
-            open: async () => {
-              await o.ready?.(i); // before taking a slot: downloads never wait for one
-              const release = await slot(slots);
-              try {
-                const v = verify(decompress(await cache.open(l), l.mediaType), i);
-                v.verified.finally(release).catch(() => {});
-                return v.stream;
-              } catch (e) {
-                release();
-                throw e;
-              }
-            },
-            // A restart reads the cache: the download's copy is spent.
-            early: onePass
-              ? o.copy?.(i).then((s) => s && verify(decompress(s, l.mediaType), i).stream)
-              : undefined,
-            verified: o.ready?.(i),
-          })),
-          o.metadata,
-          {
-            isRoot: o.isRoot,
-            maxLayerBytes: o.maxLayerBytes,
-            labels: o.layers.map((l) => l.digest),
-            onWarning: (text) => o.onEvent?.({ kind: "warning", text }),
-            onePass: onePass ? o.onePass : undefined,
-          },
-        ),
-      });
-      await Promise.all(checks);
-    };
-    try {
-      await stream(true).catch((e) => {
-        if (!(e instanceof FlattenRestart)) throw e;
-        o.onEvent?.({ kind: "step", text: `building again in two passes: ${e.message}` });
-        return stream(false);
-      });
-      for (const l of o.layers) {
-        o.onEvent?.({ kind: "layer", digest: l.digest, state: "done", total: l.size });
-      }
-      return;
-    } catch (e) {
-      if (!(e instanceof FlattenUnsupported)) throw e;
-      o.onEvent?.({ kind: "step", text: `unpacking into a folder instead: ${e.message}` });
-      await o.unpack();
-    }
-  }
-  writeMetadata(o.rootfs, o.metadata);
-  await buildSif({ ...common, builder: o.builder, rootfs: o.rootfs, sudo: o.sudo });
+  });
+  return downloaded;
 }
 
-/** The index of the largest layer (by compressed size): the one to read in a single pass. */
-export function largestLayer(layers: Descriptor[]): number | undefined {
-  let best: number | undefined;
-  for (const [i, l] of layers.entries()) {
-    if (best === undefined || l.size > layers[best].size) best = i;
+async function buildNative(o: BuildImageOptions, now: number): Promise<number> {
+  const compression = o.compression === "zstd" ? "zstd" : "gzip";
+  o.onEvent?.({ kind: "step", text: "building the SIF image" });
+  const sif = await SifAssembly.create({
+    output: o.output,
+    from: o.from,
+    config: o.config,
+    arch: o.arch,
+    deterministic: o.deterministic,
+    squashfs: {
+      compression,
+      level: DEFAULT_LEVELS[compression],
+      processors: availableProcessors(),
+    },
+  });
+  const content = new ContentTarget(sif.squashfs);
+  const disk = o.rootfs === undefined ? undefined : new DiskTarget(o.rootfs, { isRoot: o.isRoot });
+  // The --keep-sandbox folder cannot hold names that are not UTF-8: refused as with --sandbox.
+  const names = disk ? new TextNames() : undefined;
+  const engine = new LayerEngine(disk ? [content, disk] : [content], {
+    maxLayerBytes: o.maxLayerBytes,
+    now,
+    accept: names?.accept,
+  });
+  try {
+    const downloaded = await downloadAndApply(o.downloads, async (tar, layer) => {
+      await engine.applyLayer(tar, layer.digest);
+      names?.check(layer.digest);
+    });
+    await applyExtraFiles(engine, o.metadata);
+    await engine.finish();
+    const totals = { ...engine.totals, devices: disk?.devices ?? 0, xattrs: disk?.xattrs ?? 0 };
+    for (const text of summaryWarnings(totals, disk?.relaxed ?? 0)) {
+      o.onEvent?.({ kind: "warning", text });
+    }
+    await sif.commit(engine.root);
+    o.onEvent?.({
+      kind: "debug",
+      text: `image content stored: ${humanSize(content.storedBytes)}, of which ${
+        humanSize(content.wastedBytes)
+      } (${content.wastedBytes} bytes) belongs to files that upper layers removed or replaced`,
+    });
+    return downloaded;
+  } catch (e) {
+    disk?.abort();
+    await sif.abort();
+    throw e;
   }
-  return best;
+}
+
+function deterministicTime(): number {
+  const env = Number(Deno.env.get("SOURCE_DATE_EPOCH"));
+  return Number.isInteger(env) && env >= 0 ? env : 0;
 }

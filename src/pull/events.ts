@@ -19,7 +19,9 @@ export type PullEvent =
   | { kind: "layer"; digest: string; state: LayerState; bytes?: number; total?: number }
   | { kind: "step"; text: string }
   | { kind: "warning"; text: string }
-  | { kind: "output"; text: string };
+  | { kind: "output"; text: string }
+  /** Shown only with `--debug`. */
+  | { kind: "debug"; text: string };
 
 /** A callback receiving pull events. */
 export type PullListener = (event: PullEvent) => void;

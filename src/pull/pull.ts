@@ -3,10 +3,11 @@
  *
  * 1. A warm pull is one manifest HEAD: when the catalogue already holds the
  *    digest the reference resolves to, with its file present, nothing is built.
- * 2. Otherwise resolve, download layers into the blob cache and extract them in
- *    order into a temporary rootfs, add the Singularity metadata, build the SIF
- *    to a temporary file beside its final path, then rename it and record it in
- *    one step: the record and the file appear together or not at all.
+ * 2. Otherwise resolve, download layers into the blob cache while the layer
+ *    engine applies them in order, add the Singularity metadata, build the SIF
+ *    (natively, straight from the layers; or from a folder with another
+ *    builder) to a temporary file beside its final path, then rename it and
+ *    record it in one step: the record and the file appear together or not at all.
  *
  * Crash safety: a process killed at any point leaves only files a later pull
  * sweeps (work folders, partial blobs and SIFs, locks of dead pids) or, killed
@@ -18,7 +19,7 @@
 import { SregistryError, UsageError } from "../errors.ts";
 import { singularityMetadata } from "../build/metadata.ts";
 import { configPlatform, parseImageConfig } from "../image/config.ts";
-import { type BuilderName, canStream, chooseBuilder } from "../build/builder.ts";
+import { type BuilderName, chooseBuilder } from "../build/builder.ts";
 import { which } from "../build/command.ts";
 import {
   checkImagePlatform,
@@ -35,8 +36,8 @@ import type { ImageRecord } from "../store/record.ts";
 import { defaultNoCacheName, storageFile, storageNames } from "../store/storage_paths.ts";
 import type { PullListener } from "./events.ts";
 import type { ImageSource, Resolved } from "./source.ts";
-import { startDownloads, unpackImage } from "./unpack.ts";
-import { buildImage, largestLayer } from "./build_image.ts";
+import { unpackImage } from "./unpack.ts";
+import { buildImage } from "./build_image.ts";
 import { partialPath, sweepOrphanImages, sweepPartials, temporaryDir } from "./temp.ts";
 import { noSpaceIn } from "./_no_space.ts";
 import { findReusable, isRecorded, platformString } from "./_records.ts";
@@ -62,7 +63,7 @@ export interface PullRequest {
   builder?: BuilderName;
   compression?: "gzip" | "zstd" | "lz4" | "xz";
   sudo?: boolean;
-  /** `--keep-sandbox DIR`: unpack into this new folder and keep it next to the SIF. */
+  /** `--keep-sandbox DIR`: also write the root filesystem into this new folder. */
   keepSandbox?: string;
 }
 
@@ -127,7 +128,7 @@ export async function pull(req: PullRequest, ctx: PullContext): Promise<PullResu
   );
   const resolved = imagePlatform(found, configPlatform(config), req, ctx);
   const layers = resolved.manifest.layers;
-  const diffIds = layerDiffIds(resolved); // before any layer downloads
+  layerDiffIds(resolved); // refuses a layer count other than the config's, before any download
   // Pinned: a concurrent `cache prune` leaves these blobs alone.
   using _pin = ctx.cache
     ? await useBlobs(ctx.cache, [
@@ -145,19 +146,25 @@ export async function pull(req: PullRequest, ctx: PullContext): Promise<PullResu
     platform: platformString(resolved.platform),
     layers: layers.map((l) => ({ digest: l.digest, size: l.size })),
   });
+  const builder = req.sandbox
+    ? undefined
+    : chooseBuilder(req.builder ?? "auto", which, req.compression);
+  // The native builder creates no file but the SIF (and the --keep-sandbox folder).
+  const folderRoad = builder !== undefined && builder !== "native";
   const needed = estimateUnpacked(layers.map((l) => l.size));
-  const workParent = req.sandbox ? ctx.explicitTmpDir ?? ctx.tmpDir : chooseWorkspace({
+  const workParent = !folderRoad ? ctx.explicitTmpDir ?? ctx.tmpDir : chooseWorkspace({
     explicit: ctx.explicitTmpDir,
     fallback: ctx.tmpDir,
     ram: ctx.ramDir,
     needed,
   });
-  if (req.sandbox) {
+  const sandboxDir = req.sandbox ?? req.keepSandbox;
+  if (sandboxDir) {
     chooseWorkspace({
-      explicit: parentOf(req.sandbox),
+      explicit: parentOf(sandboxDir),
       fallback: "",
       needed,
-      variable: "--sandbox",
+      variable: req.sandbox ? "--sandbox" : "--keep-sandbox",
     });
   }
   await using work = await noSpaceIn(
@@ -165,44 +172,31 @@ export async function pull(req: PullRequest, ctx: PullContext): Promise<PullResu
     "SREGISTRY_TMPDIR",
     () => temporaryDir(workParent),
   );
-  const rootfs = req.sandbox ?? req.keepSandbox ?? `${work.path}/rootfs`;
-  Deno.mkdirSync(rootfs, { recursive: true });
-  const unpackDir = req.sandbox ?? req.keepSandbox ?? workParent;
+  const rootfs = sandboxDir ?? (folderRoad ? `${work.path}/rootfs` : undefined);
+  if (rootfs) Deno.mkdirSync(rootfs, { recursive: true });
+  const unpackDir = sandboxDir ?? workParent;
   const unpackVar = req.sandbox
     ? "--sandbox"
     : req.keepSandbox
     ? "--keep-sandbox"
     : "SREGISTRY_TMPDIR";
-  const unpack = () =>
-    noSpaceIn(unpackDir, unpackVar, () =>
-      unpackImage({
-        source: req.source,
-        resolved,
-        cache: ctx.cache,
-        rootfs,
-        jobs: ctx.jobs,
-        isRoot: ctx.isRoot,
-        maxLayerBytes: ctx.maxLayerBytes,
-        onEvent: ctx.onEvent,
-      }));
+  const { cache, jobs, onEvent } = ctx;
+  const downloads = { source: req.source, resolved, cache, jobs, onEvent };
   if (req.sandbox) {
     try {
-      return { path: req.sandbox, reused: false, downloaded: await unpack() };
+      const downloaded = await noSpaceIn(unpackDir, unpackVar, () =>
+        unpackImage({
+          ...downloads,
+          rootfs: req.sandbox!,
+          isRoot: ctx.isRoot,
+          maxLayerBytes: ctx.maxLayerBytes,
+        }));
+      return { path: req.sandbox, reused: false, downloaded };
     } catch (e) {
       removeSandbox(req.sandbox, sandboxExisted); // no partial root filesystem is left
       throw e;
     }
   }
-  const builder = chooseBuilder(req.builder ?? "auto", which);
-  const streaming = !req.keepSandbox && ctx.cache !== undefined && builder === "native" &&
-    canStream(which);
-  // Streaming: the flattener reads each layer as it downloads, the largest in one pass.
-  const onePass = streaming ? largestLayer(layers) : undefined;
-  const { cache, jobs, onEvent } = ctx;
-  const downloads = streaming
-    ? startDownloads({ ...req, resolved, cache, jobs, onEvent, copies: true, onePass })
-    : undefined;
-  let downloaded = downloads ? 0 : await unpack();
   const from = formatReference(req.ref);
   const arch = config.architecture ?? resolved.platform?.architecture ?? "amd64";
   const target = named ??
@@ -211,21 +205,14 @@ export async function pull(req: PullRequest, ctx: PullContext): Promise<PullResu
   Deno.mkdirSync(dir, { recursive: true });
   sweepPartials(target);
   const partial = partialPath(target);
-  ctx.onEvent?.({ kind: "step", text: "building the SIF image" });
   const storageVar = req.name ? "--name" : recording ? "SREGISTRY_STORAGE" : "--name";
   try {
-    await noSpaceIn(dir, storageVar, () =>
+    const downloaded = await noSpaceIn(dir, storageVar, () =>
       buildImage({
-        builder,
-        streaming,
-        ready: downloads?.ready,
-        onePass,
-        copy: downloads?.copy,
-        cache: ctx.cache,
-        layers,
-        diffIds,
+        builder: builder!,
+        downloads,
         rootfs,
-        unpack,
+        unpacking: (fn) => noSpaceIn(unpackDir, unpackVar, fn),
         metadata: singularityMetadata({
           config: { ...config.config, Env: config.config?.Env ?? undefined },
           from,
@@ -246,10 +233,7 @@ export async function pull(req: PullRequest, ctx: PullContext): Promise<PullResu
         maxLayerBytes: ctx.maxLayerBytes,
         tmpDir: work.path,
         onEvent: ctx.onEvent,
-      }), { tmpDir: workParent }).catch((e) =>
-        downloads ? downloads.abandon(e) : Promise.reject(e)
-      );
-    if (downloads) downloaded = await downloads.finish();
+      }), { tmpDir: workParent });
     const size = Deno.statSync(partial).size;
     if (!recording) {
       placeImage(partial, target, targetState, targetRule);

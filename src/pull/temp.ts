@@ -136,14 +136,18 @@ export function sweepPartials(target: string): number {
   } catch {
     return 0;
   }
+  // Also `.<partial>.<uuid>.partial`: the SIF assembly's own file beside this process's partial.
   const own = new RegExp(
-    `^\\.(.+)\\.${HOST.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\\.(\\d+)\\.partial$`,
+    `^\\.\\.?(.+)\\.${
+      HOST.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")
+    }\\.(\\d+)\\.partial(?:\\.[0-9a-f-]{36}\\.partial)?$`,
   );
   for (const entry of entries) {
     if (!entry.isFile || !entry.name.endsWith(".partial")) continue;
     const path = `${dir}/${entry.name}`;
     const m = own.exec(entry.name);
-    const dead = m !== null && (m[1] === base || /@[a-z0-9]+:[A-Za-z0-9=_-]+\.sif$/.test(m[1])) &&
+    const dead = m !== null &&
+      (m[1] === base || `.${m[1]}` === base || /@[a-z0-9]+:[A-Za-z0-9=_-]+\.sif$/.test(m[1])) &&
       !processAlive(Number(m[2]));
     const old = entry.name.startsWith(`.${base}.`) && ageMs(path) > DAY_MS;
     if (dead || old) removed += removeFile(path);

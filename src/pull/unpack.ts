@@ -1,9 +1,10 @@
 /**
  * Downloads an image's layers into the blob cache (several at once) and
- * extracts them in order into a root filesystem as each one arrives, or only
- * downloads them (for the streaming SIF build). The first failure stops every
- * other download and the extraction, and is reported once they have cleaned
- * up: no partial blob, no lock left behind.
+ * hands them, in order, to the layer engine: each layer is read once, from
+ * its download as it arrives when the engine gets to it in time, else from
+ * the cache once it is there. The first failure stops every other download
+ * and the engine, and is reported once they have cleaned up: no partial
+ * blob, no lock left behind.
  * @module
  */
 import type { BlobCache } from "../store/blob_cache.ts";
@@ -22,17 +23,10 @@ import { describeWait } from "../store/locks.ts";
 export interface DownloadOptions {
   source: ImageSource;
   resolved: Resolved;
-  /** The blob cache; without it (`--no-blob-cache`) layers stream straight into the rootfs. */
+  /** The blob cache; without it (`--no-blob-cache`) layers stream from the source, in order. */
   cache?: BlobCache;
   jobs: number;
   onEvent?: PullListener;
-  /** Offer a copy of each downloading layer's bytes (`DownloadRun.copy`), read as they arrive. */
-  copies?: boolean;
-  /**
-   * The layer the flattener reads once while it downloads, which it starts
-   * only once it knows the names in the layers above: those download first.
-   */
-  onePass?: number;
 }
 
 /** Options for `unpackImage`. */
@@ -49,21 +43,24 @@ class Downloads {
   readonly stop = new AbortController();
   downloaded = 0;
   #failure?: { error: unknown };
-
   /** Per layer: the copy of its bytes, or undefined when this run did not download it. */
-  readonly copies: Promise<ReadableStream<Uint8Array> | undefined>[];
+  readonly #copies: Promise<ReadableStream<Uint8Array> | undefined>[];
+  /** Per layer: whether its copy was given up (the engine then reads the cache). */
+  readonly #dropped: (() => boolean)[] = [];
+  /** Per layer: the engine has asked for its copy, so the download waits for the reader. */
+  readonly #claimed: boolean[] = [];
 
   constructor(readonly options: DownloadOptions) {
     const { resolved, cache } = options;
     const run = limiter(Math.max(1, options.jobs));
     const layers = resolved.manifest.layers;
     const offer = layers.map(() => Promise.withResolvers<ReadableStream<Uint8Array> | undefined>());
-    this.copies = offer.map((o) => o.promise);
+    this.#copies = offer.map((o) => o.promise);
     const fetches: Promise<void>[] = [];
     if (!cache) { for (const o of offer) o.resolve(undefined); }
     // One download per digest: a layer listed again waits for the first.
     const first = new Map<string, number>();
-    for (const i of cache ? startOrder(layers.length, options.onePass) : []) {
+    for (const i of cache ? layers.keys() : []) {
       const same = first.get(layers[i].digest);
       if (same !== undefined) {
         fetches[i] = fetches[same];
@@ -90,21 +87,23 @@ class Downloads {
     i: number,
     offer: (copy: ReadableStream<Uint8Array> | undefined) => void,
   ): Promise<void> {
-    const { source, resolved, onEvent, copies } = this.options;
+    const { source, resolved, onEvent } = this.options;
     const layer = resolved.manifest.layers[i];
-    this.stop.signal.throwIfAborted();
     const digest = layer.digest;
+    this.stop.signal.throwIfAborted();
     let offered = false; // a copy is offered once: a second attempt's copy would find no reader
+    // A cached blob is hashed before use, and fetched again when damaged (BlobCache.ensure).
     const fetched = await cache.ensure(layer, async (resume) => {
       const stream = await this.open(layer, resume);
-      // A continued download streams only the missing part: the flattener reads the cache.
       const first = !offered;
       offered = true;
-      if (!copies || resume || !first) {
+      // A continued download streams only the missing part: the engine reads the cache.
+      if (resume || !first) {
         offer(undefined);
         return stream;
       }
-      const tapped = tapStream(stream);
+      const tapped = tapStream(stream, 8, () => this.#claimed[i] === true);
+      this.#dropped[i] = tapped.dropped;
       offer(tapped.copy);
       return tapped.stream;
     }, {
@@ -127,6 +126,37 @@ class Downloads {
     });
     if (fetched) this.downloaded++;
     else onEvent?.({ kind: "layer", digest, state: "cached", total: layer.size });
+  }
+
+  /**
+   * Layer `i`'s bytes while this run downloads it, for a reader that keeps up
+   * (the download then waits for it); undefined when the layer is not being
+   * downloaded here or its copy was given up before this call.
+   */
+  async copy(i: number): Promise<ReadableStream<Uint8Array> | undefined> {
+    this.#claimed[i] = true;
+    const copy = await this.#copies[i];
+    return copy && !this.#dropped[i]?.() ? copy : undefined;
+  }
+
+  /**
+   * Layer `i` as a compressed stream, once: its download's copy, else the
+   * verified cache file, else (no cache) straight from the source. `done`
+   * is called after the layer is applied, and waits for its verification.
+   */
+  async layer(i: number): Promise<{ stream: ReadableStream<Uint8Array>; live: boolean }> {
+    const { cache, resolved } = this.options;
+    const layer = resolved.manifest.layers[i];
+    if (!cache) {
+      const stream = await this.open(layer);
+      this.downloaded++;
+      return { stream, live: true };
+    }
+    const copy = await this.copy(i);
+    if (copy) return { stream: copy, live: true };
+    await this.fetches[i];
+    // cache.open hashes a file this process has not verified (never Deno.open on blobPath).
+    return { stream: this.stoppable(await cache.open(layer)), live: false };
   }
 
   /** Opens a layer from the source, stoppable, reporting progress. */
@@ -161,82 +191,65 @@ class Downloads {
   }
 }
 
-/** Layer indices in download order: those above `onePass`, then it, then those below. */
-function startOrder(count: number, onePass?: number): number[] {
-  const all = [...Array(count).keys()];
-  if (onePass === undefined) return all;
-  return [...all.slice(onePass + 1), onePass, ...all.slice(0, onePass)];
-}
+/** Applies one uncompressed layer (the engine with its backends). */
+export type ApplyLayer = (tar: ReadableStream<Uint8Array>, layer: Descriptor) => Promise<unknown>;
 
-/** Layer downloads under way (see `startDownloads`). */
-export interface DownloadRun {
-  /** Resolves when layer `i` is in the cache; rejects with the first failure. */
-  ready(i: number): Promise<void>;
-  /**
-   * With `copies`: layer `i`'s bytes as they download, for a reader that
-   * keeps up (the download waits for it); undefined when this run does not
-   * download the layer (cached, or fetched by another process).
-   */
-  copy(i: number): Promise<ReadableStream<Uint8Array> | undefined>;
-  /** Waits for every download; returns how many were fetched, or throws the first failure. */
-  finish(): Promise<number>;
-  /** Stops every download, waits for their clean-up, and throws the first failure (or `error`). */
-  abandon(error: unknown): Promise<never>;
-}
-
-/** Starts downloading every layer into the cache, `jobs` at a time. */
-export function startDownloads(options: DownloadOptions): DownloadRun {
+/**
+ * Downloads every layer (into the cache when there is one, `jobs` at a time)
+ * and applies them in order with `apply`, each read once; returns how many
+ * blobs were downloaded. On failure, every download is stopped and cleaned
+ * up before the first failure is thrown (a failed download rather than what
+ * its partial bytes looked like).
+ */
+export async function downloadAndApply(
+  options: DownloadOptions,
+  apply: ApplyLayer,
+): Promise<number> {
+  const { resolved, onEvent } = options;
+  const diffIds = layerDiffIds(resolved);
   const downloads = new Downloads(options);
-  return {
-    ready: (i) => downloads.fetches[i],
-    copy: (i) => downloads.copies[i],
-    finish: async () => {
-      try {
-        await Promise.all(downloads.fetches);
-      } catch (e) {
-        await downloads.abandon(e);
+  try {
+    for (const [i, layer] of resolved.manifest.layers.entries()) {
+      const { stream, live } = await downloads.layer(i);
+      if (!live) {
+        onEvent?.({ kind: "layer", digest: layer.digest, state: "extracting", total: layer.size });
       }
-      return downloads.downloaded;
-    },
-    abandon: (error) => downloads.abandon(error),
-  };
-}
-
-/** Downloads every layer into the cache; returns how many were fetched. */
-export function downloadLayers(options: DownloadOptions): Promise<number> {
-  return startDownloads(options).finish();
+      try {
+        // The uncompressed bytes against the config's diff ID: `verified` settles once all
+        // are hashed (drained past the end-of-archive marker), before the layer counts.
+        const tar = verifyDiffId(decompress(stream, layer.mediaType), diffIds?.[i], i);
+        await apply(tar.stream, layer);
+        await tar.verified;
+        await downloads.fetches[i];
+      } catch (e) {
+        await downloads.fetches[i]; // a failed download explains a bad layer better
+        throw e;
+      }
+      onEvent?.({ kind: "layer", digest: layer.digest, state: "done", total: layer.size });
+    }
+    await Promise.all(downloads.fetches);
+  } catch (e) {
+    await downloads.abandon(e);
+  }
+  return downloads.downloaded;
 }
 
 /** Fills `rootfs` with the image's layers; returns the number of blobs downloaded. */
 export async function unpackImage(options: UnpackOptions): Promise<number> {
-  const { resolved, cache, onEvent } = options;
-  const downloads = new Downloads(options);
   const writer = new RootfsWriter(options.rootfs, {
     isRoot: options.isRoot,
     maxLayerBytes: options.maxLayerBytes,
-    onWarning: (text) => onEvent?.({ kind: "warning", text }),
+    onWarning: (text) => options.onEvent?.({ kind: "warning", text }),
   });
-  const diffIds = layerDiffIds(resolved);
   try {
-    for (const [i, layer] of resolved.manifest.layers.entries()) {
-      let stream: ReadableStream<Uint8Array>;
-      if (cache) {
-        await downloads.fetches[i];
-        stream = downloads.stoppable(await cache.open(layer));
-      } else {
-        stream = await downloads.open(layer);
-        downloads.downloaded++;
-      }
-      onEvent?.({ kind: "layer", digest: layer.digest, state: "extracting", total: layer.size });
-      const tar = verifyDiffId(decompress(stream, layer.mediaType), diffIds?.[i], i);
-      await writer.applyLayer(tar.stream, layer.digest);
-      await tar.verified;
-      onEvent?.({ kind: "layer", digest: layer.digest, state: "done", total: layer.size });
-    }
+    const downloaded = await downloadAndApply(
+      options,
+      (tar, layer) => writer.applyLayer(tar, layer.digest),
+    );
+    await writer.finish();
+    return downloaded;
   } catch (e) {
     await writer.finish().catch(() => {});
-    await downloads.abandon(e);
+    throw e;
   }
-  await writer.finish();
-  return downloads.downloaded;
 }

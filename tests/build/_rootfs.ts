@@ -1,14 +1,32 @@
 /** Test helpers: a tiny busybox root filesystem and running commands in it with bwrap. */
+import { buildTar, type TarEntry } from "../_tar.ts";
+import { streamOf } from "../layers/_unpack.ts";
+import { RootfsWriter } from "../../src/layers/extract.ts";
+import { applyExtraFiles, type ExtraFile } from "../../src/layers/extra_files.ts";
 
 const APPLETS = ["sh", "echo", "ls", "sort", "printf", "env", "cat", "true"];
 
-/** Creates a temp rootfs holding static busybox as /bin/sh and a few applets. */
-export async function busyboxRootfs(): Promise<string> {
+/** A layer holding static busybox as /bin/busybox and a few applets linked to it. */
+export function busyboxLayer(): TarEntry[] {
+  return [
+    { name: "bin", type: "directory", mode: 0o755 },
+    { name: "bin/busybox", content: Deno.readFileSync("/usr/bin/busybox"), mode: 0o755 },
+    ...APPLETS.map((a): TarEntry => ({ name: `bin/${a}`, type: "symlink", linkname: "busybox" })),
+  ];
+}
+
+/**
+ * Creates a temp rootfs from the busybox layer, as a pull's folder road does
+ * (the layer engine with the sandbox backend), with `extra` (the Singularity
+ * metadata) added.
+ */
+export async function busyboxRootfs(extra: ExtraFile[] = []): Promise<string> {
   const root = await Deno.makeTempDir({ prefix: "rootfs-" });
-  await Deno.mkdir(`${root}/bin`);
-  await Deno.copyFile("/usr/bin/busybox", `${root}/bin/busybox`);
-  await Deno.chmod(`${root}/bin/busybox`, 0o755);
-  for (const applet of APPLETS) await Deno.symlink("busybox", `${root}/bin/${applet}`);
+  await Deno.chmod(root, 0o755);
+  const writer = new RootfsWriter(root, { isRoot: Deno.uid() === 0 });
+  await writer.applyLayer(streamOf(buildTar(busyboxLayer())), "busybox");
+  await applyExtraFiles(writer.engine, extra);
+  await writer.finish();
   return root;
 }
 

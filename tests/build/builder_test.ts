@@ -8,23 +8,21 @@ import {
 import { buildSif, chooseBuilder, runtimeBuildArgs } from "../../src/build/builder.ts";
 import { which } from "../../src/build/command.ts";
 import { definitionFile, ociConfigJson, singularityMetadata } from "../../src/build/metadata.ts";
-import { writeMetadata } from "../../src/build/metadata_writer.ts";
-import { SregistryError } from "../../src/errors.ts";
+import { SregistryError, UsageError } from "../../src/errors.ts";
 import { busyboxRootfs, inRootfs } from "./_rootfs.ts";
 
-Deno.test("chooseBuilder() prefers native, then apptainer, then singularity", () => {
-  const table: [string[], "native" | "apptainer" | "singularity"][] = [
-    [["mksquashfs", "apptainer", "singularity"], "native"],
-    [["apptainer", "singularity"], "apptainer"],
-    [["singularity"], "singularity"],
-  ];
-  for (const [present, want] of table) {
-    assertEquals(chooseBuilder("auto", (p) => present.includes(p) ? `/bin/${p}` : undefined), want);
-  }
+Deno.test("chooseBuilder() picks native, which needs no program, unless the compression needs mksquashfs", () => {
   const none = () => undefined;
-  const error = assertThrows(() => chooseBuilder("auto", none), SregistryError);
-  assertStringIncludes(error.message, "install squashfs-tools");
-  assertEquals(error.message.includes("\n"), false);
+  const all = (p: string) => `/bin/${p}`;
+  assertEquals(chooseBuilder("auto", none), "native");
+  assertEquals(chooseBuilder("auto", none, "zstd"), "native");
+  assertEquals(chooseBuilder("native", none, "gzip"), "native");
+  assertEquals(chooseBuilder("auto", all, "xz"), "mksquashfs");
+  assertEquals(chooseBuilder("mksquashfs", all), "mksquashfs");
+  const missing = assertThrows(() => chooseBuilder("auto", none, "lz4"), SregistryError);
+  assertStringIncludes(missing.message, "install squashfs-tools");
+  assertEquals(missing.message.includes("\n"), false);
+  assertThrows(() => chooseBuilder("native", all, "xz"), UsageError, "--builder mksquashfs");
   assertThrows(
     () => chooseBuilder("apptainer", (p) => p === "mksquashfs" ? "/x" : undefined),
     SregistryError,
@@ -71,7 +69,7 @@ async function withStandIn(
 
 Deno.test("buildSif() runs a stand-in apptainer found on PATH with the build argv", async () => {
   await withStandIn("apptainer", 0, async (log, dir) => {
-    assertEquals(chooseBuilder("auto", which), "apptainer");
+    assertEquals(chooseBuilder("apptainer", which), "apptainer");
     const output: string[] = [];
     await buildSif({
       builder: "apptainer",
@@ -128,21 +126,19 @@ const CONFIG = {
 };
 
 async function nativeImage(dir: string, name: string, deterministic = false): Promise<string> {
-  const root = await busyboxRootfs();
+  const root = await busyboxRootfs(
+    singularityMetadata({
+      config: CONFIG.config,
+      from: "example:1",
+      arch: "arm64",
+      created: "2024-01-01T00:00:00Z",
+      baseDigest: "sha256:0",
+    }),
+  );
   try {
-    writeMetadata(
-      root,
-      singularityMetadata({
-        config: CONFIG.config,
-        from: "example:1",
-        arch: "arm64",
-        created: "2024-01-01T00:00:00Z",
-        baseDigest: "sha256:0",
-      }),
-    );
     const output = `${dir}/${name}`;
     await buildSif({
-      builder: "native",
+      builder: "mksquashfs",
       rootfs: root,
       output,
       from: "example:1",

@@ -9,7 +9,6 @@ import {
   runscript,
   singularityMetadata,
 } from "../../src/build/metadata.ts";
-import { writeMetadata } from "../../src/build/metadata_writer.ts";
 import { busyboxRootfs, inRootfs } from "./_rootfs.ts";
 
 Deno.test("envScript() writes Apptainer's lines for PATH, values and bare names", () => {
@@ -142,9 +141,7 @@ Deno.test("ociConfigJson() marshals the config section like Go's ImageConfig", (
 });
 
 async function imageWith(config: Record<string, unknown>, cmdOnly = false): Promise<string> {
-  const root = await busyboxRootfs();
-  writeMetadata(
-    root,
+  return await busyboxRootfs(
     singularityMetadata({
       config,
       from: "example:1",
@@ -154,7 +151,6 @@ async function imageWith(config: Record<string, unknown>, cmdOnly = false): Prom
       cmdOnly,
     }),
   );
-  return root;
 }
 
 const RUN_CASES: {

@@ -52,8 +52,9 @@ const STAGES: Record<
   (p: HomePaths, imageDir: string) => string | undefined
 > = {
   download: (p) => ls(p.blobs).find((n) => n.endsWith(".partial") && size(`${p.blobs}/${n}`) > 0),
-  // The folder road (taken with --keep-sandbox; the streaming road has no extract stage).
+  // Seen in the --keep-sandbox folder (the native build writes no other file).
   extract: (p) => ls(`${p.tmp}/../kept/data`).find((n) => n.endsWith(".bin")),
+  // The folder road's mksquashfs (the native build writes the squashfs straight into the SIF).
   squashfs: (p) => workDirs(p.tmp).flatMap(ls).find((n) => n.endsWith(".squashfs")),
   "SIF write": (_, imageDir) => ls(imageDir).find((n) => n.endsWith(".partial")),
 };
@@ -74,7 +75,11 @@ for (const [stage, trace] of Object.entries(STAGES)) {
       const imageDir = `${p.storage}/${proxy.host}/test/img`;
       Deno.mkdirSync(imageDir, { recursive: true });
 
-      const keep = stage === "extract" ? ["--keep-sandbox", `${home.home}/kept`] : [];
+      const keep = stage === "extract"
+        ? ["--keep-sandbox", `${home.home}/kept`]
+        : stage === "squashfs"
+        ? ["--builder", "mksquashfs"]
+        : [];
       const child = spawnCli(["pull", ...keep, ref], home.env);
       const seen = await waitFor(child, () => trace(p, imageDir), `the ${stage} stage`);
       await killHard(child);

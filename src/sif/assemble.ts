@@ -1,0 +1,180 @@
+/**
+ * Assembles a SIF around a squashfs written in place: the objects before the
+ * partition (definition file, `oci-config.json`, as the native builder has
+ * always written them) have known sizes, so the partition's aligned offset
+ * is computed up front and the {@link SquashfsWriter} writes straight at it;
+ * once the squashfs size is known the header, descriptors and small objects
+ * are written and the file is renamed into place. No temporary squashfs, no
+ * copy.
+ *
+ * The file is built under a hidden `.<name>.<uuid>.partial` beside the
+ * output (removed on failure) and renamed over the output at the end.
+ * @module
+ */
+
+import { basename, dirname, join } from "node:path";
+import { definitionFile, ociConfigJson } from "../build/metadata.ts";
+import { layoutSif, SIF_DATA, SIF_FS, SIF_PART, type SifObject } from "../build/sif.ts";
+import type { DirNode } from "../layers/image_tree.ts";
+import { SquashfsWriter, type SquashfsWriterOptions } from "../squashfs/writer.ts";
+
+/** Options of {@link SifAssembly.create}. */
+export interface SifAssemblyOptions {
+  /** The SIF to write (replaced at the end). */
+  output: string;
+  /** The reference pulled, for the definition file. */
+  from: string;
+  /** The full image config JSON. */
+  config: unknown;
+  /** GOARCH name of the image ("amd64"). */
+  arch: string;
+  /**
+   * Reproducible output (SOURCE_DATE_EPOCH set): nil UUID and Go zero time in
+   * the SIF, the squashfs time set to `sourceDateEpoch`.
+   */
+  deterministic?: boolean;
+  /** The time of a deterministic build; default SOURCE_DATE_EPOCH, else 0. */
+  sourceDateEpoch?: number;
+  /** Options of the squashfs writer (its `mkfsTime` comes from the two above). */
+  squashfs: Omit<SquashfsWriterOptions, "mkfsTime">;
+}
+
+/** The SIF objects of an image, the partition last with `size` bytes. */
+export function sifObjects(
+  o: { from: string; config: unknown; arch: string },
+  size: number,
+): (SifObject & { bytes?: Uint8Array })[] {
+  const encoder = new TextEncoder();
+  const deffile = encoder.encode(definitionFile(o.from));
+  const ociConfig = encoder.encode(ociConfigJson(o.config));
+  return [
+    { type: SIF_DATA.DEFFILE, size: deffile.length, bytes: deffile },
+    {
+      type: SIF_DATA.GENERIC_JSON,
+      name: "oci-config.json",
+      size: ociConfig.length,
+      bytes: ociConfig,
+    },
+    {
+      type: SIF_DATA.PARTITION,
+      size,
+      partition: { fsType: SIF_FS.SQUASHFS, partType: SIF_PART.PRIMSYS, arch: o.arch },
+    },
+  ];
+}
+
+/** One SIF being written: feed `squashfs`, then `commit(root)` or `abort()`. */
+export class SifAssembly {
+  #options: SifAssemblyOptions;
+  #file: Deno.FsFile;
+  #partial: string;
+  #offset: number;
+  #done = false;
+  /** The squashfs writer, writing at the partition's offset. */
+  readonly squashfs: SquashfsWriter;
+
+  private constructor(
+    options: SifAssemblyOptions,
+    file: Deno.FsFile,
+    partial: string,
+    offset: number,
+  ) {
+    this.#options = options;
+    this.#file = file;
+    this.#partial = partial;
+    this.#offset = offset;
+    try {
+      this.squashfs = new SquashfsWriter(file, offset, {
+        ...options.squashfs,
+        mkfsTime: options.deterministic ? deterministicTime(options) : undefined,
+      });
+    } catch (error) {
+      file.close();
+      Deno.removeSync(partial);
+      throw error;
+    }
+  }
+
+  /**
+   * Creates the partial file beside `options.output` and the squashfs writer
+   * at the partition offset. Throws what opening the file throws (no space,
+   * no permission) and RangeError on bad writer options.
+   */
+  static async create(options: SifAssemblyOptions): Promise<SifAssembly> {
+    const offset = partitionOffset(options);
+    const partial = join(
+      dirname(options.output),
+      `.${basename(options.output)}.${crypto.randomUUID()}.partial`,
+    );
+    const file = await Deno.open(partial, { read: true, write: true, createNew: true });
+    return new SifAssembly(options, file, partial, offset);
+  }
+
+  /** The partition's offset in the SIF (where the squashfs starts). */
+  get partitionOffset(): number {
+    return this.#offset;
+  }
+
+  /**
+   * Finishes the squashfs for `root`, writes the header, descriptors and
+   * small objects, and renames the file over the output. Returns the SIF's
+   * size. On failure the partial file is removed and the error rethrown.
+   */
+  async commit(root: DirNode): Promise<number> {
+    if (this.#done) throw new Error("This SIF is already committed or aborted");
+    this.#done = true;
+    try {
+      const size = await this.squashfs.finish(root);
+      const objects = sifObjects(this.#options, size);
+      const layout = layoutSif(objects, { deterministic: this.#options.deterministic });
+      if (layout.objects[2].offset !== this.#offset) {
+        throw new Error("The SIF partition moved while its squashfs was written");
+      }
+      writeAllAt(this.#file, layout.head, 0);
+      objects.forEach((object, i) => {
+        if (object.bytes) writeAllAt(this.#file, object.bytes, layout.objects[i].offset);
+      });
+      this.#file.truncateSync(layout.fileSize);
+      this.#file.syncSync();
+      this.#file.close();
+      await Deno.rename(this.#partial, this.#options.output);
+      return layout.fileSize;
+    } catch (error) {
+      await this.#cleanup();
+      throw error;
+    }
+  }
+
+  /** Stops the squashfs writer and removes the partial file. */
+  async abort(): Promise<void> {
+    if (this.#done) return;
+    this.#done = true;
+    await this.squashfs.abort();
+    await this.#cleanup();
+  }
+
+  async #cleanup(): Promise<void> {
+    await this.squashfs.abort();
+    try {
+      this.#file.close();
+    } catch { /* already closed */ }
+    await Deno.remove(this.#partial).catch(() => {});
+  }
+}
+
+/** The offset the partition of an image gets (it does not depend on the partition's size). */
+function partitionOffset(o: { from: string; config: unknown; arch: string }): number {
+  return layoutSif(sifObjects(o, 0)).objects[2].offset;
+}
+
+function deterministicTime(o: { sourceDateEpoch?: number }): number {
+  if (o.sourceDateEpoch !== undefined) return o.sourceDateEpoch;
+  const env = Number(Deno.env.get("SOURCE_DATE_EPOCH"));
+  return Number.isInteger(env) && env >= 0 ? env : 0;
+}
+
+function writeAllAt(file: Deno.FsFile, bytes: Uint8Array, position: number): void {
+  file.seekSync(position, Deno.SeekMode.Start);
+  let done = 0;
+  while (done < bytes.length) done += file.writeSync(bytes.subarray(done));
+}

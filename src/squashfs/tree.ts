@@ -1,0 +1,212 @@
+/**
+ * Turns the image tree into the inode table, directory table, id table and
+ * xattr table (pure, in memory). Inode numbers: the root is 1, and each
+ * folder numbers its children consecutively in name order before descending,
+ * so a listing needs few headers; a hard link (one FileNode under several
+ * names) gets one number and one inode with its link count. Inodes are
+ * written children first, so every listing can point at its entries' inodes
+ * and every folder inode at its listing.
+ * @module
+ */
+
+import type { DirNode, FileNode, ImageNode, NodeAttrs } from "../layers/image_tree.ts";
+import { writeListing } from "./directory.ts";
+import type { DirEntry } from "./directory.ts";
+import { asRecord, type FileRecord } from "./file_record.ts";
+import {
+  BASIC_TYPE,
+  encodeDeviceInode,
+  encodeDirInode,
+  encodeFileInode,
+  encodeIpcInode,
+  encodeSymlinkInode,
+  type InodeHeader,
+} from "./inode.ts";
+import { type BlockCompressor, MetadataWriter } from "./metadata.ts";
+import { XattrTable } from "./xattr.ts";
+import { RecordBuilder } from "./_record.ts";
+
+/** The encoded tables of a tree. */
+export interface EncodedTree {
+  inodes: { chunks: Uint8Array[]; length: number };
+  directories: { chunks: Uint8Array[]; length: number };
+  /** The id table's entries (u32 each). */
+  ids: Uint8Array;
+  idCount: number;
+  xattrs: XattrTable;
+  rootRef: number;
+  inodeCount: number;
+}
+
+/** Where a file's block size words are (the data writer's list). */
+export type BlockSizes = (first: number, count: number) => Uint32Array;
+
+/**
+ * Encodes the tables of the tree under `root`. File nodes must carry the
+ * records the writer gave (`data`), or none when empty. Throws RangeError on
+ * a name or an id the format cannot hold.
+ */
+export function encodeTree(
+  root: DirNode,
+  options: { compress: BlockCompressor; blockSize: number; blockSizes: BlockSizes },
+): EncodedTree {
+  const encoder = new TreeEncoder(options.compress, options.blockSize, options.blockSizes);
+  return encoder.encode(root);
+}
+
+class TreeEncoder {
+  #inodes: MetadataWriter;
+  #dirs: MetadataWriter;
+  #xattrs: XattrTable;
+  #ids = new Map<number, number>();
+  #next = 1;
+  #count = 0;
+  #out = new RecordBuilder();
+  #blockSize: number;
+  #blockSizes: BlockSizes;
+
+  constructor(compress: BlockCompressor, blockSize: number, blockSizes: BlockSizes) {
+    this.#inodes = new MetadataWriter(compress);
+    this.#dirs = new MetadataWriter(compress);
+    this.#xattrs = new XattrTable(compress);
+    this.#blockSize = blockSize;
+    this.#blockSizes = blockSizes;
+  }
+
+  encode(root: DirNode): EncodedTree {
+    this.#count = countInodes(root);
+    const rootRef = this.#writeDir(root, this.#next++, this.#count + 1);
+    const ids = new Uint8Array(this.#ids.size * 4);
+    const view = new DataView(ids.buffer);
+    for (const [id, index] of this.#ids) view.setUint32(index * 4, id, true);
+    return {
+      inodes: this.#inodes.finish(),
+      directories: this.#dirs.finish(),
+      ids,
+      idCount: this.#ids.size,
+      xattrs: this.#xattrs,
+      rootRef,
+      inodeCount: this.#count,
+    };
+  }
+
+  #writeDir(dir: DirNode, ino: number, parent: number): number {
+    const names = [...dir.children.keys()].sort();
+    const nodes = names.map((name) => dir.children.get(name)!);
+    const numbers = nodes.map((node) => {
+      if (node.kind !== "file") return this.#next++;
+      const record = node.data as FileRecord;
+      if (record.ino === 0) record.ino = this.#next++;
+      return record.ino;
+    });
+    const refs = new Array<number>(nodes.length);
+    let subdirs = 0;
+    nodes.forEach((node, i) => {
+      if (node.kind !== "dir") return;
+      refs[i] = this.#writeDir(node, numbers[i], ino);
+      subdirs++;
+    });
+    nodes.forEach((node, i) => {
+      if (node.kind !== "dir") refs[i] = this.#writeLeaf(node, numbers[i]);
+    });
+    const entries: DirEntry[] = nodes.map((node, i) => ({
+      name: names[i],
+      ino: numbers[i],
+      ref: refs[i],
+      type: BASIC_TYPE[node.kind],
+    }));
+    const place = writeListing(this.#dirs, entries);
+    const ref = this.#inodes.reference();
+    encodeDirInode(this.#out.reset(), this.#header(dir, ino), {
+      ...place,
+      parent,
+      nlink: subdirs + 2,
+    });
+    this.#inodes.write(this.#out.bytes());
+    return ref;
+  }
+
+  #writeLeaf(node: Exclude<ImageNode, DirNode>, ino: number): number {
+    if (node.kind === "file") {
+      const record = node.data as FileRecord;
+      if (record.ref >= 0) return record.ref;
+      record.ref = this.#inodes.reference();
+      this.#writeFile(node, record);
+      return record.ref;
+    }
+    const ref = this.#inodes.reference();
+    const out = this.#out.reset();
+    const header = this.#header(node, ino);
+    if (node.kind === "symlink") encodeSymlinkInode(out, header, node.target);
+    else if (node.kind === "char" || node.kind === "block") {
+      encodeDeviceInode(out, header, node.kind, node.major, node.minor);
+    } else encodeIpcInode(out, header, node.kind);
+    this.#inodes.write(out.bytes());
+    return ref;
+  }
+
+  #writeFile(node: FileNode, record: FileRecord): void {
+    const count = record.fragment >= 0
+      ? Math.floor(record.size / this.#blockSize)
+      : Math.ceil(record.size / this.#blockSize);
+    if (count > 0 && record.blocks < 0) throw new Error("A file's blocks were never written");
+    const blockSizes = count > 0 ? this.#blockSizes(record.blocks, count) : new Uint32Array(0);
+    encodeFileInode(this.#out.reset(), this.#header(node, record.ino), {
+      start: record.start,
+      size: record.size,
+      fragment: record.fragment,
+      fragmentOffset: record.fragmentOffset,
+      sparse: record.sparse,
+      nlink: record.nlink,
+      blockSizes,
+    });
+    this.#inodes.write(this.#out.bytes());
+  }
+
+  #header(node: NodeAttrs, ino: number): InodeHeader {
+    return {
+      mode: node.mode,
+      uidIndex: this.#id(node.uid),
+      gidIndex: this.#id(node.gid),
+      mtime: node.mtime,
+      ino,
+      xattr: this.#xattrs.add(node.xattrs),
+    };
+  }
+
+  #id(id: number): number {
+    let index = this.#ids.get(id);
+    if (index === undefined) {
+      if (!Number.isInteger(id) || id < 0 || id > 0xffffffff) {
+        throw new RangeError(`A squashfs owner id is a 32-bit unsigned integer, got ${id}`);
+      }
+      index = this.#ids.size;
+      if (index > 0xffff) throw new RangeError("A squashfs holds at most 65536 distinct owner ids");
+      this.#ids.set(id, index);
+    }
+    return index;
+  }
+}
+
+/**
+ * Counts the inodes under `root` (itself included), giving each file node its
+ * writer record (an empty one when no content was stored) and counting its
+ * links. Iterative: deep trees do not grow the stack.
+ */
+function countInodes(root: DirNode): number {
+  let count = 1;
+  const stack: DirNode[] = [root];
+  while (stack.length > 0) {
+    for (const node of stack.pop()!.children.values()) {
+      if (node.kind === "dir") {
+        stack.push(node);
+        count++;
+      } else if (node.kind === "file") {
+        const record = asRecord(node.data, node.size);
+        node.data = record;
+        if (record.nlink++ === 0) count++;
+      } else count++;
+    }
+  }
+  return count;
+}

@@ -1,0 +1,167 @@
+/**
+ * The native builder end to end: `sregistry pull` of the image with every
+ * layer case makes a SIF whose partition four independent readers
+ * (unsquashfs, sqfs2tar, squashfuse_ll, the kernel) read back as umoci's
+ * tree; a pull with no squashfs tool on PATH builds a valid SIF; a pull as an
+ * ordinary user gives the same tree, modes and owners as the same pull as root.
+ */
+import { assert, assertEquals } from "../_assert.ts";
+import { cliHome, DENO_DIR, RUN_FLAGS } from "../_cli.ts";
+import { buildImage } from "../_images.ts";
+import { LAYER_CASES } from "../_layer_cases.ts";
+import { umociUnpack, writeOciLayout } from "../_oci_layout.ts";
+import { pushImage, startRegistry } from "../_registry.ts";
+import { diffListings, type ListedNode, readAll, walkTree } from "../_readers.ts";
+
+const METADATA =
+  /^(\.singularity\.d|singularity|\.run|\.exec|\.shell|\.test|environment|dev|proc|root|var\/tmp|tmp|sys|home|etc\/hosts|etc\/resolv\.conf)(\/|$)/;
+/** Folders the metadata step writes into: their time is the build's. */
+const TOUCHED = new Set([".", "etc", "var"]);
+
+async function run(cmd: string, args: string[], env?: Record<string, string>): Promise<string> {
+  const out = await new Deno.Command(cmd, { args, env, stdout: "piped", stderr: "piped" }).output();
+  const err = new TextDecoder().decode(out.stderr);
+  if (!out.success) throw new Error(`${cmd} ${args.join(" ")}: ${err}`);
+  return new TextDecoder().decode(out.stdout);
+}
+
+/** The partition offset of a SIF's squashfs, from `siftool list`. */
+async function partitionOffset(sif: string): Promise<number> {
+  const list = await run("siftool", ["list", sif]);
+  const fs = /\|(\d+)-\d+\s*\|FS \(Squashfs\/\*System\/amd64\)/.exec(list);
+  assert(fs, list);
+  return Number(fs[1]);
+}
+
+/** The image's own paths: metadata left out, and the time of folders the metadata touched. */
+function imagePart(listing: ListedNode[]): ListedNode[] {
+  return listing.filter((n) => !METADATA.test(n.path)).map((n) =>
+    TOUCHED.has(n.path) ? { ...n, mtime: 0 } : n
+  );
+}
+
+Deno.test("sregistry pull builds every layer case natively: four readers give umoci's tree", async () => {
+  await using reg = await startRegistry();
+  await using home = await cliHome();
+  const image = await buildImage({ layers: LAYER_CASES });
+  await pushImage(reg, "test/cases", "v1", image);
+  const pulled = await home.run(["pull", `${reg.host}/test/cases:v1`]);
+  assertEquals(pulled.code, 0, pulled.stderr);
+  const sif = pulled.stdout.trim();
+  await writeOciLayout(`${home.home}/layout`, image, "v1");
+  const umoci = imagePart(
+    await walkTree(await umociUnpack(`${home.home}/layout`, "v1", `${home.home}/umoci`)),
+  ).map((n) => n.path === "keep" ? { ...n, mtime: 1_600_000_000 } : n); // umoci: time of the change
+  const readers = await readAll(sif, { offset: await partitionOffset(sif) });
+  assert(readers.size >= 2, `only ${[...readers.keys()]} could read the image`);
+  for (const [reader, listing] of readers) {
+    assertEquals(diffListings(umoci, imagePart(listing), ["umoci", reader]), [], reader);
+  }
+});
+
+/** A PATH holding only `df` and `ps` (free space, lock owners): no squashfs tool, no runtime. */
+async function barePath(dir: string): Promise<string> {
+  await Deno.mkdir(dir);
+  for (const tool of ["df", "ps"]) {
+    const path = (await run("sh", ["-c", `command -v ${tool}`])).trim();
+    await Deno.symlink(path, `${dir}/${tool}`);
+  }
+  return dir;
+}
+
+Deno.test("sregistry pull without any squashfs tool on PATH builds a valid SIF", async () => {
+  await using reg = await startRegistry();
+  await using home = await cliHome();
+  const image = await buildImage({ layers: LAYER_CASES });
+  await pushImage(reg, "test/bare", "v1", image);
+  const path = await barePath(`${home.home}/bin`);
+  for (const tool of ["mksquashfs", "tar2sqfs", "apptainer", "singularity", "unsquashfs"]) {
+    assertEquals(
+      await run("/bin/sh", ["-c", `command -v ${tool} || true`], { PATH: path }),
+      "",
+      tool,
+    );
+  }
+  const pulled = await home.run(["pull", `${reg.host}/test/bare:v1`], { env: { PATH: path } });
+  assertEquals(pulled.code, 0, pulled.stderr);
+  const sif = pulled.stdout.trim();
+  const list = await run("siftool", ["list", sif]);
+  for (const object of ["Def.FILE", "JSON.Generic", "FS (Squashfs/*System/amd64)"]) {
+    assert(list.includes(object), list);
+  }
+  const listing = await run("unsquashfs", ["-lls", "-o", `${await partitionOffset(sif)}`, sif]);
+  assert(listing.includes("squashfs-root/usr/bin/su"), listing);
+});
+
+const NOBODY = 65534;
+
+Deno.test({
+  name: "sregistry pull as an ordinary user gives root's image: same tree, modes and owners",
+  ignore: Deno.uid() !== 0,
+  fn: async () => {
+    await using reg = await startRegistry();
+    const image = await buildImage({ layers: LAYER_CASES });
+    await pushImage(reg, "test/user", "v1", image);
+    const base = await Deno.makeTempDir({ prefix: "sregistry-user-" });
+    try {
+      await Deno.chmod(base, 0o777);
+      const sifs: string[] = [];
+      for (const who of ["root", "nobody"]) {
+        const home = `${base}/${who}`;
+        await Deno.mkdir(home, { mode: 0o755 });
+        if (who === "nobody") await Deno.chown(home, NOBODY, NOBODY);
+        const env = {
+          HOME: home,
+          PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
+          DENO_DIR: who === "root" ? DENO_DIR : `${home}/deno`,
+          SREGISTRY_TMPDIR: `${home}/tmp`,
+          SREGISTRY_DOCKERHUB_NOHTTPS: "yes",
+          SOURCE_DATE_EPOCH: "1700000000",
+          NO_COLOR: "1",
+        };
+        const deno = [Deno.execPath(), "run", "--quiet", ...RUN_FLAGS];
+        const main = new URL("../../main.ts", import.meta.url).pathname;
+        const args = [
+          ...deno,
+          main,
+          "pull",
+          "--name",
+          `${home}/image.sif`,
+          `${reg.host}/test/user:v1`,
+        ];
+        const cmd = who === "root" ? args : [
+          "setpriv",
+          `--reuid=${NOBODY}`,
+          `--regid=${NOBODY}`,
+          "--clear-groups",
+          ...args,
+        ];
+        await run(cmd[0], cmd.slice(1), env);
+        sifs.push(`${home}/image.sif`);
+      }
+      const [asRoot, asUser] = await Promise.all(sifs.map((s) => Deno.readFile(s)));
+      // SOURCE_DATE_EPOCH: the same inputs give the same bytes, whoever builds
+      assertEquals(asUser.length, asRoot.length);
+      assert(asUser.every((b, i) => b === asRoot[i]), "the two SIFs differ");
+      const offset = await partitionOffset(sifs[0]);
+      const lls = await Promise.all(
+        sifs.map((s) => run("unsquashfs", ["-lln", "-o", `${offset}`, s])),
+      );
+      assertEquals(lls[1], lls[0]);
+      for (
+        const line of [
+          /^crw-rw-rw- 0\/0 +1, +3 .* squashfs-root\/dev\/null$/m,
+          /^-rws--x--x 0\/0 .* squashfs-root\/usr\/bin\/su$/m,
+          /^-rwxr-sr-x 0\/5 .* squashfs-root\/usr\/bin\/wall$/m,
+          /^d--------- 0\/0 .* squashfs-root\/closed$/m,
+          /^---------- 0\/0 .* squashfs-root\/secret$/m,
+          /^drwx------ 1000\/1000 .* squashfs-root\/home\/user$/m,
+          /^drwxr-s--- 33\/33 .* squashfs-root\/srv$/m,
+          /^prw------- 0\/0 .* squashfs-root\/run\/initctl$/m,
+        ]
+      ) assert(line.test(lls[1]), `${line} in\n${lls[1]}`);
+    } finally {
+      await Deno.remove(base, { recursive: true });
+    }
+  },
+});
