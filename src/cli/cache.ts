@@ -13,6 +13,7 @@ import {
   cacheUsage,
   joinUsage,
   listBlobs,
+  recordBlobs,
 } from "../store/cache_usage.ts";
 import {
   blobsInUse,
@@ -56,7 +57,8 @@ function records(c: CliContext): ImageRecord[] {
 }
 
 function inUse(c: CliContext, cache: BlobCache): () => Set<string> {
-  return blobsInUse(cache, { tmpDir: c.settings.tmpDir });
+  const recorded = () => records(c).flatMap(recordBlobs);
+  return blobsInUse(cache, { tmpDir: c.settings.tmpDir, recorded });
 }
 
 /** Prints what a removal did: freed space, skipped blobs, images that lost blobs. */

@@ -32,6 +32,15 @@ export function removeTemporaryNow(): void {
     try {
       Deno.removeSync(path, { recursive: true });
     } catch { /* gone */ }
+    // The SIF assembly's own file beside a partial image: `.<partial's name>.<uuid>.partial`.
+    const { dir, base } = split(path);
+    try {
+      for (const e of Deno.readDirSync(dir)) {
+        if (e.name.startsWith(`.${base}.`) && e.name.endsWith(".partial")) {
+          removeFile(`${dir}/${e.name}`);
+        }
+      }
+    } catch { /* no folder */ }
   }
   live.clear();
 }
