@@ -193,7 +193,8 @@ function syntaxWhere(text: string, error: unknown): string {
 }
 
 /**
- * Parses JSON text or UTF-8 bytes within the context's size and depth bounds.
+ * Parses JSON text or UTF-8 bytes within the context's size and depth bounds;
+ * a leading byte order mark is ignored.
  * @returns the parsed value (any JSON type)
  * @throws {DocumentError} when too large, too deep, or not JSON
  */
@@ -201,7 +202,11 @@ export function parseJsonText(input: string | Uint8Array, ctx: DocumentContext):
   const maxBytes = ctx.maxBytes ?? DEFAULT_MAX_BYTES;
   const size = typeof input === "string" ? input.length : input.length;
   if (size > maxBytes) fail(ctx, `it is ${size} bytes, more than the ${maxBytes} allowed`);
-  const text = typeof input === "string" ? input : new TextDecoder().decode(input);
+  // A leading byte order mark (editors on Windows write one) is not part of the JSON:
+  // TextDecoder drops it from bytes, and text read from a file keeps it.
+  const text = typeof input === "string"
+    ? input.replace(/^\uFEFF/, "")
+    : new TextDecoder().decode(input);
   const maxDepth = ctx.maxDepth ?? DEFAULT_MAX_DEPTH;
   if (jsonDepth(text, maxDepth) > maxDepth) {
     fail(ctx, `it is nested deeper than ${maxDepth} levels`);

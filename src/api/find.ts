@@ -11,9 +11,17 @@ import type { Catalogue } from "../store/catalogue.ts";
 import type { ImageRecord } from "../store/record.ts";
 import { storageNames } from "../store/storage_paths.ts";
 
-/** The record an ID of `images` names: its row number or a digest prefix (12+ hex digits). */
+/**
+ * The record an ID of `images` names: its row number or a digest prefix (12+
+ * hex digits). A digest's first 12 hex digits can all be decimal (about one
+ * digest in 280): such a prefix is tried as a row number first, then as a
+ * digest.
+ */
 function findById(catalogue: Catalogue, id: string): ImageRecord | undefined {
-  if (/^\d+$/.test(id)) return catalogue.get(Number(id));
+  if (/^\d+$/.test(id)) {
+    const record = catalogue.get(Number(id));
+    if (record) return record;
+  }
   const prefix = id.match(/^(?:sha256:)?([0-9a-f]{12,64})$/)?.[1];
   if (!prefix) return undefined;
   const found = catalogue.findByVersionPrefix(`sha256:${prefix}`);

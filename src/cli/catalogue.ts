@@ -73,8 +73,15 @@ function checkFree(action: string, path: string): void {
 function checkSif(file: string, force: boolean): void {
   let sif: boolean;
   try {
+    // A fifo or a device would be read forever (even with --force: it is hashed and copied).
+    if (!Deno.statSync(file).isFile) {
+      throw new SregistryError(
+        `Cannot add ${file}: it is not a regular file (a folder, fifo or device): give the path of a SIF image`,
+      );
+    }
     sif = isSifFile(file);
   } catch (e) {
+    if (e instanceof SregistryError) throw e;
     throw new SregistryError(`Cannot add ${file}: ${(e as Error).message}: check the file's path`, {
       cause: e,
     });

@@ -23,16 +23,28 @@ interface OciConfig {
   };
 }
 
+/**
+ * `text` with control characters (C0, DEL, C1) shown as `\xNN`: the values
+ * come from the image, and a label such as `"x\u001b]0;title\u0007"` or a
+ * newline must not reach the terminal as such.
+ */
+export function visible(text: string): string {
+  return text.replace(CONTROL, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`);
+}
+
+// deno-lint-ignore no-control-regex
+const CONTROL = /[\x00-\x1f\x7f-\x9f]/g;
+
 /** A JSON-style command line (`["sh", "-c", "x"]`), or `(none)`. */
 function command(args: string[] | null | undefined): string {
-  return args && args.length > 0 ? JSON.stringify(args) : "(none)";
+  return args && args.length > 0 ? visible(JSON.stringify(args)) : "(none)";
 }
 
 /** `label` padded, then the first value; further values on their own lines, aligned. */
 function field(label: string, values: string[]): string[] {
   const pad = " ".repeat(12);
   const [first, ...rest] = values.length > 0 ? values : ["(none)"];
-  return [`${(label + ":").padEnd(12)}${first}`, ...rest.map((v) => pad + v)];
+  return [`${(label + ":").padEnd(12)}${visible(first)}`, ...rest.map((v) => pad + visible(v))];
 }
 
 /**

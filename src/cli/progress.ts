@@ -4,7 +4,10 @@
  * rate and ETA; see `progress_view.ts`). Without a terminal (batch jobs, CI):
  * plain lines, one when each layer starts and one when it ends, and a
  * heartbeat line every `SREGISTRY_PROGRESS_INTERVAL` seconds (default 20)
- * while a transfer or a build goes on. With `--quiet`: nothing.
+ * while a transfer or a build goes on. With `--quiet`: nothing. A terminal
+ * with `TERM=dumb` (Emacs shell buffers, some batch ptys) cannot move the
+ * cursor, so it gets the plain lines too; a terminal that reports its size
+ * as 0x0 (a pty nobody sized, as some CI runners give) is taken as 80x24.
  * @module
  */
 import type { PullEvent } from "../pull/events.ts";
@@ -24,6 +27,8 @@ import {
 export const HEARTBEAT_S = 20;
 /** How often the terminal block is refreshed when nothing happens (ms). */
 const TTY_TICK_MS = 1000;
+/** The longest interval a timer takes (2^31 - 1 ms, about 24 days): past it, it fires at once. */
+const MAX_TIMER_S = Math.floor((2 ** 31 - 1) / 1000);
 /** The window over which the transfer rate is measured (ms). */
 const RATE_WINDOW_MS = 5000;
 
@@ -81,17 +86,22 @@ export class Progress implements Disposable {
   }
 
   /**
-   * The progress for the CLI's stderr: a terminal or not, the heartbeat
-   * interval from `SREGISTRY_PROGRESS_INTERVAL` (seconds, > 0; default 20).
+   * The progress for the CLI's stderr: a terminal (unless `TERM=dumb`) or
+   * not, the heartbeat interval from `SREGISTRY_PROGRESS_INTERVAL` (seconds,
+   * > 0, taken between 1 s and 24 days; default 20).
    */
   static forStderr(
     env: Record<string, string | undefined>,
     quiet?: boolean,
     debug?: boolean,
   ): Progress {
+    // Below 1 s the log floods; past 2^31 ms a timer fires at once, so floods too.
     const seconds = Number(env.SREGISTRY_PROGRESS_INTERVAL);
-    const heartbeatMs = Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : undefined;
-    return new Progress({ tty: Deno.stderr.isTerminal(), quiet, debug, heartbeatMs });
+    const heartbeatMs = Number.isFinite(seconds) && seconds > 0
+      ? Math.min(Math.max(seconds, 1), MAX_TIMER_S) * 1000
+      : undefined;
+    const tty = Deno.stderr.isTerminal() && env.TERM !== "dumb";
+    return new Progress({ tty, quiet, debug, heartbeatMs });
   }
 
   /** Handles one event. */
@@ -256,11 +266,11 @@ export class Progress implements Disposable {
   }
 }
 
-/** The terminal's size, or 80x24 when stderr is not a terminal. */
+/** The terminal's size, or 80x24 when stderr is not a terminal or its size is unknown (0x0). */
 function terminalSize(): { columns: number; rows: number } {
   try {
-    return Deno.consoleSize();
-  } catch {
-    return { columns: 80, rows: 24 };
-  }
+    const size = Deno.consoleSize();
+    if (size.columns > 0 && size.rows > 0) return size;
+  } catch { /* not a terminal */ }
+  return { columns: 80, rows: 24 };
 }

@@ -36,13 +36,23 @@ export function parseChoice<T extends string>(
   return found;
 }
 
-/** Parses a number of seconds (decimals allowed), more than 0. */
+/**
+ * The longest delay a timer takes, in seconds (2^31 - 1 ms, about 24 days):
+ * past it, `setTimeout` fires at once.
+ */
+export const MAX_TIMER_S = Math.floor((2 ** 31 - 1) / 1000);
+
+/**
+ * Parses a number of seconds (decimals allowed), at least 1 ms and at most
+ * {@linkcode MAX_TIMER_S} (a larger one would make every timer fire at once).
+ * @throws {UsageError} naming the variable and the range
+ */
 export function parseSeconds(name: string, value: string): number {
   const text = value.trim();
   const n = Number(text);
-  if (!/^\d+(\.\d+)?$/.test(text) || n <= 0) {
+  if (!/^\d+(\.\d+)?$/.test(text) || n < 0.001 || n > MAX_TIMER_S) {
     throw new UsageError(
-      `Cannot use ${name}="${value}": it is not a number of seconds above 0: set it to one (e.g. 30), or unset it`,
+      `Cannot use ${name}="${value}": it is not a number of seconds from 0.001 to ${MAX_TIMER_S} (24 days): set it to one (e.g. 30), or unset it`,
     );
   }
   return n;

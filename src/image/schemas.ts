@@ -35,14 +35,36 @@ export const Size = v.pipe(
   v.minValue(0, "is not a non-negative integer"),
 );
 
+/**
+ * A platform word (`os`, `architecture`, `variant`): any string without
+ * control characters. Messages and the progress header show these, so a
+ * config's `"architecture": "amd64\u001b]0;..."` would write escape
+ * sequences to the user's terminal.
+ */
+export const PlatformWord = v.pipe(
+  v.string(),
+  // deno-lint-ignore no-control-regex
+  v.regex(/^[^\x00-\x1f\x7f-\x9f]*$/, "holds control characters"),
+);
+
+/**
+ * A date and time (RFC 3339, as image-spec `created`): a string `Date`
+ * reads. The build writes it into the SIF's labels; Go's tools refuse a
+ * config whose `created` is not a time too.
+ */
+export const Created = v.pipe(
+  v.string(),
+  v.check((s) => !Number.isNaN(new Date(s).getTime()), "is not a date and time (RFC 3339)"),
+);
+
 /** Annotations: string keys, string values (image-spec `annotations.md`). */
 export const Annotations = jsonRecord(v.string());
 
 /** A platform of an index entry; `os` and `architecture` are required when present. */
 export const PlatformSchema = jsonObject({
-  architecture: v.string(),
-  os: v.string(),
-  variant: v.optional(v.string()),
+  architecture: PlatformWord,
+  os: PlatformWord,
+  variant: v.optional(PlatformWord),
   "os.version": v.optional(v.string()),
   "os.features": v.optional(v.array(v.string())),
 });
@@ -77,7 +99,7 @@ export const ImageIndexSchema = jsonObject({
 /** Docker schema1 (`manifest.v1+json`, `+prettyjws`): the fields the conversion reads. */
 export const Schema1ManifestSchema = jsonObject({
   schemaVersion: v.literal(1),
-  architecture: v.optional(v.string()),
+  architecture: v.optional(PlatformWord),
   fsLayers: v.pipe(
     v.array(jsonObject({ blobSum: Sha256Digest })),
     v.minLength(1, "is empty (expected at least one layer)"),
@@ -105,21 +127,21 @@ export const ContainerConfigSchema = jsonObject({
 /** One `v1Compatibility` entry of a schema1 history (itself JSON in a string). */
 export const V1CompatibilitySchema = jsonObject({
   throwaway: v.optional(v.boolean()),
-  created: v.optional(v.string()),
+  created: v.optional(Created),
   author: v.optional(v.string()),
-  os: v.optional(v.string()),
-  architecture: v.optional(v.string()),
+  os: v.optional(PlatformWord),
+  architecture: v.optional(PlatformWord),
   config: v.nullish(ContainerConfigSchema),
   container_config: v.nullish(jsonObject({ Cmd: StringList })),
 });
 
 /** An image config (OCI `config.v1+json`, Docker `container.image.v1+json`). */
 export const ImageConfigSchema = jsonObject({
-  architecture: v.string(),
-  os: v.string(),
-  variant: v.optional(v.string()),
+  architecture: PlatformWord,
+  os: PlatformWord,
+  variant: v.optional(PlatformWord),
   "os.version": v.optional(v.string()),
-  created: v.optional(v.string()),
+  created: v.optional(Created),
   author: v.optional(v.string()),
   config: v.nullish(ContainerConfigSchema),
   rootfs: jsonObject({ type: v.literal("layers"), diff_ids: v.array(AnyDigest) }),

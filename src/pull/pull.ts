@@ -98,13 +98,25 @@ export interface PullResult {
   downloaded: number;
 }
 
+/** True when `a` and `b` name the same existing file (compared by device and inode). */
+function sameFile(a: string, b: string): boolean {
+  try {
+    const x = Deno.statSync(a);
+    const y = Deno.statSync(b);
+    return x.dev === y.dev && x.ino === y.ino;
+  } catch {
+    return false;
+  }
+}
+
 /** Pulls an image. */
 export async function pull(req: PullRequest, ctx: PullContext): Promise<PullResult> {
   const recording = ctx.catalogue !== undefined && !req.noCache && !req.sandbox;
   if (recording && !req.force) {
     const digest = req.ref.digest ?? await req.headDigest?.();
     const found = digest ? findReusable(ctx.catalogue!, req.ref, req.platform, digest) : undefined;
-    if (found) {
+    // `--name FILE` asks for the image at FILE: a recorded copy elsewhere does not answer it.
+    if (found && (req.name === undefined || sameFile(found.image!, req.name))) {
       if (ctx.cache) markUsed(ctx.cache, recordBlobs(found));
       return { path: found.image!, record: found, reused: true, downloaded: 0 };
     }

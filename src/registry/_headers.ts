@@ -52,9 +52,17 @@ function parseOrUndefined(text: string): unknown {
   }
 }
 
-/** The tags of one `tags/list` page (`tags` may be null), or undefined when not JSON. */
+/** A tag as the distribution spec writes it: `[a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}`. */
+const TAG = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/;
+
+/**
+ * The tags of one `tags/list` page (`tags` may be null), or undefined when
+ * not JSON. Entries that are not tags (not strings, or outside the tag
+ * grammar: no reference could name them, and `sregistry tags` prints them)
+ * are left out.
+ */
 export function parseTagPage(text: string): string[] | undefined {
   const page = v.safeParse(TagPageSchema, parseOrUndefined(text));
   if (!page.success) return undefined;
-  return (page.output.tags ?? []).filter((t): t is string => typeof t === "string");
+  return (page.output.tags ?? []).filter((t): t is string => typeof t === "string" && TAG.test(t));
 }

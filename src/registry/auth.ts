@@ -3,7 +3,8 @@
  * the challenge's realm, anonymous or with credentials, or an identity token
  * through the OAuth2 refresh_token grant) or Basic credentials. State is kept
  * per host, so credentials and tokens only ever go to the host they belong
- * to and to its token realm, never to a redirect target on another host.
+ * to and to its token realm, never to a redirect target on another host,
+ * and never over plain http unless the registry is a plain-http one.
  * @module
  */
 import { DocumentError, parseDocument } from "../document.ts";
@@ -27,7 +28,12 @@ export type CredentialLookup = (host: string) => Promise<Credential | undefined>
 /** Options of {@linkcode AuthSession}. */
 export interface AuthOptions {
   credentials?: CredentialLookup;
-  /** Hosts whose token realm may be plain http (plain-http registries). */
+  /**
+   * Hosts spoken to in plain http by choice (plain-http registries): their
+   * token realm may be http, and they get credentials over http. Any other
+   * host reached over http (an https registry redirecting to `http://`)
+   * gets its requests anonymous: credentials and tokens never travel in clear.
+   */
   allowHttpRealm?: (host: string) => boolean;
   /** Injectable clock (ms). */
   now?: () => number;
@@ -93,7 +99,12 @@ export class AuthSession {
 
   /** Sends `req` with authentication for its host; `scope` is what the request needs. */
   async fetch(req: Request, scope?: string): Promise<Response> {
-    const host = new URL(req.url).host;
+    const url = new URL(req.url);
+    const host = url.host;
+    // A registry's state is kept by host, which `https://h` and `http://h` share.
+    if (url.protocol === "http:" && !(this.#opts.allowHttpRealm?.(host) ?? false)) {
+      return this.#inner(req);
+    }
     const state = this.#hosts.get(host);
     const sent = state ? await this.#authorize(req, host, state, scope, false) : req;
     const res = await this.#inner(sent);

@@ -23,6 +23,7 @@ import {
 } from "./manifest.ts";
 import type { Platform } from "./platform.ts";
 import { resolveImage } from "./resolve.ts";
+import { redirectTarget } from "./_redirect.ts";
 import { defaultSleep, type Fetcher, withRetry, withUserAgent } from "./transport.ts";
 import { nextLink, parseRateLimit, parseTagPage, type RateLimit } from "./_headers.ts";
 
@@ -30,7 +31,6 @@ export type { RateLimit } from "./_headers.ts";
 export type { ClientEvent, ClientOptions, FetchedManifest, ResolvedImage } from "./types.ts";
 import type { ClientOptions, FetchedManifest, ResolvedImage } from "./types.ts";
 
-const MAX_REDIRECTS = 10;
 const MAX_TAG_PAGES = 10_000;
 /** HEAD answers that a GET would not change: failed login, rate limit. */
 const HEAD_FINAL = new Set([401, 429]);
@@ -97,9 +97,13 @@ export class RegistryClient {
         throw networkError(e, url, ctx.action);
       }
       const location = res.headers.get("location");
-      if (res.status < 300 || res.status >= 400 || !location || hop >= MAX_REDIRECTS) return res;
+      if (res.status < 300 || res.status >= 400 || !location) return res;
       await res.body?.cancel();
-      url = new URL(location, url).href;
+      url = redirectTarget(url, location, hop, {
+        action: ctx.action,
+        status: res.status,
+        method: init.method ?? "GET",
+      });
     }
   }
 

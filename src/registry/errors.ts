@@ -72,8 +72,13 @@ export function parseErrorBody(text: string): { errors: RegistryErrorEntry[]; su
 }
 
 function clip(s: string, n = 200): string {
-  return s.length > n ? s.slice(0, n) + "…" : s;
+  const cut = s.length > n ? s.slice(0, n) + "…" : s;
+  // The registry's words go to the user's terminal: no escape sequences, no line breaks.
+  return cut.replace(CONTROL, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`);
 }
+
+// deno-lint-ignore no-control-regex
+const CONTROL = /[\x00-\x1f\x7f-\x9f]/g;
 
 /** What the user should do about an answer. */
 function advice(status: number, codes: string[], host: string, retryAfter?: number): string {

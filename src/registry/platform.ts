@@ -24,9 +24,14 @@ const ARCH_ALIASES: Record<string, string> = {
   i686: "386",
 };
 
+/** Operating systems a bare `--platform` word may name (Go's `GOOS` values images use). */
+const OS_NAMES = new Set(["linux", "windows", "darwin", "freebsd", "netbsd", "openbsd", "solaris"]);
+
 /**
- * Parses `linux/arm64/v8`, `linux/amd64`, or a bare architecture (`arm64`,
- * os `linux`). Architecture aliases (`x86_64`, `aarch64`) are normalised.
+ * Parses `linux/arm64/v8`, `linux/amd64`, a bare architecture (`arm64`,
+ * os `linux`), or a bare os (`linux`: this machine's architecture, as
+ * containerd's `platforms.Parse` reads it). Architecture aliases (`x86_64`,
+ * `aarch64`) are normalised.
  * @throws {SyntaxError} On an empty or over-long platform.
  * @example
  * ```ts
@@ -41,6 +46,10 @@ export function parsePlatform(s: string): Platform {
     throw new SyntaxError(
       `Cannot parse platform ${JSON.stringify(s)}: write it as os/arch[/variant], e.g. linux/arm64`,
     );
+  }
+  if (parts.length === 1 && OS_NAMES.has(parts[0])) {
+    const host = hostPlatform();
+    return { ...host, os: parts[0] };
   }
   const [os, arch, variant] = parts.length === 1 ? ["linux", parts[0]] : parts;
   const architecture = ARCH_ALIASES[arch] ?? arch;
@@ -78,13 +87,19 @@ export function platformMatches(have: Platform, want: Platform): boolean {
 /**
  * Picks the manifest for `want` from an index. Attestation entries
  * (`unknown/unknown`) are skipped; `arm64` matches with or without `v8`;
- * without a wanted variant the first entry of the os/arch wins.
+ * without a wanted variant, `arm` takes `v7` when the index has it (the
+ * variant containerd and Docker mean by `linux/arm`; indexes often list
+ * `v5` or `v6` first), else the first entry of the os/arch wins.
  * @throws {SregistryError} Listing the platforms the image has when none matches.
  */
 export function selectManifest(index: ImageIndex, want: Platform): Descriptor {
   const runnable = index.manifests.filter((d) => !isAttestation(d));
   const withPlatform = runnable.filter((d) => d.platform);
   const exact = withPlatform.filter((d) => platformMatches(d.platform!, want));
+  if (want.architecture === "arm" && !want.variant) {
+    const v7 = exact.find((d) => d.platform!.variant === "v7");
+    if (v7) return v7;
+  }
   if (exact.length > 0) return exact[0];
   // An index whose only runnable entry has no platform: take it.
   if (runnable.length === 1 && withPlatform.length === 0) return runnable[0];

@@ -63,7 +63,7 @@ for (
   const [want, digit] of [
     ["linux/amd64", "1"],
     ["linux/arm/v7", "3"],
-    ["linux/arm", "2"],
+    ["linux/arm", "3"], // containerd: arm means arm/v7
     ["linux/arm64", "4"],
     ["linux/arm64/v8", "4"],
     ["arm64", "4"],

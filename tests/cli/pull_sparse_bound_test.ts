@@ -1,0 +1,72 @@
+/**
+ * The holes of a GNU sparse file count against `SREGISTRY_MAX_LAYER_SIZE`
+ * on every route of `sregistry pull`: the SIF built straight from the layers
+ * (tar2sqfs) as well as `--sandbox`. Before, the SIF route bounded holes
+ * with a fixed 64 GiB whatever the variable said, so a few KiB of layer
+ * could expand past the user's ceiling (and a genuine sparse file over
+ * 64 GiB could not be pulled whatever the user raised the variable to),
+ * while the message told the user to raise a variable that had no effect.
+ */
+import { assert, assertEquals, assertStringIncludes } from "../_assert.ts";
+import { cliHome } from "../_cli.ts";
+import { blob, type BuiltImage, gzip, MEDIA, sha256 } from "../_images.ts";
+import { pushImage, startRegistry } from "../_registry.ts";
+
+async function run(cmd: string, args: string[]): Promise<Uint8Array> {
+  const out = await new Deno.Command(cmd, { args, stderr: "piped" }).output();
+  assert(out.success, `${cmd} ${args.join(" ")}: ${new TextDecoder().decode(out.stderr)}`);
+  return out.stdout;
+}
+
+/** One layer by `tar --format=posix --sparse`: `sp/big`, 8 MiB of holes around 4 KiB of data. */
+async function sparseImage(dir: string): Promise<BuiltImage> {
+  Deno.mkdirSync(`${dir}/src/sp`, { recursive: true });
+  const file = `${dir}/src/sp/big`;
+  await run("truncate", ["-s", "8M", file]);
+  Deno.writeTextFileSync(`${dir}/chunk`, "data".repeat(1024));
+  await run("dd", [`if=${dir}/chunk`, `of=${file}`, "bs=4096", "seek=100", "conv=notrunc"]);
+  const tar = await run("tar", [
+    "--format=posix",
+    "--sparse",
+    "-cf",
+    "-",
+    "-C",
+    `${dir}/src`,
+    "sp",
+  ]);
+  assert(tar.length < 64 * 1024, `the layer is ${tar.length} bytes: not stored sparse`);
+  const layer = blob("application/vnd.oci.image.layer.v1.tar+gzip", await gzip(tar));
+  const config = blob(MEDIA.ociConfig, {
+    architecture: "amd64",
+    os: "linux",
+    rootfs: { type: "layers", diff_ids: [sha256(tar)] },
+  });
+  const d = (b: typeof config) => ({ mediaType: b.mediaType, digest: b.digest, size: b.size });
+  const manifest = blob(MEDIA.ociManifest, {
+    schemaVersion: 2,
+    mediaType: MEDIA.ociManifest,
+    config: d(config),
+    layers: [d(layer)],
+  });
+  return { manifest, config, layers: [layer], diffIds: [sha256(tar)], tars: [tar] };
+}
+
+Deno.test("sregistry pull bounds the holes of a sparse file by SREGISTRY_MAX_LAYER_SIZE, into a SIF as into a sandbox", async () => {
+  await using reg = await startRegistry();
+  await using home = await cliHome({ SREGISTRY_MAX_LAYER_SIZE: "1M" });
+  await pushImage(reg, "test/sparse-bound", "v1", await sparseImage(home.home));
+  const ref = `${reg.host}/test/sparse-bound:v1`;
+  for (const args of [["pull", ref], ["pull", "--sandbox", `${home.home}/box`, ref]]) {
+    const res = await home.run(args);
+    assertEquals(res.code, 1, `${args.join(" ")}: ${res.stderr}`);
+    assertStringIncludes(res.stderr, "expands to more than 1048576 bytes");
+    assertStringIncludes(res.stderr, "raise SREGISTRY_MAX_LAYER_SIZE");
+    assertEquals(res.stdout, "");
+  }
+  const images = await home.run(["images", "--json"]);
+  assertEquals(JSON.parse(images.stdout), [], "an image was recorded");
+
+  // Raised above the file's real size, the same image pulls.
+  const ok = await home.run(["pull", ref], { env: { SREGISTRY_MAX_LAYER_SIZE: "16M" } });
+  assertEquals(ok.code, 0, ok.stderr);
+});
