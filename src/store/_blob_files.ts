@@ -2,7 +2,7 @@
  * File-level pieces of the blob cache: digest to file name, the sweep of
  * leftovers (partial files of dead processes, kept partial downloads older
  * than a week, stale locks), writing a stream to a partial file, and the
- * errors for a full disk and a damaged cached copy.
+ * error for a damaged cached copy.
  * @module
  */
 import { hostname } from "node:os";
@@ -11,16 +11,6 @@ import { processAlive, removeStaleLock } from "./locks.ts";
 import { sweepKept } from "./_blob_resume.ts";
 
 const HOST = hostname();
-
-/** True when `error` (or one of its causes) is ENOSPC or EDQUOT: the disk or quota is full. */
-export function isNoSpace(error: unknown): boolean {
-  for (let e = error; e instanceof Error; e = e.cause) {
-    if (/os error (28|122)\b|ENOSPC|EDQUOT|no space left|quota exceeded/i.test(e.message)) {
-      return true;
-    }
-  }
-  return false;
-}
 
 /** The hex part of a sha256 digest, for file names. */
 export function hexOf(digest: string): string {

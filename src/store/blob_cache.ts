@@ -11,7 +11,7 @@
  */
 import { type DigestVerifier, sha256Digest, verifyingStream } from "../digest.ts";
 import { parseDocument } from "../document.ts";
-import { DigestMismatchError, SregistryError } from "../errors.ts";
+import { DigestMismatchError, isNoSpace, NoSpaceError, SregistryError } from "../errors.ts";
 import { CacheIndexSchema } from "./_schemas.ts";
 import { acquireLock, type LockOptions, type LockOwner, type LockWait, withLock } from "./locks.ts";
 import { adoptKept, keepPartialDownloads, type Kept, trackPartial } from "./_blob_resume.ts";
@@ -21,13 +21,12 @@ import {
   emptyIndex,
   hexOf,
   type IndexEntry,
-  isNoSpace,
   knownSize,
   sweepCacheFolder,
   writeStreamTo,
 } from "./_blob_files.ts";
 
-export { type IndexEntry, isNoSpace };
+export { type IndexEntry };
 import { partialPath, writeFileAtomic } from "./atomic_file.ts";
 import { BlobChecks, readVerified } from "./_blob_check.ts";
 
@@ -161,9 +160,10 @@ export class BlobCache {
   /** A full disk becomes a clear error naming the cache; anything else is kept as it is. */
   #storeError(what: string, e: unknown): unknown {
     if (!isNoSpace(e)) return e;
-    return new SregistryError(
+    return new NoSpaceError(
       `Cannot store ${what} in the blob cache ${this.root}: no space left on device (or quota exceeded): ` +
         `free space there or set APPTAINER_CACHEDIR to a folder with more room`,
+      { path: this.root, variable: "APPTAINER_CACHEDIR" },
       { cause: e },
     );
   }
