@@ -26,7 +26,7 @@ import {
   writeStreamTo,
 } from "./_blob_files.ts";
 
-export { type IndexEntry };
+export type { IndexEntry };
 import { partialPath, writeFileAtomic } from "./atomic_file.ts";
 import { BlobChecks, readVerified } from "./_blob_check.ts";
 

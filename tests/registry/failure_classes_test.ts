@@ -2,7 +2,7 @@ import { assert, assertEquals, assertRejects } from "../_assert.ts";
 import {
   ConnectionRefusedError,
   ConnectionResetError,
-  NetworkError,
+  type NetworkError,
   NotFoundError,
   RateLimitedError,
   RegistryError,
