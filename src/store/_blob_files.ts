@@ -9,6 +9,7 @@ import { hostname } from "node:os";
 import { DigestMismatchError } from "../errors.ts";
 import { processAlive, removeStaleLock } from "./locks.ts";
 import { sweepKept } from "./_blob_resume.ts";
+import { layoutPaths } from "./oci_layout.ts";
 
 const HOST = hostname();
 
@@ -39,7 +40,7 @@ export function damagedError(digest: string, actual: string, path: string): Dige
  */
 export function sweepCacheFolder(root: string, staleMs: number): number {
   let removed = 0;
-  for (const dir of [`${root}/blobs/sha256`, root]) {
+  for (const dir of [layoutPaths(root).blobs, root]) {
     let entries: Deno.DirEntry[];
     try {
       entries = [...Deno.readDirSync(dir)];
@@ -74,27 +75,6 @@ function sweepPartial(path: string, name: string): boolean {
   } catch {
     return false; // gone
   }
-}
-
-/** An entry of the layout's `index.json`. */
-export interface IndexEntry {
-  mediaType: string;
-  digest: string;
-  size: number;
-  annotations?: Record<string, string>;
-}
-
-/** The `index.json` of an empty OCI image layout. */
-export function emptyIndex(): {
-  schemaVersion: number;
-  mediaType: string;
-  manifests: IndexEntry[];
-} {
-  return {
-    schemaVersion: 2,
-    mediaType: "application/vnd.oci.image.index.v1+json",
-    manifests: [] as IndexEntry[],
-  };
 }
 
 export function knownSize(blob: { size?: number }): number | undefined {
