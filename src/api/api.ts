@@ -9,6 +9,7 @@
 import { SregistryError } from "../errors.ts";
 import type { PullResult } from "../pull/pull.ts";
 import type { ImageRecord } from "../store/record.ts";
+import { removeImage } from "./catalogue.ts";
 import { findImage } from "./find.ts";
 import { type PullOptions, runPull } from "./pull.ts";
 import { Session, type SessionOptions } from "./session.ts";
@@ -115,15 +116,6 @@ export function get(reference: string, options: ApiOptions = {}): Promise<string
 export function rm(reference: string, options: ApiOptions = {}): Promise<ImageRecord> {
   return withSession(options, (s) => {
     const catalogue = s.requireCatalogue(`remove ${reference}`);
-    const r = findImage(catalogue, reference);
-    catalogue.remove(r.id);
-    if (r.image) {
-      try {
-        Deno.removeSync(r.image);
-      } catch (e) {
-        if (!(e instanceof Deno.errors.NotFound)) throw e;
-      }
-    }
-    return r;
+    return removeImage(catalogue, reference).record;
   });
 }
