@@ -123,6 +123,12 @@ export function isNoSpace(error: unknown): boolean {
 export interface NetworkFacts {
   host: string;
   url: string;
+  /**
+   * The message is complete ("Cannot connect to HOST: ...: what to do"), made
+   * where the settings in force are known; `networkError` keeps it. Unset for
+   * the bare classification of a failed fetch.
+   */
+  complete?: boolean;
 }
 
 /**
@@ -133,14 +139,23 @@ export interface NetworkFacts {
 export class NetworkError extends SregistryError {
   readonly host: string;
   readonly url: string;
+  readonly complete: boolean;
   constructor(message: string, facts: NetworkFacts, options?: ErrorOptions) {
     super(message, options);
     this.host = facts.host;
     this.url = facts.url;
+    this.complete = facts.complete ?? false;
   }
   /** False when trying again cannot help (DNS, TLS, a refused port). */
   get retryable(): boolean {
     return true;
+  }
+}
+
+/** A port web `fetch` refuses (the WHATWG "bad ports", e.g. 6000). Not retried. */
+export class BlockedPortError extends NetworkError {
+  override get retryable(): boolean {
+    return false;
   }
 }
 

@@ -9,6 +9,7 @@ import { DocumentError, parseDocument } from "../document.ts";
 import {
   ConnectionRefusedError,
   ConnectionResetError,
+  NetworkError,
   NotFoundError,
   RateLimitedError,
   RegistryError,
@@ -173,11 +174,12 @@ function hostOf(url: string): string {
  * Turns a network failure (refused, reset, unknown host, TLS, a phase that
  * timed out) into a clear error: "Cannot <action>: <reason>: <what to do>".
  * A typed failure ({@linkcode classifyFetchFailure}) keeps its class and
- * facts; a {@linkcode TlsError} from the HTTP client (`tlsError`, which knows
- * the TLS settings in force) is returned as it is.
+ * facts; one whose message is `complete` already (the HTTP client's
+ * `tlsError`, which knows the TLS settings in force, or `badPortError`) is
+ * returned as it is.
  */
 export function networkError(e: unknown, url: string, action: string): SregistryError {
-  if (e instanceof TlsError && e.message.startsWith("Cannot ")) return e;
+  if (e instanceof NetworkError && e.complete) return e;
   const host = hostOf(url);
   const timeout = findTimeout(e);
   if (isBlockedPortError(e)) return badPortError(url);

@@ -94,6 +94,7 @@ export function tlsError(url: string, e: unknown, settings: HttpSettings): TlsEr
     url: safeUrl(url),
     certificate,
     detail,
+    complete: true,
   }, { cause: e });
 }
 

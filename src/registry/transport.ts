@@ -4,6 +4,7 @@
  * @module
  */
 import {
+  BlockedPortError,
   ConnectionRefusedError,
   ConnectionResetError,
   NetworkError,
@@ -96,6 +97,7 @@ const DENO_RESET =
 const DENO_CERT =
   /invalid peer certificate|UnknownIssuer|NotValidForName|CertExpired|certificate verify failed|unable to verify|self[- ]signed certificate|certificate has expired|altnames|certificate/i;
 const DENO_TLS = /\btls\b|\bssl\b|handshake|corrupt message/i;
+const DENO_BLOCKED_PORT = /Requests to port \d+ are blocked/i;
 
 /** The messages of an error and its `cause` chain, without URLs (a host may be "tls.example"). */
 function failureText(e: unknown): string {
@@ -131,9 +133,9 @@ function hostOf(url: string): string {
  * The typed error for a `fetch` that got no answer: {@linkcode UnknownHostError},
  * {@linkcode ConnectionRefusedError}, {@linkcode ConnectionResetError} or
  * {@linkcode TlsError} (its `certificate` set for an untrusted certificate),
- * with `e` as `cause` and the host and URL (without query) as facts; `e`
- * itself when it is one already; undefined for anything else (an abort, a
- * timeout, a blocked port). Node errors are read by `code`; Deno's carry only
+ * {@linkcode BlockedPortError}, with `e` as `cause` and the host and URL
+ * (without query) as facts; `e` itself (or the first of its causes) when it
+ * is one already; undefined for anything else (an abort, a timeout). Node errors are read by `code`; Deno's carry only
  * text, read here once (see `DENO_DNS`).
  */
 export function classifyFetchFailure(e: unknown, url: string): NetworkError | undefined {
@@ -143,6 +145,12 @@ export function classifyFetchFailure(e: unknown, url: string): NetworkError | un
   }
   const facts = { host: hostOf(url), url: safeUrl(url) };
   const options = { cause: e };
+  for (let x: unknown = e, i = 0; x instanceof Error && i < 8; x = x.cause, i++) {
+    if (x instanceof NetworkError) return x; // classified where it failed, e.g. a bad port
+  }
+  if (DENO_BLOCKED_PORT.test(errorText(e))) {
+    return new BlockedPortError(`port blocked talking to ${facts.host}`, facts, options);
+  }
   const codes = codesOf(e);
   const text = failureText(e);
   const detail = failureDetail(e);
@@ -172,11 +180,11 @@ export function isUnknownHostError(e: unknown): boolean {
 }
 
 /**
- * A port web `fetch` refuses (`Requests to port 6000 are blocked`, or
+ * A port web `fetch` refuses (Deno's `Requests to port 6000 are blocked`, or
  * sregistry's own refusal, see `bad_ports.ts`): retrying does not help.
  */
 export function isBlockedPortError(e: unknown): boolean {
-  return /Requests to port \d+ are blocked|is one web fetch refuses/i.test(errorText(e));
+  return classifyFetchFailure(e, "") instanceof BlockedPortError;
 }
 
 /** A certificate refused by TLS verification: retrying does not help. */
@@ -255,8 +263,7 @@ export function withRetry(inner: Fetcher, opts: RetryOptions = {}): Fetcher {
       } catch (e) {
         const failure = classifyFetchFailure(e, req.url);
         if (
-          req.signal.aborted || failure?.retryable === false || isBlockedPortError(e) ||
-          attempt > retries
+          req.signal.aborted || failure?.retryable === false || attempt > retries
         ) throw e;
         error = e;
       }

@@ -1,5 +1,6 @@
 import { assert, assertEquals, assertRejects } from "../_assert.ts";
 import {
+  BlockedPortError,
   ConnectionRefusedError,
   ConnectionResetError,
   type NetworkError,
@@ -13,6 +14,7 @@ import {
 import { classifyFetchFailure, withRetry } from "../../src/registry/transport.ts";
 import { networkError, responseError } from "../../src/registry/errors.ts";
 import { createHttpFetcher } from "../../src/registry/http_client.ts";
+import { badPortError } from "../../src/registry/bad_ports.ts";
 
 /** A failure shaped as Deno's fetch throws it: only text in the cause. */
 function denoFailure(url: string, detail: string): TypeError {
@@ -164,4 +166,27 @@ Deno.test("responseError() picks the class from the status and the errors[].code
     assertEquals(e.constructor, want, `${status} ${body}`);
     assertEquals([e.status, e.retryAfter], [status, 7]);
   }
+});
+
+Deno.test("a port fetch refuses is a BlockedPortError, not retried, its message kept", async () => {
+  let error: unknown;
+  try {
+    await fetch("http://127.0.0.1:6000/v2/");
+  } catch (e) {
+    error = e;
+  }
+  const failure = classifyFetchFailure(error, "http://127.0.0.1:6000/v2/");
+  assert(failure instanceof BlockedPortError && !failure.retryable, String(error));
+  let calls = 0;
+  const fetcher = withRetry(() => {
+    calls++;
+    return Promise.reject(error);
+  }, { sleep: () => Promise.resolve() });
+  await assertRejects(() => fetcher(new Request("http://127.0.0.1:6000/v2/")), TypeError);
+  assertEquals(calls, 1);
+  const told = badPortError("http://127.0.0.1:6000/v2/", "HTTPS_PROXY is set");
+  assertEquals(networkError(told, "http://127.0.0.1:6000/v2/", "pull x"), told);
+  const raw = networkError(error, "http://127.0.0.1:6000/v2/", "pull x");
+  assert(raw instanceof BlockedPortError);
+  assertEquals(raw.message.startsWith("Cannot connect to 127.0.0.1:6000: port 6000 is one"), true);
 });
