@@ -4,7 +4,7 @@
  * `addImage`) and the one wiring of settings and resources it shares with the CLI (`Session`).
  * @module
  */
-export { type ApiOptions, get, images, inspect, pull, rm } from "./api.ts";
+export { add, type ApiOptions, get, images, inspect, mv, pull, rename, rm } from "./api.ts";
 export { Session, type SessionOptions } from "./session.ts";
 export { Client } from "./client.ts";
 export { type PullOptions, runPull } from "./pull.ts";

@@ -6,6 +6,8 @@ import { assert, assertEquals, assertThrows } from "../_assert.ts";
 import { addImage, moveImage, removeImage, renameImage } from "../../src/api/catalogue.ts";
 import { SregistryError, UsageError } from "../../src/errors.ts";
 import { Catalogue } from "../../src/store/catalogue.ts";
+import { add, Client, images, rm } from "../../mod.ts";
+import { cliHome } from "../_cli.ts";
 
 /** A file with a SIF global header's magic at byte 32 (enough for `add`'s check). */
 const SIF = new TextEncoder().encode("#!/usr/bin/env run-singularity\n\0SIF_MAGIC\0 rest\n");
@@ -112,3 +114,28 @@ Deno.test("removeImage() removes the record and the file; a file already gone is
     assertEquals(catalogue.all(), []);
     assertThrows(() => removeImage(catalogue, "example/b:1"), SregistryError);
   }));
+
+Deno.test("add(), mv(), rename(), rm() and the Client use the CLI's settings and catalogue", async () => {
+  await using home = await cliHome();
+  const storage = `${home.home}/storage`;
+  const env = { ...home.env, SREGISTRY_STORAGE: storage };
+  const file = `${home.home}/app.sif`;
+  Deno.writeFileSync(file, SIF);
+  const record = await add(file, "example/app:1", { env });
+  assert(record.image?.startsWith(`${storage}/`), record.image ?? "");
+  // The command sees what the library recorded.
+  const got = await home.run(["get", "example/app:1"], { env });
+  assertEquals([got.code, got.stdout.trim()], [0, record.image]);
+  {
+    using client = new Client({ env });
+    Deno.mkdirSync(`${home.home}/moved`);
+    const moved = await client.mv("example/app:1", `${home.home}/moved`);
+    assertEquals(moved.startsWith(`${home.home}/moved/`), true);
+    const renamed = await client.rename("example/app:1", "example/new:2");
+    assertEquals([exists(moved), exists(renamed)], [false, true]);
+    assertEquals((await client.inspect("example/new:2")).image, renamed);
+  }
+  const removed = await rm("example/new:2", { env });
+  assertEquals(exists(removed.image!), false);
+  assertEquals(await images([], { env }), []);
+});
