@@ -1,7 +1,7 @@
 import { assert, assertEquals } from "../_assert.ts";
 import type { DirNode, ImageNode } from "../../src/layers/image_tree.ts";
 import { diffListings, listImageTree, readAll, readImage, visibleTo } from "../_readers.ts";
-import { bytes, dir, file, sha256Of, writeTree } from "./_trees.ts";
+import { bytes, dir, file, sha256Of, writeTree } from "../_image_trees.ts";
 
 const BLOCK = 131072;
 
