@@ -9,7 +9,7 @@
  */
 import { assert, assertEquals, assertStringIncludes } from "../_assert.ts";
 import { cliHome } from "../_cli.ts";
-import { blob, type BuiltImage, gzip, MEDIA, sha256 } from "../_images.ts";
+import { type BuiltImage, imageOfTars } from "../_images.ts";
 import { pushImage, startRegistry } from "../_registry.ts";
 
 async function run(cmd: string, args: string[]): Promise<Uint8Array> {
@@ -35,20 +35,7 @@ async function sparseImage(dir: string): Promise<BuiltImage> {
     "sp",
   ]);
   assert(tar.length < 64 * 1024, `the layer is ${tar.length} bytes: not stored sparse`);
-  const layer = blob("application/vnd.oci.image.layer.v1.tar+gzip", await gzip(tar));
-  const config = blob(MEDIA.ociConfig, {
-    architecture: "amd64",
-    os: "linux",
-    rootfs: { type: "layers", diff_ids: [sha256(tar)] },
-  });
-  const d = (b: typeof config) => ({ mediaType: b.mediaType, digest: b.digest, size: b.size });
-  const manifest = blob(MEDIA.ociManifest, {
-    schemaVersion: 2,
-    mediaType: MEDIA.ociManifest,
-    config: d(config),
-    layers: [d(layer)],
-  });
-  return { manifest, config, layers: [layer], diffIds: [sha256(tar)], tars: [tar] };
+  return await imageOfTars([tar]);
 }
 
 Deno.test("sregistry pull bounds the holes of a sparse file by SREGISTRY_MAX_LAYER_SIZE, into a SIF as into a sandbox", async () => {

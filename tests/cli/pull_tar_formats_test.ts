@@ -8,37 +8,11 @@
  */
 import { assert, assertEquals, assertStringIncludes } from "../_assert.ts";
 import { cliHome } from "../_cli.ts";
-import { blob, type BuiltImage, gzip, MEDIA, sha256 } from "../_images.ts";
+import { imageOfTars, sha256 } from "../_images.ts";
 import { pushImage, startRegistry } from "../_registry.ts";
 import { buildTar, concat } from "../_tar.ts";
 import { TarReader } from "../../src/tar/reader.ts";
 import { bytesToByteString } from "../../src/byte_string.ts";
-
-/** An OCI image of uncompressed layer tars given as bytes (GNU tar's own output included). */
-async function imageOf(tars: Uint8Array[]): Promise<BuiltImage> {
-  const layers = await Promise.all(
-    tars.map(async (t) => blob("application/vnd.oci.image.layer.v1.tar+gzip", await gzip(t))),
-  );
-  const diffIds = tars.map(sha256);
-  const config = blob(MEDIA.ociConfig, {
-    architecture: "amd64",
-    os: "linux",
-    config: { Env: ["PATH=/bin"] },
-    rootfs: { type: "layers", diff_ids: diffIds },
-  });
-  const descriptor = (b: typeof config) => ({
-    mediaType: b.mediaType,
-    digest: b.digest,
-    size: b.size,
-  });
-  const manifest = blob(MEDIA.ociManifest, {
-    schemaVersion: 2,
-    mediaType: MEDIA.ociManifest,
-    config: descriptor(config),
-    layers: layers.map(descriptor),
-  });
-  return { manifest, config, layers, diffIds, tars };
-}
 
 async function run(cmd: string, args: string[], cwd?: string): Promise<Uint8Array> {
   const out = await new Deno.Command(cmd, { args, cwd, stderr: "piped" }).output();
@@ -112,7 +86,7 @@ Deno.test("sregistry pull keeps names that are not UTF-8 byte for byte, and GNU 
     ...NAMES.map((name, i) => ({ name, content: `file ${i}`, byteNames: true })),
     { name: "c/link\x80", type: "symlink", linkname: "r\xe9sum\xe9", byteNames: true },
   ]);
-  await pushImage(reg, "test/formats", "v1", await imageOf([sparse.tar, names]));
+  await pushImage(reg, "test/formats", "v1", await imageOfTars([sparse.tar, names]));
   const pulled = await home.run(["pull", `${reg.host}/test/formats:v1`]);
   assertEquals(pulled.code, 0, pulled.stderr);
   const files = await sifContent(pulled.stdout.trim(), home.home);
@@ -128,7 +102,7 @@ Deno.test("sregistry pull --sandbox unpacks a GNU sparse file, and stops at name
   await using reg = await startRegistry();
   await using home = await cliHome();
   const sparse = await sparseLayer(home.home);
-  await pushImage(reg, "test/sparse", "v1", await imageOf([sparse.tar]));
+  await pushImage(reg, "test/sparse", "v1", await imageOfTars([sparse.tar]));
   const box = `${home.home}/box`;
   const ok = await home.run(["pull", "--sandbox", box, `${reg.host}/test/sparse:v1`]);
   assertEquals(ok.code, 0, ok.stderr);
@@ -139,7 +113,7 @@ Deno.test("sregistry pull --sandbox unpacks a GNU sparse file, and stops at name
     { name: "first.txt", content: "written before the bad names" },
     ...NAMES.map((name, i) => ({ name, content: `file ${i}`, byteNames: true })),
   ]);
-  await pushImage(reg, "test/names", "v1", await imageOf([sparse.tar, names]));
+  await pushImage(reg, "test/names", "v1", await imageOfTars([sparse.tar, names]));
   for (const existed of [false, true]) {
     const target = `${home.home}/names-${existed}`;
     if (existed) Deno.mkdirSync(target);
