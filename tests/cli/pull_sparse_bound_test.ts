@@ -11,29 +11,11 @@ import { assert, assertEquals, assertStringIncludes } from "../_assert.ts";
 import { cliHome } from "../_cli.ts";
 import { type BuiltImage, imageOfTars } from "../_images.ts";
 import { pushImage, startRegistry } from "../_registry.ts";
-
-async function run(cmd: string, args: string[]): Promise<Uint8Array> {
-  const out = await new Deno.Command(cmd, { args, stderr: "piped" }).output();
-  assert(out.success, `${cmd} ${args.join(" ")}: ${new TextDecoder().decode(out.stderr)}`);
-  return out.stdout;
-}
+import { gnuSparseTar } from "../_tools.ts";
 
 /** One layer by `tar --format=posix --sparse`: `sp/big`, 8 MiB of holes around 4 KiB of data. */
 async function sparseImage(dir: string): Promise<BuiltImage> {
-  Deno.mkdirSync(`${dir}/src/sp`, { recursive: true });
-  const file = `${dir}/src/sp/big`;
-  await run("truncate", ["-s", "8M", file]);
-  Deno.writeTextFileSync(`${dir}/chunk`, "data".repeat(1024));
-  await run("dd", [`if=${dir}/chunk`, `of=${file}`, "bs=4096", "seek=100", "conv=notrunc"]);
-  const tar = await run("tar", [
-    "--format=posix",
-    "--sparse",
-    "-cf",
-    "-",
-    "-C",
-    `${dir}/src`,
-    "sp",
-  ]);
+  const { tar } = await gnuSparseTar(dir, "big", "8M", "data".repeat(1024), [100 * 4096]);
   assert(tar.length < 64 * 1024, `the layer is ${tar.length} bytes: not stored sparse`);
   return await imageOfTars([tar]);
 }

@@ -10,36 +10,16 @@ import { assert, assertEquals, assertStringIncludes } from "../_assert.ts";
 import { cliHome } from "../_cli.ts";
 import { imageOfTars, sha256 } from "../_images.ts";
 import { pushImage, startRegistry } from "../_registry.ts";
+import { gnuSparseTar, runTool } from "../_tools.ts";
 import { buildTar, concat } from "../_tar.ts";
 import { TarReader } from "../../src/tar/reader.ts";
 import { bytesToByteString } from "../../src/byte_string.ts";
 
-async function run(cmd: string, args: string[], cwd?: string): Promise<Uint8Array> {
-  const out = await new Deno.Command(cmd, { args, cwd, stderr: "piped" }).output();
-  assert(out.success, `${cmd} ${args.join(" ")}: ${new TextDecoder().decode(out.stderr)}`);
-  return out.stdout;
-}
-
 /** The issue's sparse layer: `sp/pax.img`, 3 MiB with holes, by `tar --format=posix --sparse`. */
 async function sparseLayer(dir: string): Promise<{ tar: Uint8Array; digest: string }> {
-  Deno.mkdirSync(`${dir}/src/sp`, { recursive: true });
-  const img = `${dir}/src/sp/pax.img`;
-  await run("truncate", ["-s", "3M", img]);
-  Deno.writeTextFileSync(`${dir}/chunk`, "data ".repeat(900));
-  for (const seek of ["100000", "2000000"]) {
-    await run("dd", [`if=${dir}/chunk`, `of=${img}`, "bs=1", `seek=${seek}`, "conv=notrunc"]);
-  }
-  const tar = await run("tar", [
-    "--format=posix",
-    "--sparse",
-    "-cf",
-    "-",
-    "-C",
-    `${dir}/src`,
-    "sp",
-  ]);
-  assertStringIncludes(bytesToByteString(tar), "GNU.sparse.major=1");
-  return { tar, digest: sha256(Deno.readFileSync(img)) };
+  const layer = await gnuSparseTar(dir, "pax.img", "3M", "data ".repeat(900), [100000, 2000000]);
+  assertStringIncludes(bytesToByteString(layer.tar), "GNU.sparse.major=1");
+  return layer;
 }
 
 const NAMES = [
@@ -51,14 +31,14 @@ const NAMES = [
 
 /** Files and symlinks of the SIF's squashfs, by name (byte string): content digest or target. */
 async function sifContent(sif: string, work: string): Promise<Map<string, string>> {
-  const list = new TextDecoder().decode(await run("siftool", ["list", sif]));
+  const list = new TextDecoder().decode(await runTool("siftool", ["list", sif]));
   const fs = /\n\d+\s*\|1\s*\|NONE\s*\|(\d+)-(\d+)\s*\|FS/.exec(list);
   assert(fs, list);
   const bytes = Deno.readFileSync(sif).subarray(Number(fs[1]), Number(fs[2]));
   Deno.writeFileSync(`${work}/part.sqfs`, bytes);
-  const listing = bytesToByteString(await run("unsquashfs", ["-lls", `${work}/part.sqfs`]));
+  const listing = bytesToByteString(await runTool("unsquashfs", ["-lls", `${work}/part.sqfs`]));
   for (const name of NAMES) assertStringIncludes(listing, `squashfs-root/${name}`);
-  const tar = await run("sqfs2tar", [`${work}/part.sqfs`]);
+  const tar = await runTool("sqfs2tar", [`${work}/part.sqfs`]);
   const out = new Map<string, string>();
   let parts: Uint8Array[] = [];
   let name = "";
