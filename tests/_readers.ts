@@ -136,50 +136,14 @@ export async function readAll(
 /**
  * `listing` as `reader` can show it, for comparing with the reader's own
  * listing: a symlink unsquashfs creates has mode 0777 (the kernel and
- * squashfuse_ll show the stored mode); sqfs2tar has no sockets (tar
- * cannot hold them) and, when the tar reader decodes names and PAX values as
- * UTF-8 ({@link TAR_KEEPS_BYTES} false), a name or an xattr value that is not
- * UTF-8 comes out with U+FFFD in place of its bad bytes (sqfs2tar writes
- * binary xattr values raw in `SCHILY.xattr.*` records).
+ * squashfuse_ll show the stored mode); sqfs2tar has no sockets (tar cannot
+ * hold them).
  */
 export function visibleTo(reader: ReaderName, listing: ListedNode[]): ListedNode[] {
   if (reader === "unsquashfs") {
     return listing.map((node) => node.type === "symlink" ? { ...node, mode: 0o777 } : node);
   }
-  if (reader !== "sqfs2tar") return listing;
-  const lossy = (s: string) => TAR_KEEPS_BYTES ? s : textToByteString(utf8Lenient(s));
-  const lossyNames = (node: ListedNode) => ({
-    ...node,
-    path: lossy(node.path),
-    ...(node.target === undefined ? {} : { target: lossy(node.target) }),
-    ...(node.hardlink === undefined ? {} : { hardlink: lossy(node.hardlink) }),
-    ...(node.xattrs === undefined ? {} : { xattrs: lossyXattrs(node.xattrs) }),
-  });
-  const lossyXattrs = (xattrs: Record<string, string>) => {
-    if (TAR_KEEPS_BYTES) return xattrs;
-    const out: Record<string, string> = {};
-    for (const [name, hex] of Object.entries(xattrs)) {
-      const value = Uint8Array.from(hex.match(/../g) ?? [], (byte) => parseInt(byte, 16));
-      out[lossy(name)] = toHex(new TextEncoder().encode(new TextDecoder().decode(value)));
-    }
-    return out;
-  };
-  const shown = listing.filter((node) => node.type !== "socket").map(lossyNames);
-  // A hard-link group is named by its smallest path, which may change with the names.
-  const smallest = new Map<string, string>();
-  for (const node of shown) {
-    if (node.hardlink === undefined) continue;
-    const known = smallest.get(node.hardlink);
-    if (known === undefined || node.path < known) smallest.set(node.hardlink, node.path);
-  }
-  return shown.map((node) =>
-    node.hardlink === undefined ? node : { ...node, hardlink: smallest.get(node.hardlink)! }
-  ).sort((a, b) => a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
-}
-
-/** Byte string `s` decoded as UTF-8, each bad sequence as U+FFFD (what a decoding tar reader gives). */
-function utf8Lenient(s: string): string {
-  return new TextDecoder().decode(byteStringToBytes(s));
+  return reader === "sqfs2tar" ? listing.filter((node) => node.type !== "socket") : listing;
 }
 
 /**
@@ -402,10 +366,9 @@ async function readWithSqfs2tar(image: string, offset: number): Promise<ListedNo
 
 /**
  * The listing of a tar archive (sqfs2tar's: paths under "./", hard links as
- * link entries, xattrs as PAX `SCHILY.xattr.*` or, for values that are not
- * text, `LIBARCHIVE.xattr.*` in base64). Names come out as byte strings when
- * the tar reader keeps bytes; a reader that decodes UTF-8 makes a name that
- * is not UTF-8 come out as U+FFFD (see {@link visibleTo}).
+ * link entries, xattrs as PAX `SCHILY.xattr.*` records holding the value's
+ * bytes, or `LIBARCHIVE.xattr.*` in base64). Names, link targets and xattr
+ * names come out as byte strings, as the tar reader gives them.
  */
 export function listTar(tar: Uint8Array): ListedNode[] {
   const entries: (ListedNode & { ino?: number })[] = [];
@@ -425,7 +388,7 @@ export function listTar(tar: Uint8Array): ListedNode[] {
         current.size = h.size;
         hash = createHash("sha256");
       }
-      if (type === "symlink") current.target = tarText(h.linkname);
+      if (type === "symlink") current.target = h.linkname;
       if (type === "char" || type === "block") {
         current.major = h.devmajor;
         current.minor = h.devminor;
@@ -468,7 +431,7 @@ function tarXattrs(pax: Record<string, string>): Record<string, string> {
   const xattrs: Record<string, string> = {};
   for (const [key, value] of Object.entries(pax)) {
     if (key.startsWith("SCHILY.xattr.")) {
-      xattrs[tarText(key.slice(13))] = toHex(byteStringToBytes(tarText(value)));
+      xattrs[key.slice(13)] = toHex(byteStringToBytes(value));
     } else if (key.startsWith("LIBARCHIVE.xattr.")) {
       const name = textToByteString(decodeURIComponent(key.slice(17)));
       xattrs[name] = toHex(Uint8Array.from(atob(value), (c) => c.charCodeAt(0)));
@@ -477,41 +440,10 @@ function tarXattrs(pax: Record<string, string>): Record<string, string> {
   return Object.fromEntries(Object.entries(xattrs).sort(([a], [b]) => a < b ? -1 : 1));
 }
 
-/** A tar reader's string as a byte string. */
-function tarText(s: string): string {
-  return TAR_KEEPS_BYTES ? s : textToByteString(s);
-}
-
-/**
- * Whether the project's tar reader hands names over as byte strings (true)
- * or as decoded UTF-8 (false): asked once with a one-entry tar named "é" in
- * UTF-8 (two bytes).
- */
-export const TAR_KEEPS_BYTES: boolean = (() => {
-  const tar = new Uint8Array(512 * 3);
-  const put = (at: number, text: string) => tar.set(new TextEncoder().encode(text), at);
-  tar.set([0xc3, 0xa9], 0);
-  put(100, "0000644\0");
-  put(108, "0000000\0");
-  put(116, "0000000\0");
-  put(124, "00000000000\0");
-  put(136, "00000000000\0");
-  put(148, "        ");
-  put(156, "0");
-  put(257, "ustar\0");
-  put(263, "00");
-  let sum = 0;
-  for (let i = 0; i < 512; i++) sum += tar[i];
-  put(148, sum.toString(8).padStart(6, "0") + "\0 ");
-  let name = "";
-  new TarReader({ header: (h) => void (name = h.name), body() {}, end() {} }).write(tar);
-  return name === "\xc3\xa9";
-})();
-
 function tarPath(name: string): string {
   let path = name.replace(/\/+$/, "");
   if (path.startsWith("./")) path = path.slice(2);
-  return path === "" ? "." : tarText(path);
+  return path === "" ? "." : path;
 }
 
 /**

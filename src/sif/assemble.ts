@@ -14,6 +14,7 @@
 
 import { basename, dirname, join } from "node:path";
 import { definitionFile, ociConfigJson } from "./metadata.ts";
+import { SregistryError } from "../errors.ts";
 import { layoutSif, SIF_DATA, SIF_FS, SIF_PART, type SifObject } from "./encoder.ts";
 import type { DirNode } from "../layers/image_tree.ts";
 import { SquashfsWriter, type SquashfsWriterOptions } from "../squashfs/writer.ts";
@@ -63,7 +64,28 @@ export function sifObjects(
   ];
 }
 
-/** One SIF being written: feed `squashfs`, then `commit(root)` or `abort()`. */
+/**
+ * One SIF being written: feed `squashfs`, then `commit(root)` or `abort()`.
+ *
+ * @example
+ * ```ts
+ * import { SifAssembly } from "./assemble.ts";
+ * import type { DirNode } from "../layers/image_tree.ts";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const sif = await SifAssembly.create({
+ *   output: `${dir}/image.sif`,
+ *   from: "docker://example/image:1",
+ *   config: { architecture: "amd64" },
+ *   arch: "amd64",
+ *   deterministic: true,
+ *   squashfs: { compression: "gzip", processors: 1 },
+ * });
+ * const root: DirNode = { kind: "dir", mode: 0o755, uid: 0, gid: 0, mtime: 0, children: new Map() };
+ * const size = await sif.commit(root); // `siftool list` shows Def.FILE, JSON.Generic, FS
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
 export class SifAssembly {
   #options: SifAssemblyOptions;
   #file: Deno.FsFile;
@@ -97,8 +119,9 @@ export class SifAssembly {
 
   /**
    * Creates the partial file beside `options.output` and the squashfs writer
-   * at the partition offset. Throws what opening the file throws (no space,
-   * no permission) and RangeError on bad writer options.
+   * at the partition offset. Throws SregistryError when the folder is missing
+   * or not writable, what opening the file throws otherwise (no space), and
+   * RangeError on bad writer options.
    */
   static async create(options: SifAssemblyOptions): Promise<SifAssembly> {
     const offset = partitionOffset(options);
@@ -106,7 +129,22 @@ export class SifAssembly {
       dirname(options.output),
       `.${basename(options.output)}.${crypto.randomUUID()}.partial`,
     );
-    const file = await Deno.open(partial, { read: true, write: true, createNew: true });
+    let file: Deno.FsFile;
+    try {
+      file = await Deno.open(partial, { read: true, write: true, createNew: true });
+    } catch (error) {
+      if (
+        !(error instanceof Deno.errors.NotFound || error instanceof Deno.errors.PermissionDenied)
+      ) {
+        throw error;
+      }
+      throw new SregistryError(
+        `Cannot write the image ${options.output}: cannot create a file in ${
+          dirname(options.output)
+        } (${error.message}): check that the folder exists and is writable`,
+        { cause: error },
+      );
+    }
     return new SifAssembly(options, file, partial, offset);
   }
 

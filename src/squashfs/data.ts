@@ -1,27 +1,38 @@
 /**
  * The data area of a squashfs (format.adoc "Data and Fragment Blocks"): file
  * contents cut into blocks, compressed on the pool's Workers, written in the
- * order they were given whatever order the Workers finish in (so the bytes do
- * not depend on the number of Workers). Full blocks of zeros become sparse
- * blocks (size 0, nothing stored); tails shorter than a block are packed into
- * fragment blocks; a content seen before (same size and SHA-256) is stored
- * once: the output rewinds over the duplicate's blocks.
+ * order they were given whatever order the Workers finish in.
+ *
+ * Everything that decides where bytes go (block positions, which fragment
+ * block a tail joins, whether a content is a duplicate) happens in one
+ * ordered queue of slots, applied strictly in order as results arrive, so the
+ * image does not depend on the number of Workers or their timing:
+ *
+ * - a full block of zeros becomes a sparse block (size 0, nothing stored);
+ * - a tail shorter than a block joins the open fragment block;
+ * - a content seen before (same size and SHA-256 over the Workers' block
+ *   digests and the tail) is stored once: the output rewinds over the
+ *   duplicate's blocks and its tail is dropped.
  * @module
  */
 
-import { createHash, type Hash } from "node:crypto";
+import { createHash } from "node:crypto";
 import { DATA_UNCOMPRESSED, SUPERBLOCK_SIZE } from "./format.ts";
-import { FileRecord } from "./file_record.ts";
+import { FileRecord, newOwner } from "./file_record.ts";
 import type { CompressionPool, PoolResult } from "./pool.ts";
 import type { OutputSink } from "./sink.ts";
+import { TailRing } from "./tail_ring.ts";
 
 type Slot =
   | { kind: "block"; file: FileRecord; first: boolean; result?: PoolResult }
   | { kind: "fragment"; index: number; result?: PoolResult }
-  | { kind: "duplicate"; file: FileRecord; original: FileRecord; result: true };
+  | { kind: "end"; file: FileRecord; tail?: Uint8Array; cost: number; result: true }
+  | { kind: "flush"; result: true };
 
 /** Writes file contents and fragment blocks; see the module doc. */
 export class DataWriter {
+  /** This writer's number, in each record it makes. */
+  readonly owner: number = newOwner();
   #pool: CompressionPool;
   #out: OutputSink;
   #blockSize: number;
@@ -31,12 +42,19 @@ export class DataWriter {
   #position = SUPERBLOCK_SIZE;
   #sizes = new Uint32Array(1024);
   #sizeCount = 0;
+  /** Digests of the blocks of the file being applied. */
+  #digests: Uint8Array[] = [];
   #fragments: number[] = []; // pairs: start, size word
   #fragment = new Uint8Array(0);
   #fragmentFill = 0;
   #seen = new Map<string, FileRecord>();
   #error: Error | undefined;
-  #waiters: { below: number; resolve: () => void; reject: (e: Error) => void }[] = [];
+  #waiters: { ready: () => boolean; resolve: () => void; reject: (e: Error) => void }[] = [];
+  /** Block and fragment slots not applied yet (each holds up to a block). */
+  #heavy = 0;
+  /** Bytes of tails in end slots not applied yet. */
+  #tailBytes = 0;
+  #tails: TailRing;
   #open = false;
   /**
    * The current file's partial block, reused from file to file: a buffer per
@@ -50,6 +68,7 @@ export class DataWriter {
     this.#out = out;
     this.#blockSize = blockSize;
     this.#maxInFlight = maxInFlight;
+    this.#tails = new TailRing(8 * blockSize);
   }
 
   /** Starts a file; contents are given to the returned sink in order. */
@@ -57,21 +76,13 @@ export class DataWriter {
     this.#check();
     if (this.#open) throw new Error("A file is still being written: end() it first");
     this.#open = true;
+    const file = new FileRecord(0, this.owner);
     let fill = 0;
-    let size = 0;
-    let hash: Hash | undefined;
-    const file = new FileRecord(0);
     let first = true;
-    const submit = (bytes: Uint8Array) => {
-      this.#submitBlock(file, first, bytes);
-      first = false;
-    };
     return {
       write: (chunk) => {
         this.#check();
-        if (chunk.length === 0) return;
-        (hash ??= createHash("sha256")).update(chunk);
-        size += chunk.length;
+        file.size += chunk.length;
         let at = 0;
         while (at < chunk.length) {
           const block = this.#staging ??= new Uint8Array(this.#blockSize);
@@ -81,7 +92,8 @@ export class DataWriter {
           at += take;
           if (fill === this.#blockSize) {
             this.#staging = undefined; // transferred to a Worker
-            submit(block);
+            this.#submit({ kind: "block", file, first }, block, true);
+            first = false;
             fill = 0;
           }
         }
@@ -89,40 +101,44 @@ export class DataWriter {
       end: () => {
         this.#check();
         this.#open = false;
-        const done = file;
-        done.size = size;
-        if (size === 0) return done;
-        const key = hash!.digest().toString("latin1", 0, 16) + size;
-        const original = this.#seen.get(key);
-        if (original) {
-          done.fragment = original.fragment;
-          done.fragmentOffset = original.fragmentOffset;
-          if (!first) this.#push({ kind: "duplicate", file: done, original, result: true });
-          else copyBlocks(done, original);
-          return done;
+        if (file.size === 0) return file;
+        let tail: Uint8Array | undefined;
+        let cost = 0;
+        if (fill > 0) {
+          const staged = this.#staging!.subarray(0, fill);
+          const taken = this.#tails.take(staged);
+          tail = taken?.view ?? staged.slice();
+          cost = taken?.cost ?? 0;
         }
-        this.#seen.set(key, done);
-        if (fill > 0) this.#addTail(done, this.#staging!.subarray(0, fill));
-        return done;
+        this.#tailBytes += fill;
+        this.#push({ kind: "end", file, tail, cost, result: true });
+        return file;
       },
     };
   }
 
-  /** Resolves once at most the in-flight bound of blocks is queued or compressing. */
+  /**
+   * Resolves once fewer than the in-flight bound of blocks are queued or
+   * compressing, and fewer than 4 blocks' worth of small files' tails wait
+   * for them (tails do not count as blocks: a small file would otherwise stall
+   * the caller while a fragment block compresses).
+   */
   drain(): Promise<void> {
-    return this.#waitBelow(this.#maxInFlight);
+    return this.#wait(() =>
+      this.#heavy < this.#maxInFlight && this.#tailBytes < 4 * this.#blockSize
+    );
   }
 
   /**
-   * Flushes the last fragment block and waits for every block to be written.
+   * Flushes the last fragment block and waits for every slot to be applied.
    * Returns where the data area ends and the fragment table entries
    * (16 bytes each: u64 start, u32 size word, u32 0).
    */
   async finish(): Promise<{ end: number; fragments: Uint8Array }> {
     this.#check();
     if (this.#open) throw new Error("A file is still being written: end() it first");
-    this.#flushFragment();
-    await this.#waitBelow(1);
+    this.#push({ kind: "flush", result: true });
+    await this.#wait(() => this.#head === this.#slots.length);
     const count = this.#fragments.length / 2;
     const table = new Uint8Array(count * 16);
     const view = new DataView(table.buffer);
@@ -149,42 +165,24 @@ export class DataWriter {
     if (this.#error) throw this.#error;
   }
 
-  #submitBlock(file: FileRecord, first: boolean, bytes: Uint8Array): void {
-    const slot: Slot = { kind: "block", file, first };
-    this.#push(slot);
-    this.#pool.compress(bytes, true).then((result) => {
+  /** Queues `slot` at `at` (default: the end) and starts compressing `bytes` for it. */
+  #submit(
+    slot: Extract<Slot, { kind: "block" | "fragment" }>,
+    bytes: Uint8Array,
+    isBlock: boolean,
+    at = this.#slots.length,
+  ): void {
+    this.#slots.splice(at, 0, slot);
+    this.#heavy++;
+    this.#pool.compress(bytes, isBlock).then((result) => {
       slot.result = result;
       this.#pump();
     }, (error) => this.fail(error));
-  }
-
-  #addTail(file: FileRecord, tail: Uint8Array): void {
-    if (this.#fragmentFill + tail.length > this.#fragment.length) {
-      this.#flushFragment();
-      this.#fragment = new Uint8Array(this.#blockSize);
-      this.#fragments.push(0, 0);
-    }
-    file.fragment = this.#fragments.length / 2 - 1;
-    file.fragmentOffset = this.#fragmentFill;
-    this.#fragment.set(tail, this.#fragmentFill);
-    this.#fragmentFill += tail.length;
-  }
-
-  #flushFragment(): void {
-    if (this.#fragmentFill === 0) return;
-    const slot: Slot = { kind: "fragment", index: this.#fragments.length / 2 - 1 };
-    this.#push(slot);
-    this.#pool.compress(this.#fragment.subarray(0, this.#fragmentFill), false).then((result) => {
-      slot.result = result;
-      this.#pump();
-    }, (error) => this.fail(error));
-    this.#fragment = new Uint8Array(0);
-    this.#fragmentFill = 0;
   }
 
   #push(slot: Slot): void {
     this.#slots.push(slot);
-    if (slot.kind === "duplicate") this.#pump();
+    if (this.#head === this.#slots.length - 1) this.#pump();
   }
 
   /** Applies finished slots in order. */
@@ -202,25 +200,27 @@ export class DataWriter {
       this.fail(error instanceof Error ? error : new Error(String(error)));
       return;
     }
-    const inFlight = this.#slots.length - this.#head;
+    if (this.#waiters.length === 0) return;
     this.#waiters = this.#waiters.filter((waiter) => {
-      if (inFlight >= waiter.below) return true;
+      if (!waiter.ready()) return true;
       waiter.resolve();
       return false;
     });
   }
 
   #apply(slot: Slot): void {
-    if (slot.kind === "duplicate") {
-      this.#position = slot.file.start;
-      this.#sizeCount = slot.file.blocks;
-      copyBlocks(slot.file, slot.original);
-      return;
+    if (slot.kind === "end") {
+      this.#tailBytes -= slot.tail?.length ?? 0;
+      this.#endFile(slot.file, slot.tail);
+      return this.#tails.release(slot.cost);
     }
+    if (slot.kind === "flush") return this.#flushFragment();
+    this.#heavy--;
     const result = slot.result!;
     if (slot.kind === "block" && slot.first) {
       slot.file.start = this.#position;
       slot.file.blocks = this.#sizeCount;
+      this.#digests = [];
     }
     let word = 0;
     if (!result.zero) {
@@ -235,7 +235,53 @@ export class DataWriter {
       return;
     }
     if (result.zero) slot.file.sparse += this.#blockSize;
+    this.#digests.push(result.digest!);
     this.#pushSize(word);
+  }
+
+  /** A file's blocks are all applied: store it once, or point it at the same content. */
+  #endFile(file: FileRecord, tail: Uint8Array | undefined): void {
+    const hash = createHash("sha256");
+    if (file.blocks >= 0) { for (const digest of this.#digests) hash.update(digest); }
+    if (tail) hash.update(tail);
+    const key = hash.digest().toString("latin1", 0, 16) + file.size;
+    this.#digests = [];
+    const original = this.#seen.get(key);
+    if (original) {
+      if (file.blocks >= 0) {
+        this.#position = file.start; // rewind over the duplicate's blocks
+        this.#sizeCount = file.blocks;
+      }
+      file.start = original.start;
+      file.blocks = original.blocks;
+      file.sparse = original.sparse;
+      file.fragment = original.fragment;
+      file.fragmentOffset = original.fragmentOffset;
+      return;
+    }
+    this.#seen.set(key, file);
+    if (tail) this.#addTail(file, tail);
+  }
+
+  #addTail(file: FileRecord, tail: Uint8Array): void {
+    if (this.#fragmentFill + tail.length > this.#fragment.length) {
+      this.#flushFragment();
+      this.#fragment = new Uint8Array(this.#blockSize);
+      this.#fragments.push(0, 0);
+    }
+    file.fragment = this.#fragments.length / 2 - 1;
+    file.fragmentOffset = this.#fragmentFill;
+    this.#fragment.set(tail, this.#fragmentFill);
+    this.#fragmentFill += tail.length;
+  }
+
+  /** Queues the open fragment block right after the slot being applied. */
+  #flushFragment(): void {
+    if (this.#fragmentFill === 0) return;
+    const slot = { kind: "fragment" as const, index: this.#fragments.length / 2 - 1 };
+    this.#submit(slot, this.#fragment.subarray(0, this.#fragmentFill), false, this.#head + 1);
+    this.#fragment = new Uint8Array(0);
+    this.#fragmentFill = 0;
   }
 
   #pushSize(word: number): void {
@@ -247,15 +293,9 @@ export class DataWriter {
     this.#sizes[this.#sizeCount++] = word;
   }
 
-  #waitBelow(below: number): Promise<void> {
+  #wait(ready: () => boolean): Promise<void> {
     if (this.#error) return Promise.reject(this.#error);
-    if (this.#slots.length - this.#head < below) return Promise.resolve();
-    return new Promise((resolve, reject) => this.#waiters.push({ below, resolve, reject }));
+    if (ready()) return Promise.resolve();
+    return new Promise((resolve, reject) => this.#waiters.push({ ready, resolve, reject }));
   }
-}
-
-function copyBlocks(file: FileRecord, original: FileRecord): void {
-  file.start = original.start;
-  file.blocks = original.blocks;
-  file.sparse = original.sparse;
 }

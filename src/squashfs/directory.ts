@@ -10,6 +10,8 @@
  * @module
  */
 
+import { displayName } from "../byte_string.ts";
+import { SquashfsLimitError } from "./errors.ts";
 import { DIR_HEADER_MAX_ENTRIES, MAX_NAME, METADATA_SIZE } from "./format.ts";
 import type { DirIndexEntry } from "./inode.ts";
 import type { MetadataWriter } from "./metadata.ts";
@@ -40,7 +42,8 @@ export interface ListingPlace {
 
 /**
  * Appends the listing of `entries` (sorted by name, byte order) to the
- * directory table `table`. Throws RangeError on an empty or too long name.
+ * directory table `table`. Throws {@link SquashfsLimitError} on an empty or
+ * too long name.
  */
 export function writeListing(table: MetadataWriter, entries: DirEntry[]): ListingPlace {
   const ref = table.reference();
@@ -93,10 +96,10 @@ export function writeListing(table: MetadataWriter, entries: DirEntry[]): Listin
 
 function checkName(name: string): number {
   if (name.length === 0 || name.length > MAX_NAME) {
-    throw new RangeError(
-      `A squashfs name has 1 to ${MAX_NAME} bytes, got ${name.length}: ${
-        JSON.stringify(name.slice(0, 40))
-      }`,
+    throw new SquashfsLimitError(
+      `Cannot build the image: the name "${
+        displayName(name)
+      }" has ${name.length} bytes, squashfs holds 1 to ${MAX_NAME}: the image cannot be stored in a SIF`,
     );
   }
   return name.length;

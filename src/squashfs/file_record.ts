@@ -21,17 +21,34 @@ export class FileRecord implements FileData {
   /** Inode reference once the inode is written, else -1. */
   ref = -1;
 
-  /** A record for `size` bytes of content. */
-  constructor(public size: number) {}
+  /** A record for `size` bytes of content stored by the writer numbered `owner`. */
+  constructor(public size: number, readonly owner: number) {}
 }
 
-/** The record of `data`, which must have come from this writer. */
-export function asRecord(data: FileData | undefined, size: number): FileRecord {
-  if (data === undefined) {
-    if (size !== 0) throw new Error(`A file of ${size} bytes has no stored content`);
-    return new FileRecord(0);
+let owners = 0;
+
+/** A number for a new writer, so its records can be told from another writer's. */
+export function newOwner(): number {
+  return ++owners;
+}
+
+/**
+ * The record of `data` for the writer `owner`: a new empty one for an empty
+ * file with none, or with one a previous image's writer made (a tree written
+ * twice). Throws when a non-empty file has no record or another writer's, or
+ * when the sizes disagree.
+ */
+export function asRecord(data: FileData | undefined, size: number, owner: number): FileRecord {
+  if (data !== undefined && !(data instanceof FileRecord)) {
+    throw new TypeError("FileData not made by SquashfsWriter");
   }
-  if (!(data instanceof FileRecord)) throw new TypeError("FileData not made by SquashfsWriter");
+  if (data === undefined || (data.owner !== owner && data.size === 0)) {
+    if (size !== 0) throw new Error(`A file of ${size} bytes has no stored content`);
+    return new FileRecord(0, owner);
+  }
+  if (data.owner !== owner) {
+    throw new Error("A file's content was stored by another SquashfsWriter");
+  }
   if (data.size !== size) {
     throw new Error(`A file's size is ${size} bytes but ${data.size} bytes were stored`);
   }

@@ -6,6 +6,7 @@
  * @module
  */
 
+import { SquashfsLimitError } from "./errors.ts";
 import { INODE, NO_INDEX } from "./format.ts";
 import type { RecordBuilder } from "./_record.ts";
 
@@ -106,9 +107,18 @@ export function encodeSymlinkInode(out: RecordBuilder, h: InodeHeader, target: s
   if (extended) out.u32(h.xattr);
 }
 
-/** The squashfs (Linux `new_encode_dev`) device number of `major`:`minor`. */
+/**
+ * The squashfs (Linux `new_encode_dev`) device number of `major`:`minor`.
+ * Throws {@link SquashfsLimitError} when they do not fit (12 and 20 bits).
+ */
 export function deviceNumber(major: number, minor: number): number {
-  return ((minor & 0xff) | ((major & 0xfff) << 8) | ((minor & ~0xff) << 12)) >>> 0;
+  const ok = (n: number, bits: number) => Number.isInteger(n) && n >= 0 && n < 2 ** bits;
+  if (!ok(major, 12) || !ok(minor, 20)) {
+    throw new SquashfsLimitError(
+      `Cannot build the image: device ${major}:${minor} is out of range (major < 4096, minor < 1048576): the image cannot be stored in a SIF`,
+    );
+  }
+  return ((minor & 0xff) | (major << 8) | ((minor & ~0xff) << 12)) >>> 0;
 }
 
 /** A character or block device's inode. */

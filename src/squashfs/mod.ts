@@ -4,7 +4,8 @@
  * @module
  */
 
-export { DEFAULT_WRITER_LEVELS, SquashfsWriter } from "./writer.ts";
+export { DEFAULT_WRITER_LEVELS, MAX_WORKERS, SquashfsWriter } from "./writer.ts";
 export type { FileSink, SquashfsWriterOptions } from "./writer.ts";
 export { fileSink } from "./sink.ts";
 export type { OutputSink } from "./sink.ts";
+export { SquashfsLimitError } from "./errors.ts";

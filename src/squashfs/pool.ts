@@ -16,12 +16,17 @@ import { compressBlock } from "./compress.ts";
 import type { BlockResult } from "./compress.ts";
 
 const WORKER_SOURCE = `import * as zlib from "node:zlib";
+import { createHash } from "node:crypto";
 const compressBlock = (${compressBlock.toString()});
 self.onmessage = (event) => {
-  const { id, bytes, codec, level, detectZero } = event.data;
+  const { id, bytes, codec, level, isBlock } = event.data;
   try {
-    const result = compressBlock(zlib, bytes, codec, level, detectZero);
-    const reply = { id, zero: result.zero, packed: result.packed, bytes: result.packed ? undefined : bytes };
+    const result = compressBlock(zlib, bytes, codec, level, isBlock);
+    const digest = !isBlock ? undefined : result.zero
+      ? new Uint8Array(32)
+      : new Uint8Array(createHash("sha256").update(bytes).digest());
+    const reply = { id, zero: result.zero, packed: result.packed, digest,
+      bytes: result.packed ? undefined : bytes };
     const transfer = [];
     if (result.packed) transfer.push(result.packed.buffer);
     else if (!result.zero) transfer.push(bytes.buffer);
@@ -32,9 +37,14 @@ self.onmessage = (event) => {
 };
 `;
 
-/** A block's result; `bytes` is the input handed back when it is stored uncompressed. */
+/**
+ * A block's result; `bytes` is the input handed back when it is stored
+ * uncompressed; `digest` the SHA-256 of a data block (32 zero bytes for an
+ * all-zero one), none for a fragment block.
+ */
 export interface PoolResult extends BlockResult {
   bytes?: Uint8Array;
+  digest?: Uint8Array;
 }
 
 interface Pending {
@@ -74,12 +84,13 @@ export class CompressionPool {
   /**
    * Compresses `bytes` (its buffer is transferred to the Worker: the caller
    * must not use it again; a block stored uncompressed comes back as
-   * `result.bytes`). Zero detection marks an all-zero block as sparse.
+   * `result.bytes`). A data block (`isBlock`) is also checked for zeros (a
+   * sparse block) and hashed; a fragment block is neither.
    */
-  compress(bytes: Uint8Array, detectZero: boolean): Promise<PoolResult> {
+  compress(bytes: Uint8Array, isBlock: boolean): Promise<PoolResult> {
     if (this.#closed) return Promise.reject(new Error("The compression pool is closed"));
     const id = this.#nextId++;
-    const message = { id, bytes, codec: this.codec, level: this.level, detectZero };
+    const message = { id, bytes, codec: this.codec, level: this.level, isBlock };
     const promise = new Promise<PoolResult>((resolve, reject) => {
       this.#pending.set(id, { resolve, reject });
     });
@@ -109,17 +120,21 @@ export class CompressionPool {
     }
   }
 
-  #done(
-    worker: Worker,
-    data: { id: number; error?: string; zero: boolean; packed?: Uint8Array; bytes?: Uint8Array },
-  ): void {
+  #done(worker: Worker, data: PoolResult & { id: number; error?: string }): void {
     this.#busy.delete(worker);
     this.#idle.push(worker);
     const pending = this.#pending.get(data.id);
     this.#pending.delete(data.id);
     if (pending) {
       if (data.error) pending.reject(new Error(`Cannot compress a block: ${data.error}`));
-      else pending.resolve({ zero: data.zero, packed: data.packed, bytes: data.bytes });
+      else {
+        pending.resolve({
+          zero: data.zero,
+          packed: data.packed,
+          bytes: data.bytes,
+          digest: data.digest,
+        });
+      }
     }
     this.#dispatch();
   }

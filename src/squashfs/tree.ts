@@ -24,6 +24,7 @@ import {
 } from "./inode.ts";
 import { type BlockCompressor, MetadataWriter } from "./metadata.ts";
 import { XattrTable } from "./xattr.ts";
+import { SquashfsLimitError } from "./errors.ts";
 import { RecordBuilder } from "./_record.ts";
 
 /** The encoded tables of a tree. */
@@ -43,14 +44,21 @@ export type BlockSizes = (first: number, count: number) => Uint32Array;
 
 /**
  * Encodes the tables of the tree under `root`. File nodes must carry the
- * records the writer gave (`data`), or none when empty. Throws RangeError on
- * a name or an id the format cannot hold.
+ * records the writer gave (`data`), or none when empty. Throws
+ * {@link SquashfsLimitError} on a name, id or device number the format
+ * cannot hold.
  */
 export function encodeTree(
   root: DirNode,
-  options: { compress: BlockCompressor; blockSize: number; blockSizes: BlockSizes },
+  options: {
+    compress: BlockCompressor;
+    blockSize: number;
+    blockSizes: BlockSizes;
+    /** The number of the writer that stored the contents (`DataWriter.owner`). */
+    owner: number;
+  },
 ): EncodedTree {
-  const encoder = new TreeEncoder(options.compress, options.blockSize, options.blockSizes);
+  const encoder = new TreeEncoder(options);
   return encoder.encode(root);
 }
 
@@ -64,17 +72,21 @@ class TreeEncoder {
   #out = new RecordBuilder();
   #blockSize: number;
   #blockSizes: BlockSizes;
+  #owner: number;
 
-  constructor(compress: BlockCompressor, blockSize: number, blockSizes: BlockSizes) {
-    this.#inodes = new MetadataWriter(compress);
-    this.#dirs = new MetadataWriter(compress);
-    this.#xattrs = new XattrTable(compress);
-    this.#blockSize = blockSize;
-    this.#blockSizes = blockSizes;
+  constructor(
+    o: { compress: BlockCompressor; blockSize: number; blockSizes: BlockSizes; owner: number },
+  ) {
+    this.#inodes = new MetadataWriter(o.compress);
+    this.#dirs = new MetadataWriter(o.compress);
+    this.#xattrs = new XattrTable(o.compress);
+    this.#blockSize = o.blockSize;
+    this.#blockSizes = o.blockSizes;
+    this.#owner = o.owner;
   }
 
   encode(root: DirNode): EncodedTree {
-    this.#count = countInodes(root);
+    this.#count = countInodes(root, this.#owner);
     const rootRef = this.#writeDir(root, this.#next++, this.#count + 1);
     const ids = new Uint8Array(this.#ids.size * 4);
     const view = new DataView(ids.buffer);
@@ -178,10 +190,16 @@ class TreeEncoder {
     let index = this.#ids.get(id);
     if (index === undefined) {
       if (!Number.isInteger(id) || id < 0 || id > 0xffffffff) {
-        throw new RangeError(`A squashfs owner id is a 32-bit unsigned integer, got ${id}`);
+        throw new SquashfsLimitError(
+          `Cannot build the image: owner id ${id} is not a 32-bit unsigned integer: the image cannot be stored in a SIF`,
+        );
       }
       index = this.#ids.size;
-      if (index > 0xffff) throw new RangeError("A squashfs holds at most 65536 distinct owner ids");
+      if (index > 0xffff) {
+        throw new SquashfsLimitError(
+          "Cannot build the image: it has more than 65536 distinct owner ids (uid and gid), squashfs holds 65536: the image cannot be stored in a SIF",
+        );
+      }
       this.#ids.set(id, index);
     }
     return index;
@@ -193,7 +211,7 @@ class TreeEncoder {
  * writer record (an empty one when no content was stored) and counting its
  * links. Iterative: deep trees do not grow the stack.
  */
-function countInodes(root: DirNode): number {
+function countInodes(root: DirNode, owner: number): number {
   let count = 1;
   const stack: DirNode[] = [root];
   while (stack.length > 0) {
@@ -202,7 +220,7 @@ function countInodes(root: DirNode): number {
         stack.push(node);
         count++;
       } else if (node.kind === "file") {
-        const record = asRecord(node.data, node.size);
+        const record = asRecord(node.data, node.size, owner);
         node.data = record;
         if (record.nlink++ === 0) count++;
       } else count++;

@@ -2,6 +2,8 @@ import { assert, assertEquals, assertRejects } from "../_assert.ts";
 import { writeSif } from "../../src/sif/writer.ts";
 import { SifAssembly, type SifAssemblyOptions, sifObjects } from "../../src/sif/mod.ts";
 import type { DirNode } from "../../src/layers/image_tree.ts";
+import { SquashfsLimitError } from "../../src/squashfs/mod.ts";
+import { SregistryError } from "../../src/errors.ts";
 import { diffListings, listImageTree, readAll, visibleTo } from "../_readers.ts";
 import { bytes, CONTENT, dir, file, fileNodes, sha256Of } from "../squashfs/_trees.ts";
 
@@ -106,7 +108,7 @@ Deno.test("SifAssembly on failure leaves no partial file and the existing output
     await Deno.writeTextFile(output, "previous image");
     const root = tree();
     root.children.set("x".repeat(300), file("too long a name"));
-    await assertRejects(() => build(output, root), RangeError, "1 to 256 bytes");
+    await assertRejects(() => build(output, root), SquashfsLimitError, "squashfs holds 1 to 256");
     assertEquals(await Deno.readTextFile(output), "previous image");
     assertEquals([...Deno.readDirSync(dirPath)].map((e) => e.name), ["image.sif"]);
 
@@ -114,6 +116,19 @@ Deno.test("SifAssembly on failure leaves no partial file and the existing output
     sif.squashfs.beginFile().write(new Uint8Array(10));
     await sif.abort();
     assertEquals([...Deno.readDirSync(dirPath)].map((e) => e.name), ["image.sif"]);
+  } finally {
+    await Deno.remove(dirPath, { recursive: true });
+  }
+});
+
+Deno.test("SifAssembly.create() says which folder cannot take the image", async () => {
+  const dirPath = await Deno.makeTempDir();
+  try {
+    await assertRejects(
+      () => SifAssembly.create(options(`${dirPath}/missing/image.sif`)),
+      SregistryError,
+      `cannot create a file in ${dirPath}/missing`,
+    );
   } finally {
     await Deno.remove(dirPath, { recursive: true });
   }

@@ -1,6 +1,7 @@
 import { assert, assertEquals, assertThrows } from "../_assert.ts";
 import { type DirEntry, writeListing } from "../../src/squashfs/directory.ts";
 import { MetadataWriter } from "../../src/squashfs/metadata.ts";
+import { SquashfsLimitError } from "../../src/squashfs/errors.ts";
 
 const STORED_BLOCK = 2 + 8192; // u16 header + an uncompressed 8 KiB block
 
@@ -99,7 +100,11 @@ Deno.test("writeListing() splits headers at 256 entries, inode blocks, far inode
 Deno.test("writeListing() rejects an empty or too long name", () => {
   const meta = new MetadataWriter(() => undefined);
   const entry = { ino: 1, ref: 0, type: 2 };
-  assertThrows(() => writeListing(meta, [{ ...entry, name: "" }]), RangeError, "1 to 256");
-  assertThrows(() => writeListing(meta, [{ ...entry, name: "x".repeat(257) }]), RangeError);
+  assertThrows(
+    () => writeListing(meta, [{ ...entry, name: "" }]),
+    SquashfsLimitError,
+    "has 0 bytes, squashfs holds 1 to 256",
+  );
+  assertThrows(() => writeListing(meta, [{ ...entry, name: "x".repeat(257) }]), SquashfsLimitError);
   writeListing(meta, [{ ...entry, name: "x".repeat(256) }]);
 });

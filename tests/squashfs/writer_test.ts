@@ -149,3 +149,57 @@ Deno.test("SquashfsWriter stores identical contents once and zero blocks as spar
     await Deno.remove(dirPath, { recursive: true });
   }
 });
+
+Deno.test("SquashfsWriter an empty root and empty folders read back with all readers", async () => {
+  const dirPath = await Deno.makeTempDir();
+  try {
+    for (const root of [dir({}), dir({ a: dir({}), b: dir({ c: dir({}, { mode: 0o700 }) }) })]) {
+      const image = `${dirPath}/image.sqfs`;
+      await writeTree(image, root);
+      await checkAllReaders(image, root);
+    }
+  } finally {
+    await Deno.remove(dirPath, { recursive: true });
+  }
+});
+
+Deno.test("SquashfsWriter 2000 distinct xattr sets (a lookup table over several blocks) read back with all readers", async () => {
+  const dirPath = await Deno.makeTempDir();
+  try {
+    const children: Record<string, ImageNode> = {};
+    const encode = (text: string) => new TextEncoder().encode(text);
+    for (let i = 0; i < 2000; i++) {
+      const xattrs = new Map([
+        ["user.id", encode(`value-${i}-${"v".repeat(i % 100)}`)],
+        ["security.selinux", encode("system_u:object_r:bin_t:s0")],
+      ]);
+      children[`f${i}`] = file(`c${i % 7}`, { xattrs });
+    }
+    const root = dir(children);
+    const image = `${dirPath}/image.sqfs`;
+    await writeTree(image, root);
+    await checkAllReaders(image, root);
+  } finally {
+    await Deno.remove(dirPath, { recursive: true });
+  }
+});
+
+Deno.test("SquashfsWriter over 512 fragment blocks and 2048 owner ids (tables over several blocks) read back with all readers", async () => {
+  const dirPath = await Deno.makeTempDir();
+  try {
+    const children: Record<string, ImageNode> = {};
+    for (let i = 0; i < 1100; i++) {
+      // 70,000-byte files: one tail per fragment block, 1100 fragment blocks.
+      children[`f${i}`] = file(bytes(70_000, "text", i + 1), {
+        uid: 1000 + i,
+        gid: 200_000 + 3 * i,
+      });
+    }
+    const root = dir(children);
+    const image = `${dirPath}/image.sqfs`;
+    await writeTree(image, root);
+    await checkAllReaders(image, root);
+  } finally {
+    await Deno.remove(dirPath, { recursive: true });
+  }
+});
