@@ -17,7 +17,8 @@
  */
 import { buildSif, type ChosenBuilder } from "../builders/builder.ts";
 import type { MetadataFile } from "../sif/metadata.ts";
-import { type Compression, DEFAULT_LEVELS } from "../builders/mksquashfs.ts";
+import type { Compression } from "../builders/mksquashfs.ts";
+import { DEFAULT_WRITER_LEVELS } from "../squashfs/mod.ts";
 import { availableProcessors } from "../processors.ts";
 import { LayerEngine } from "../layers/engine.ts";
 import { DiskTarget } from "../layers/disk_target.ts";
@@ -107,7 +108,7 @@ async function buildNative(o: BuildImageOptions, now: number): Promise<number> {
     deterministic: o.deterministic,
     squashfs: {
       compression,
-      level: DEFAULT_LEVELS[compression],
+      level: DEFAULT_WRITER_LEVELS[compression],
       processors: availableProcessors(),
     },
   });
