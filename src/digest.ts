@@ -85,6 +85,7 @@ export class DigestVerifier {
   readonly expected: string;
   readonly expectedSize?: number;
   readonly what: string;
+  readonly advice?: string;
   #hash: Hash = createHash("sha256");
   #bytes = 0;
 
@@ -92,10 +93,11 @@ export class DigestVerifier {
    * @param expected The digest asked for.
    * @param expectedSize The descriptor size, when known.
    * @param what What is verified, for messages ("layer sha256:...").
+   * @param advice What to do about a mismatch, for messages (default: pull again).
    * @throws {SyntaxError} When `expected` is not a valid digest.
    * @throws {RangeError} When `expectedSize` is not a non-negative integer.
    */
-  constructor(expected: string, expectedSize?: number, what?: string) {
+  constructor(expected: string, expectedSize?: number, what?: string, advice?: string) {
     parseDigest(expected);
     if (expectedSize !== undefined && !(Number.isSafeInteger(expectedSize) && expectedSize >= 0)) {
       throw new RangeError(`expected size must be a non-negative integer, got ${expectedSize}`);
@@ -103,6 +105,7 @@ export class DigestVerifier {
     this.expected = expected;
     this.expectedSize = expectedSize;
     this.what = what ?? `blob ${expected}`;
+    this.advice = advice;
   }
 
   /**
@@ -135,6 +138,7 @@ export class DigestVerifier {
         `${this.expectedSize} bytes`,
         `at least ${this.#bytes} bytes`,
         this.what,
+        this.advice,
       );
     }
     this.#hash.update(chunk);
@@ -150,9 +154,119 @@ export class DigestVerifier {
         `${this.expectedSize} bytes`,
         `${this.#bytes} bytes`,
         this.what,
+        this.advice,
       );
     }
     const actual = "sha256:" + this.#hash.digest("hex");
-    if (actual !== this.expected) throw new DigestMismatchError(this.expected, actual, this.what);
+    if (actual !== this.expected) {
+      throw new DigestMismatchError(this.expected, actual, this.what, this.advice);
+    }
   }
+}
+
+/** Options of {@linkcode verifyingStream}. */
+export interface VerifyingOptions {
+  /** The expected size in bytes (a descriptor's `size`), when known. */
+  size?: number;
+  /** What is verified, for messages ("layer 2 of busybox (diff ID)"). */
+  what?: string;
+  /** What to do about a mismatch, for the message (default: pull again). */
+  advice?: string;
+  /**
+   * When the reader cancels before the end (a tar reader stops at the
+   * end-of-archive marker), read and hash the rest of `source` so that
+   * `verified` still settles (default true). With false, `verified` rejects.
+   */
+  drain?: boolean;
+}
+
+/** A stream passed through a verifier, and the verdict on all of its bytes. */
+export interface VerifyingStream {
+  /** The bytes of the source, unchanged; errors at its end on a digest or size mismatch. */
+  stream: ReadableStream<Uint8Array>;
+  /**
+   * Resolves once every byte of the source was hashed and matched the digest
+   * (and size); rejects with {@linkcode DigestMismatchError}, or with the
+   * source's own error. Settles even when the reader stops early (see
+   * `drain`). Awaiting it is the only way to know content was checked, since
+   * a reader may never reach the end of the stream.
+   */
+  verified: Promise<void>;
+}
+
+/**
+ * The one verifying stream of the project: hashes `source` as it is read and
+ * checks it against `expected` (`sha256:<hex>`) and `options.size`, as
+ * go-containerregistry's `internal/verify` does. A wrong size errors as soon
+ * as too many bytes arrive; a wrong digest at the end of the stream. Readers
+ * that may stop early must await `verified` before they trust what they built.
+ * @throws {SyntaxError} When `expected` is not a valid sha256 digest.
+ * @example
+ * ```ts
+ * import { sha256Digest, verifyingStream } from "./digest.ts";
+ * const bytes = new TextEncoder().encode("hi");
+ * const { stream, verified } = verifyingStream(new Blob([bytes]).stream(), sha256Digest(bytes));
+ * await new Response(stream).arrayBuffer();
+ * await verified;
+ * ```
+ */
+export function verifyingStream(
+  source: ReadableStream<Uint8Array>,
+  expected: string,
+  options: VerifyingOptions = {},
+): VerifyingStream {
+  const verifier = new DigestVerifier(expected, options.size, options.what, options.advice);
+  const outcome = Promise.withResolvers<void>();
+  outcome.promise.catch(() => {}); // a verdict nobody awaits must not crash the process
+  const reader = source.getReader();
+  let settled = false;
+  const settle = (error?: unknown) => {
+    if (settled) return;
+    settled = true;
+    if (error === undefined) outcome.resolve();
+    else outcome.reject(error);
+  };
+  /** Reads one chunk into the verifier; returns it, or undefined at the verified end. */
+  const step = async (): Promise<Uint8Array | undefined> => {
+    const { done, value } = await reader.read();
+    if (done) {
+      verifier.verify();
+      settle();
+      return undefined;
+    }
+    verifier.update(value);
+    return value;
+  };
+  const drain = async () => {
+    try {
+      while (await step() !== undefined) { /* hashing the rest */ }
+    } catch (e) {
+      settle(e);
+    } finally {
+      reader.releaseLock();
+    }
+  };
+  const stream = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      try {
+        const chunk = await step();
+        if (chunk === undefined) controller.close();
+        else controller.enqueue(chunk);
+      } catch (e) {
+        settle(e);
+        reader.cancel(e).catch(() => {});
+        controller.error(e);
+      }
+    },
+    cancel(reason) {
+      if (settled) return reader.cancel(reason).catch(() => {});
+      if (options.drain === false) {
+        settle(new Error(`${verifier.what} was not read to its end, so it is not verified`));
+        return reader.cancel(reason).catch(() => {});
+      }
+      void drain();
+      return Promise.resolve();
+    },
+  }, { highWaterMark: 0 });
+  return { stream, verified: outcome.promise };
 }

@@ -63,9 +63,13 @@ export class RegistryError extends SregistryError {
 export class DigestMismatchError extends SregistryError {
   readonly expected: string;
   readonly actual: string;
-  constructor(expected: string, actual: string, what: string) {
+  /** `advice` replaces the default "what to do" (a registry or proxy served corrupt data). */
+  constructor(expected: string, actual: string, what: string, advice?: string) {
     super(
-      `Cannot verify ${what}: expected ${expected}, got ${actual}: the registry or a proxy served corrupt data; pull again, and report it if it persists`,
+      `Cannot verify ${what}: expected ${expected}, got ${actual}: ${
+        advice ??
+          "the registry or a proxy served corrupt data; pull again, and report it if it persists"
+      }`,
     );
     this.expected = expected;
     this.actual = actual;

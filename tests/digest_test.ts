@@ -1,4 +1,10 @@
-import { DigestVerifier, isDigest, parseDigest, sha256Digest } from "../src/digest.ts";
+import {
+  DigestVerifier,
+  isDigest,
+  parseDigest,
+  sha256Digest,
+  verifyingStream,
+} from "../src/digest.ts";
 import { DigestMismatchError } from "../src/errors.ts";
 import { assert, assertEquals, assertRejects, assertThrows } from "./_assert.ts";
 
@@ -85,4 +91,42 @@ Deno.test("DigestVerifier.resume() continues after a kept prefix", async () => {
     DigestMismatchError,
   );
   assert(true);
+});
+
+Deno.test("verifyingStream() passes the bytes through and resolves verified at the end", async () => {
+  const { stream, verified } = verifyingStream(new Blob([data]).stream(), good, {
+    size: data.length,
+  });
+  assertEquals(new Uint8Array(await new Response(stream).arrayBuffer()), data);
+  await verified;
+});
+
+Deno.test("verifyingStream() errors the stream and rejects verified on other content", async () => {
+  const other = new TextEncoder().encode("hello World");
+  const { stream, verified } = verifyingStream(new Blob([other]).stream(), good, {
+    what: "layer 1 (diff ID)",
+    advice: "ask its publisher",
+  });
+  await assertRejects(() => new Response(stream).arrayBuffer(), DigestMismatchError);
+  const e = await assertRejects(() => verified, DigestMismatchError);
+  assert(e.message.startsWith("Cannot verify layer 1 (diff ID): expected"), e.message);
+  assert(e.message.endsWith(": ask its publisher"), e.message);
+});
+
+Deno.test("verifyingStream() still settles when the reader stops early: the rest is drained and hashed", async () => {
+  const other = new TextEncoder().encode("hello world, and bytes a tar reader never reads");
+  for (const [content, ok] of [[data, true], [other, false]] as const) {
+    const { stream, verified } = verifyingStream(new Blob([content]).stream(), good);
+    const reader = stream.getReader();
+    await reader.read();
+    await reader.cancel();
+    if (ok) await verified;
+    else await assertRejects(() => verified, DigestMismatchError);
+  }
+});
+
+Deno.test("verifyingStream() with drain false rejects verified when the reader stops early", async () => {
+  const { stream, verified } = verifyingStream(new Blob([data]).stream(), good, { drain: false });
+  await stream.cancel();
+  await assertRejects(() => verified, Error, "not read to its end");
 });

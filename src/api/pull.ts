@@ -11,7 +11,7 @@ import { UsageError } from "../errors.ts";
 import { pull, type PullResult } from "../pull/pull.ts";
 import type { PullListener } from "../pull/events.ts";
 import { openSource } from "../sources/open.ts";
-import { temporaryDir } from "../pull/temp.ts";
+import { temporaryDir } from "../store/work_dirs.ts";
 import { parsePlatform, type Platform } from "../image/platform.ts";
 import { defaultNoCacheName, storageNames } from "../store/storage_paths.ts";
 import type { Session } from "./session.ts";

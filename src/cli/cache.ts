@@ -13,6 +13,7 @@ import {
   cacheUsage,
   joinUsage,
   listBlobs,
+  recordBlobs,
 } from "../store/cache_usage.ts";
 import {
   blobsInUse,
@@ -55,8 +56,14 @@ function records(c: CliContext): ImageRecord[] {
   return c.catalogue()?.all() ?? [];
 }
 
-function inUse(c: CliContext, cache: BlobCache): () => Set<string> {
-  return blobsInUse(cache, { tmpDir: c.settings.tmpDir });
+/**
+ * What no removal may take now: pinned blobs, and the blobs of records that
+ * were not in the plan's `usage` (a pull that committed meanwhile).
+ */
+function inUse(c: CliContext, cache: BlobCache, usage: CacheUsage): () => Set<string> {
+  const planned = new Set(usage.records.map((r) => r.record.id));
+  const recorded = () => records(c).filter((r) => !planned.has(r.id)).flatMap(recordBlobs);
+  return blobsInUse(cache, { tmpDir: c.settings.tmpDir, recorded });
 }
 
 /** Prints what a removal did: freed space, skipped blobs, images that lost blobs. */
@@ -128,7 +135,7 @@ async function prune(
     report(usage, { removed: plan.remove, skipped: [] }, "Would remove");
     return;
   }
-  const result = await removeBlobs(cache, plan.remove, { inUse: inUse(c, cache) });
+  const result = await removeBlobs(cache, plan.remove, { inUse: inUse(c, cache, usage) });
   report(usage, result);
   const size = listBlobs(cache).reduce((n, b) => n + b.size, 0);
   if (maxSize !== undefined && size > maxSize) {
@@ -160,7 +167,7 @@ async function clean(c: CliContext, opts: { force?: boolean }): Promise<void> {
       return;
     }
   }
-  const result = await removeBlobs(cache, usage.blobs, { inUse: inUse(c, cache) });
+  const result = await removeBlobs(cache, usage.blobs, { inUse: inUse(c, cache, usage) });
   report(usage, result);
 }
 
@@ -180,7 +187,7 @@ export async function pruneImageBlobs(
   const cache = c.blobCache();
   const usage = joinUsage(listBlobs(cache), [...catalogue.all(), removed]);
   const result = await removeBlobs(cache, planExclusive(usage, removed.id), {
-    inUse: inUse(c, cache),
+    inUse: inUse(c, cache, usage),
   });
   const freed = result.removed.reduce((n, b) => n + b.size, 0);
   printErr(

@@ -5,6 +5,7 @@
  */
 import type { Command } from "@commander-js/extra-typings";
 import { createHash } from "node:crypto";
+import { checkOverwrite } from "../pull/overwrite.ts";
 import { SregistryError, UsageError } from "../errors.ts";
 import { parseReference } from "../reference.ts";
 import type { Catalogue } from "../store/catalogue.ts";
@@ -218,7 +219,10 @@ export function addCatalogueCommands(program: Command, ctx: () => CliContext): v
   program.command("add").description("add a local SIF file to the catalogue")
     .argument("<file>").requiredOption("--name <reference>", "the reference to record it under")
     .option("--copy", "copy the file instead of moving it")
-    .option("-f, --force", "add the file even if it does not look like a SIF image")
+    .option(
+      "-f, --force",
+      "add the file even if it does not look like a SIF image, replacing an unrecorded file in storage",
+    )
     .action((file, opts) => {
       const c = ctx();
       checkSif(file, opts.force ?? false);
@@ -228,6 +232,7 @@ export function addCatalogueCommands(program: Command, ctx: () => CliContext): v
       const version = ref.digest ?? fileDigest(file, `add ${file}`);
       const size = Deno.statSync(file).size;
       const target = storageFile(c.settings.storageDir, { ...names, digest: version });
+      checkOverwrite(target, { option: "--name", force: opts.force, catalogue });
       moveFile(file, target, { copy: opts.copy });
       const record = catalogue.upsert({
         ...names,

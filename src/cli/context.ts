@@ -9,6 +9,9 @@ import { Session } from "../api/session.ts";
 import type { Settings } from "../config/settings.ts";
 import type { PullEvent } from "../pull/events.ts";
 import type { Fetcher } from "../registry/transport.ts";
+import { BlobCache } from "../store/blob_cache.ts";
+import { describeWait } from "../store/locks.ts";
+import { explainUnwritable, type Folder } from "../store/unwritable.ts";
 import { printErr } from "./output.ts";
 
 /** Global options. */
@@ -30,6 +33,7 @@ function printEvent(quiet: boolean | undefined): (e: PullEvent) => void {
 export class CliContext extends Session {
   readonly global: GlobalOptions;
   #noted = false;
+  readonly #folders: Folder[] = [];
 
   constructor(
     env: Record<string, string | undefined>,
@@ -49,4 +53,43 @@ export class CliContext extends Session {
     }
     return settings;
   }
+
+  /** The blob cache; a pull waiting for a lock in it says who holds it (unless --quiet). */
+  override blobCache(): BlobCache {
+    return new BlobCache(`${this.settings.cacheDir}/oci`, {
+      onWait: (_, wait) => this.global.quiet || printErr(`Waiting: ${describeWait(wait)}`),
+    });
+  }
+
+  /** Adds folders a command writes (`--name`'s folder, `--sandbox`), for error messages. */
+  addFolders(folders: Folder[]): void {
+    this.#folders.push(...folders);
+  }
+
+  /**
+   * A refused write (EACCES, EROFS, a read-only catalogue) in one of the
+   * folders of the settings or the command, as a message naming the setting
+   * to change; undefined for other errors.
+   */
+  explainUnwritable(error: unknown): Error | undefined {
+    let folders: Folder[] = [];
+    try {
+      const s = this.settings;
+      folders = [
+        { path: s.storageDir, variable: "SREGISTRY_STORAGE" },
+        { path: s.cacheDir, variable: CACHE_VARIABLE(this.env), within: `${s.cacheDir}/oci` },
+        { path: s.databaseDir, variable: "SREGISTRY_DATABASE" },
+        { path: s.tmpDir, variable: "SREGISTRY_TMPDIR" },
+        { path: this.env.XDG_RUNTIME_DIR ?? "", variable: "XDG_RUNTIME_DIR" },
+      ];
+    } catch { /* no settings: only the command's folders */ }
+    return explainUnwritable(error, [...this.#folders, ...folders]);
+  }
+}
+
+/** The variable that set the cache folder: APPTAINER_CACHEDIR unless only the older name is set. */
+function CACHE_VARIABLE(env: Record<string, string | undefined>): string {
+  return !env.APPTAINER_CACHEDIR && env.SINGULARITY_CACHEDIR
+    ? "SINGULARITY_CACHEDIR"
+    : "APPTAINER_CACHEDIR";
 }

@@ -106,7 +106,9 @@ export async function main(
   } catch (e) {
     // Commander has printed its message and the usage; help and --version exit 0.
     if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
-    const code = reportError(e, { debug: args.includes("--debug") });
+    const code = reportError(context?.explainUnwritable(e) ?? e, {
+      debug: args.includes("--debug"),
+    });
     if (code === 2) printErr(usageHint(current));
     return code;
   } finally {

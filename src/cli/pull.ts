@@ -13,6 +13,7 @@ import { parsePlatform, type Platform } from "../image/platform.ts";
 import type { CliContext } from "./context.ts";
 import { print } from "./output.ts";
 import { Progress } from "./progress.ts";
+import { handleInterrupts } from "./interrupt.ts";
 
 type PullFlags = {
   name?: string;
@@ -70,6 +71,12 @@ function applySettingFlags(c: CliContext, opts: PullFlags): void {
     const secretsPath = resolve(opts.authfile);
     c.override({ dockerhub: { ...c.settings.dockerhub, secretsPath } });
   }
+}
+
+/** The folder of a file path ("." for a bare name). */
+function dirOf(path: string): string {
+  const slash = path.lastIndexOf("/");
+  return slash < 0 ? "." : path.slice(0, slash) || "/";
 }
 
 /** The `pull` command. */
@@ -138,6 +145,13 @@ export function pullCommand(ctx: () => CliContext): Command<[string], Record<str
           `Cannot pull: --jobs must be a positive whole number, not "${opts.jobs}"`,
         );
       }
+      c.addFolders([
+        { path: name ? dirOf(name) : "", variable: "--name" },
+        { path: opts.dir ?? "", variable: "--dir" },
+        { path: opts.sandbox ?? "", variable: "--sandbox" },
+        { path: opts.keepSandbox ?? "", variable: "--keep-sandbox" },
+      ]);
+      using _interrupts = handleInterrupts(reference);
       using progress = Progress.forStderr(c.env, c.global.quiet, c.global.debug);
       const result = await runPull(c, reference, {
         name,

@@ -14,6 +14,9 @@ import type { Descriptor } from "../image/manifest.ts";
 import type { PullListener } from "./events.ts";
 import { tapStream } from "./_tap.ts";
 import type { ImageSource, Resolved } from "../sources/source.ts";
+import { layerDiffIds, verifyDiffId } from "./diff_ids.ts";
+import type { DigestVerifier } from "../digest.ts";
+import { describeWait } from "../store/locks.ts";
 
 /** Options for `downloadLayers`. */
 export interface DownloadOptions {
@@ -54,7 +57,16 @@ class Downloads {
     this.#copies = offer.map((o) => o.promise);
     const fetches: Promise<void>[] = [];
     if (!cache) { for (const o of offer) o.resolve(undefined); }
+    // One download per digest: a layer listed again waits for the first.
+    const first = new Map<string, number>();
     for (const i of cache ? layers.keys() : []) {
+      const same = first.get(layers[i].digest);
+      if (same !== undefined) {
+        fetches[i] = fetches[same];
+        offer[i].resolve(undefined);
+        continue;
+      }
+      first.set(layers[i].digest, i);
       fetches[i] = run(() => this.#fetch(cache!, i, offer[i].resolve))
         .catch((e) => {
           this.fail(e);
@@ -72,25 +84,47 @@ class Downloads {
   async #fetch(
     cache: BlobCache,
     i: number,
-    offer: (copy: ReadableStream<Uint8Array>) => void,
+    offer: (copy: ReadableStream<Uint8Array> | undefined) => void,
   ): Promise<void> {
     const { source, resolved, onEvent } = this.options;
     const layer = resolved.manifest.layers[i];
+    const digest = layer.digest;
     this.stop.signal.throwIfAborted();
-    if (cache.has(layer)) {
-      onEvent?.({ kind: "layer", digest: layer.digest, state: "cached", total: layer.size });
-      return;
-    }
-    const fetched = await cache.ensure(layer, async () => {
-      const tapped = tapStream(await this.open(layer), 8, () => this.#claimed[i] === true);
+    let offered = false; // a copy is offered once: a second attempt's copy would find no reader
+    // A cached blob is hashed before use, and fetched again when damaged (BlobCache.ensure).
+    const fetched = await cache.ensure(layer, async (resume) => {
+      const stream = await this.open(layer, resume);
+      const first = !offered;
+      offered = true;
+      // A continued download streams only the missing part: the engine reads the cache.
+      if (resume || !first) {
+        offer(undefined);
+        return stream;
+      }
+      const tapped = tapStream(stream, 8, () => this.#claimed[i] === true);
       this.#dropped[i] = tapped.dropped;
       offer(tapped.copy);
       return tapped.stream;
     }, {
       verified: source.verifies,
-      onWait: () => onEvent?.({ kind: "layer", digest: layer.digest, state: "waiting" }),
+      resumable: source.resumable,
+      onWait: (_, wait) => {
+        onEvent?.({ kind: "layer", digest, state: "waiting" });
+        onEvent?.({ kind: "step", text: `layer ${digest}: ${describeWait(wait)}` });
+      },
+      onDamaged: (reason) =>
+        onEvent?.({
+          kind: "warning",
+          text: `the cached layer ${digest} was damaged (${reason}): removed, downloading it again`,
+        }),
+      onResume: (bytes) =>
+        onEvent?.({
+          kind: "step",
+          text: `continuing layer ${digest} after the ${bytes} bytes an interrupted pull kept`,
+        }),
     });
     if (fetched) this.downloaded++;
+    else onEvent?.({ kind: "layer", digest, state: "cached", total: layer.size });
   }
 
   /**
@@ -120,14 +154,12 @@ class Downloads {
     const copy = await this.copy(i);
     if (copy) return { stream: copy, live: true };
     await this.fetches[i];
-    return {
-      stream: this.stoppable((await Deno.open(cache.blobPath(layer.digest))).readable),
-      live: false,
-    };
+    // cache.open hashes a file this process has not verified (never Deno.open on blobPath).
+    return { stream: this.stoppable(await cache.open(layer)), live: false };
   }
 
   /** Opens a layer from the source, stoppable, reporting progress. */
-  async open(layer: Descriptor): Promise<ReadableStream<Uint8Array>> {
+  async open(layer: Descriptor, resume?: DigestVerifier): Promise<ReadableStream<Uint8Array>> {
     const progress = (bytes: number) =>
       this.options.onEvent?.({
         kind: "layer",
@@ -136,7 +168,7 @@ class Downloads {
         bytes,
         total: layer.size,
       });
-    return this.stoppable(await this.options.source.openBlob(layer, progress));
+    return this.stoppable(await this.options.source.openBlob(layer, progress, resume));
   }
 
   stoppable(stream: ReadableStream<Uint8Array>): ReadableStream<Uint8Array> {
@@ -173,6 +205,7 @@ export async function downloadAndApply(
   apply: ApplyLayer,
 ): Promise<number> {
   const { resolved, onEvent } = options;
+  const diffIds = layerDiffIds(resolved);
   const downloads = new Downloads(options);
   try {
     for (const [i, layer] of resolved.manifest.layers.entries()) {
@@ -181,7 +214,11 @@ export async function downloadAndApply(
         onEvent?.({ kind: "layer", digest: layer.digest, state: "extracting", total: layer.size });
       }
       try {
-        await apply(decompress(stream, layer.mediaType), layer);
+        // The uncompressed bytes against the config's diff ID: `verified` settles once all
+        // are hashed (drained past the end-of-archive marker), before the layer counts.
+        const tar = verifyDiffId(decompress(stream, layer.mediaType), diffIds?.[i], i);
+        await apply(tar.stream, layer);
+        await tar.verified;
         await downloads.fetches[i];
       } catch (e) {
         await downloads.fetches[i]; // a failed download explains a bad layer better

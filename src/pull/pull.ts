@@ -38,10 +38,13 @@ import type { PullListener } from "./events.ts";
 import type { ImageSource, Resolved } from "../sources/source.ts";
 import { unpackImage } from "./download.ts";
 import { buildImage } from "./build_image.ts";
-import { partialPath, sweepOrphanImages, sweepPartials, temporaryDir } from "./temp.ts";
+import { partialPath, sweepOrphanImages, sweepPartials, temporaryDir } from "../store/work_dirs.ts";
 import { noSpaceIn } from "./_no_space.ts";
 import { findReusable, isRecorded, platformString } from "./_records.ts";
 import { chooseWorkspace, estimateUnpacked } from "./workspace.ts";
+import { layerDiffIds } from "./diff_ids.ts";
+import { describeWait } from "../store/locks.ts";
+import { checkOverwrite, placeImage, recordsNaming } from "./overwrite.ts";
 
 /** What to pull and how. */
 export interface PullRequest {
@@ -118,6 +121,13 @@ export async function pull(req: PullRequest, ctx: PullContext): Promise<PullResu
       return { path: found.image!, record: found, reused: true, downloaded: 0 };
     }
   }
+  const names = storageNames(req.ref);
+  // A path the user named (or the --no-cache default): never replace a file sregistry did not write.
+  const named = req.sandbox
+    ? undefined
+    : req.name ?? (recording ? undefined : defaultNoCacheName(names.name, names.tag));
+  const targetRule = { option: "--name", force: req.force, catalogue: ctx.catalogue };
+  const targetState = named ? checkOverwrite(named, targetRule) : "ours";
   const sandboxExisted = req.sandbox !== undefined && checkSandboxTarget(req.sandbox);
   if (req.keepSandbox) checkSandboxTarget(req.keepSandbox);
   ctx.cache?.init();
@@ -130,14 +140,15 @@ export async function pull(req: PullRequest, ctx: PullContext): Promise<PullResu
   );
   const resolved = imagePlatform(found, configPlatform(config), req, ctx);
   const layers = resolved.manifest.layers;
+  layerDiffIds(resolved); // refuses a layer count other than the config's, before any download
   // Pinned: a concurrent `cache prune` leaves these blobs alone.
   using _pin = ctx.cache
     ? await useBlobs(ctx.cache, [
       resolved.digest,
       resolved.manifestDigest,
       resolved.manifest.config.digest,
-      ...layers.map((l) => l.digest),
-    ])
+      ...new Set(layers.map((l) => l.digest)),
+    ], { onWait: (_, wait) => ctx.onEvent?.({ kind: "step", text: describeWait(wait) }) })
     : undefined;
   await rememberManifests(ctx, req, resolved);
   ctx.onEvent?.({
@@ -200,11 +211,8 @@ export async function pull(req: PullRequest, ctx: PullContext): Promise<PullResu
   }
   const from = formatReference(req.ref);
   const arch = config.architecture ?? resolved.platform?.architecture ?? "amd64";
-  const names = storageNames(req.ref);
-  const target = req.name ??
-    (recording
-      ? storageFile(ctx.storageDir, { ...names, digest: resolved.manifestDigest })
-      : defaultNoCacheName(names.name, names.tag));
+  const target = named ??
+    storageFile(ctx.storageDir, { ...names, digest: resolved.manifestDigest });
   const dir = target.includes("/") ? target.slice(0, target.lastIndexOf("/")) || "/" : ".";
   Deno.mkdirSync(dir, { recursive: true });
   sweepPartials(target);
@@ -240,9 +248,10 @@ export async function pull(req: PullRequest, ctx: PullContext): Promise<PullResu
       }), { tmpDir: workParent });
     const size = Deno.statSync(partial).size;
     if (!recording) {
-      Deno.renameSync(partial, target);
+      placeImage(partial, target, targetState, targetRule);
       return { path: target, reused: false, downloaded };
     }
+    const replaced = named ? recordsNaming(ctx.catalogue, named) : [];
     const record = ctx.catalogue!.transaction(() => {
       const rec = ctx.catalogue!.upsert({
         registry: names.registry,
@@ -263,7 +272,9 @@ export async function pull(req: PullRequest, ctx: PullContext): Promise<PullResu
         source: req.source.name,
         metrics: {},
       });
-      Deno.renameSync(partial, target);
+      placeImage(partial, target, targetState, targetRule);
+      // Records of the image this file held before name another image now.
+      for (const old of replaced) if (old.id !== rec.id) ctx.catalogue!.remove(old.id);
       if (!req.name) sweepOrphanImages(dir, names.tag, (path) => isRecorded(ctx.catalogue!, path));
       return rec;
     });

@@ -29,6 +29,11 @@ export interface BlobStreamOptions {
   retries?: number;
   onProgress?: (bytes: number) => void;
   onResume?: (info: { offset: number; attempt: number; reason: string }) => void;
+  /**
+   * Continue a download kept by an earlier run: a verifier that has hashed
+   * the bytes already kept; the stream starts after them (with `Range`).
+   */
+  resume?: DigestVerifier;
   sleep?: (ms: number) => Promise<void>;
 }
 
@@ -63,7 +68,7 @@ async function readWithin(
 
 /** See the module doc. */
 export function verifiedBlobStream(o: BlobStreamOptions): ReadableStream<Uint8Array> {
-  const verifier = new DigestVerifier(o.digest, o.size, o.what);
+  const verifier = o.resume ?? new DigestVerifier(o.digest, o.size, o.what);
   const stallMs = o.stallTimeoutMs ?? 60_000;
   const retries = o.retries ?? 5;
   const sleep = o.sleep ?? defaultSleep;

@@ -6,7 +6,7 @@
  * @module
  */
 import { DigestMismatchError, RegistryError, SregistryError } from "../errors.ts";
-import { isDigest } from "../digest.ts";
+import { type DigestVerifier, isDigest } from "../digest.ts";
 import { formatReference, pullScope, type Reference, registryEndpoint } from "../reference.ts";
 import { AuthSession } from "./auth.ts";
 import { verifiedBlobStream } from "./_blob_stream.ts";
@@ -295,12 +295,14 @@ export class RegistryClient {
   /**
    * A stream of the blob's bytes, verified against `desc` (errors with
    * DigestMismatchError), resumed with Range after a cut or a stall. `small`
-   * (a config) also bounds each attempt's whole body to the timeout.
+   * (a config) also bounds each attempt's whole body to the timeout. With
+   * `resume` (a verifier fed with the bytes an earlier run kept), it starts
+   * after those bytes and verifies the whole blob.
    */
   openBlob(
     ref: Reference,
     desc: Descriptor,
-    opts: { onProgress?: (bytes: number) => void; small?: boolean } = {},
+    opts: { onProgress?: (bytes: number) => void; small?: boolean; resume?: DigestVerifier } = {},
   ): ReadableStream<Uint8Array> {
     return verifiedBlobStream({
       open: (offset, signal) => this.fetchBlob(ref, desc, { offset, signal }),
@@ -311,6 +313,7 @@ export class RegistryClient {
       ...(opts.small ? { totalTimeoutMs: this.#timeoutMs } : {}),
       retries: this.#opts.retries,
       onProgress: opts.onProgress,
+      resume: opts.resume,
       sleep: this.#opts.sleep,
       onResume: (i) =>
         this.#opts.onEvent?.({

@@ -4,7 +4,7 @@
  * verified against its digest, as from a registry.
  * @module
  */
-import { DigestVerifier } from "../digest.ts";
+import { DigestVerifier, verifyingStream } from "../digest.ts";
 import { parseDocument } from "../document.ts";
 import { SregistryError } from "../errors.ts";
 import { configPlatform, parseImageConfig } from "../image/config.ts";
@@ -21,18 +21,8 @@ export function verifyStream(
   stream: ReadableStream<Uint8Array>,
   desc: Descriptor,
 ): ReadableStream<Uint8Array> {
-  const verifier = new DigestVerifier(desc.digest, desc.size >= 0 ? desc.size : undefined);
-  return stream.pipeThrough(
-    new TransformStream({
-      transform(chunk, controller) {
-        verifier.update(chunk);
-        controller.enqueue(chunk);
-      },
-      flush() {
-        verifier.verify();
-      },
-    }),
-  );
+  return verifyingStream(stream, desc.digest, { size: desc.size >= 0 ? desc.size : undefined })
+    .stream;
 }
 
 /** An OCI layout source. */

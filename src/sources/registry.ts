@@ -4,6 +4,7 @@
  * the blob cache.
  * @module
  */
+import type { DigestVerifier } from "../digest.ts";
 import type { RegistryClient } from "../registry/client.ts";
 import type { Descriptor } from "../image/manifest.ts";
 import type { Platform } from "../image/platform.ts";
@@ -15,6 +16,7 @@ import type { ImageSource, Resolved } from "./source.ts";
 export class RegistrySource implements ImageSource {
   readonly name: string;
   readonly verifies = true;
+  readonly resumable = true;
   readonly #client: RegistryClient;
   readonly #ref: Reference;
   readonly #cache?: BlobCache;
@@ -62,7 +64,8 @@ export class RegistrySource implements ImageSource {
   openBlob(
     desc: Descriptor,
     onProgress?: (bytes: number) => void,
+    resume?: DigestVerifier,
   ): Promise<ReadableStream<Uint8Array>> {
-    return Promise.resolve(this.#client.openBlob(this.#ref, desc, { onProgress }));
+    return Promise.resolve(this.#client.openBlob(this.#ref, desc, { onProgress, resume }));
   }
 }

@@ -3,6 +3,7 @@
  * archive. The pull pipeline only sees this interface.
  * @module
  */
+import type { DigestVerifier } from "../digest.ts";
 import type { Descriptor, ImageIndex, ImageManifest } from "../image/manifest.ts";
 import type { Platform } from "../image/platform.ts";
 
@@ -29,10 +30,17 @@ export interface ImageSource {
   readonly name: string;
   /** Resolves the image for `platform` (default: the host's). */
   resolve(platform?: Platform): Promise<Resolved>;
-  /** Streams a blob; when `verifies` is true the stream errors on a wrong digest or size. */
+  /**
+   * Streams a blob; when `verifies` is true the stream errors on a wrong
+   * digest or size. With `resume` (only when `resumable`), streams the bytes
+   * after those the verifier has hashed, and verifies the whole blob.
+   */
   openBlob(
     desc: Descriptor,
     onProgress?: (bytes: number) => void,
+    resume?: DigestVerifier,
   ): Promise<ReadableStream<Uint8Array>>;
   readonly verifies: boolean;
+  /** True when `openBlob` can continue a kept partial download (`resume`). */
+  readonly resumable?: boolean;
 }

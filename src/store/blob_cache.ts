@@ -9,13 +9,27 @@
  * is reported as such, naming the cache and APPTAINER_CACHEDIR.
  * @module
  */
-import { hostname } from "node:os";
-import { DigestVerifier, sha256Digest } from "../digest.ts";
+import { type DigestVerifier, sha256Digest, verifyingStream } from "../digest.ts";
 import { parseDocument } from "../document.ts";
 import { DigestMismatchError, SregistryError } from "../errors.ts";
 import { CacheIndexSchema } from "./_schemas.ts";
-import { acquireLock, type LockOptions, processAlive, removeStaleLock, withLock } from "./locks.ts";
+import { acquireLock, type LockOptions, type LockOwner, type LockWait, withLock } from "./locks.ts";
+import { adoptKept, keepPartialDownloads, type Kept, trackPartial } from "./_blob_resume.ts";
+
+export { keepPartialDownloads };
+import {
+  emptyIndex,
+  hexOf,
+  type IndexEntry,
+  isNoSpace,
+  knownSize,
+  sweepCacheFolder,
+  writeStreamTo,
+} from "./_blob_files.ts";
+
+export { type IndexEntry, isNoSpace };
 import { partialPath, writeFileAtomic } from "./atomic_file.ts";
+import { BlobChecks, readVerified } from "./_blob_check.ts";
 
 /** The fields of a descriptor the cache needs. */
 export interface BlobRef {
@@ -24,39 +38,27 @@ export interface BlobRef {
   mediaType?: string;
 }
 
-/** An entry of the layout's `index.json`. */
-export interface IndexEntry {
-  mediaType: string;
-  digest: string;
-  size: number;
-  annotations?: Record<string, string>;
+/** Options of {@linkcode BlobCache.ensure}. */
+export interface EnsureOptions {
+  /** The stream `open()` returns verifies digest and size itself (errors otherwise). */
+  verified?: boolean;
+  /** `open()` can continue from a {@linkcode DigestVerifier} (see `ensure`). */
+  resumable?: boolean;
+  /** Called when another process holds the blob's lock, with its owner when readable. */
+  onWait?: (owner: LockOwner | undefined, wait: LockWait) => void;
+  /** Called when a cached copy was damaged (and removed), with why. */
+  onDamaged?: (reason: string) => void;
+  /** Called when a kept partial download is continued, with its size in bytes. */
+  onResume?: (bytes: number) => void;
 }
 
 const REF_NAME = "org.opencontainers.image.ref.name";
-const HOST = hostname();
-
-/** True when `error` (or one of its causes) is ENOSPC or EDQUOT: the disk or quota is full. */
-export function isNoSpace(error: unknown): boolean {
-  for (let e = error; e instanceof Error; e = e.cause) {
-    if (/os error (28|122)\b|ENOSPC|EDQUOT|no space left|quota exceeded/i.test(e.message)) {
-      return true;
-    }
-  }
-  return false;
-}
-
-function hexOf(digest: string): string {
-  const match = /^sha256:([a-f0-9]{64})$/.exec(digest);
-  if (!match) {
-    throw new SyntaxError(`Cannot use digest "${digest}": only sha256 digests are supported`);
-  }
-  return match[1];
-}
 
 /** The blob cache rooted at `root` (created on first use). */
 export class BlobCache {
   readonly root: string;
   readonly #lockOptions: LockOptions;
+  readonly #checks = new BlobChecks();
   #ready = false;
 
   constructor(root: string, lockOptions: LockOptions = {}) {
@@ -95,7 +97,11 @@ export class BlobCache {
     return `${this.root}/blobs/sha256/${hexOf(digest)}`;
   }
 
-  /** True when the verified blob is present (and of the right size when known). */
+  /**
+   * True when a file is present under the blob's final name, of the right
+   * size when known. Cheap and unverified: a build must go through
+   * {@linkcode BlobCache.ensure} and {@linkcode BlobCache.open}, which hash it.
+   */
   has(blob: BlobRef): boolean {
     try {
       const info = Deno.statSync(this.blobPath(blob.digest));
@@ -105,9 +111,38 @@ export class BlobCache {
     }
   }
 
-  /** Reads a (small) blob whole. */
+  /**
+   * Reads a (small) blob whole, checking its digest.
+   * @throws {DigestMismatchError} When the file's content is not the blob's
+   * (the damaged file is removed, so fetching it again repairs the cache).
+   * @throws {Deno.errors.NotFound} When the blob is not in the cache.
+   */
   read(digest: string): Uint8Array {
-    return Deno.readFileSync(this.blobPath(digest));
+    return readVerified(this.blobPath(digest), digest);
+  }
+
+  /**
+   * The bytes of a cached blob, for building: the file is hashed first
+   * (unless this process already verified this very file, see
+   * `_blob_check.ts`), so nothing is built from a damaged copy.
+   * @throws {DigestMismatchError} When the file is damaged (it is removed;
+   * {@linkcode BlobCache.ensure} fetches it again).
+   * @throws {Deno.errors.NotFound} When the blob is not in the cache.
+   */
+  open(blob: BlobRef): Promise<ReadableStream<Uint8Array>> {
+    return this.#checks.open(this.blobPath(blob.digest), blob.digest, knownSize(blob));
+  }
+
+  /**
+   * True when the blob is in the cache and verified (hashed now, or earlier
+   * by this process); a damaged copy is removed and `onDamaged` told why.
+   */
+  async #present(blob: BlobRef, onDamaged?: (reason: string) => void): Promise<boolean> {
+    const path = this.blobPath(blob.digest);
+    if (this.#checks.trusted(blob.digest, path)) return true;
+    const result = await this.#checks.check(path, blob.digest, knownSize(blob));
+    if (result.state === "damaged") onDamaged?.(result.reason);
+    return result.state === "ok";
   }
 
   /** Stores bytes already in memory (manifests, configs) after checking their digest. */
@@ -134,51 +169,95 @@ export class BlobCache {
   }
 
   /**
-   * Makes sure the blob is in the cache: returns at once when it is; otherwise,
+   * Makes sure the blob is in the cache, verified. A blob already there is
+   * hashed (once per process and file, see `_blob_check.ts`); a damaged copy
+   * is removed, `onDamaged` is told why, and it is fetched again. Otherwise,
    * holding the blob's lock, writes what `open()` streams to a partial file,
-   * verifies digest and size (unless `verified`, when the stream itself already
-   * verified them and errors otherwise), and renames it into place.
-   * Returns true when this call downloaded it.
+   * verifies digest and size (unless `verified`, when the stream itself
+   * already verified them and errors otherwise), and renames it into place.
+   *
+   * With `resumable` (and `verified`), the partial file an interrupted pull
+   * kept (see {@linkcode keepPartialDownloads}) is continued: `open` gets a
+   * {@linkcode DigestVerifier} that has hashed the kept bytes and must stream
+   * only the bytes after them (HTTP `Range`), verifying the whole blob at the
+   * end; should that fail, the blob is fetched once more from its start.
+   * @returns true when this call fetched the blob.
+   * @throws {DigestMismatchError} From an unverified stream with other content.
+   * @throws {SregistryError} On a full disk, naming the cache and APPTAINER_CACHEDIR.
    */
   async ensure(
     blob: BlobRef,
-    open: () => ReadableStream<Uint8Array> | Promise<ReadableStream<Uint8Array>>,
-    options: { verified?: boolean; onWait?: () => void } = {},
+    open: (
+      resume?: DigestVerifier,
+    ) => ReadableStream<Uint8Array> | Promise<ReadableStream<Uint8Array>>,
+    options: EnsureOptions = {},
   ): Promise<boolean> {
     this.init();
-    if (this.has(blob)) return false;
+    if (await this.#present(blob, options.onDamaged)) return false;
     const final = this.blobPath(blob.digest);
-    using _lock = await acquireLock(`${final}.lock`, {
-      ...this.#lockOptions,
-      onWait: () => options.onWait?.(),
-    });
-    if (this.has(blob)) return false; // another process fetched it while we waited
-    const tmp = partialPath(final);
+    using _lock = await this.#lock(`${final}.lock`, options.onWait);
+    // Another process may have fetched it while we waited.
+    if (await this.#present(blob, options.onDamaged)) return false;
+    const resume = options.resumable && options.verified
+      ? await adoptKept(final, blob.digest, knownSize(blob))
+      : undefined;
+    try {
+      await this.#fetch(blob, final, open, options, resume);
+    } catch (e) {
+      if (!(resume && e instanceof DigestMismatchError)) throw e;
+      options.onDamaged?.(`the kept part of an interrupted download was not the blob's`);
+      await this.#fetch(blob, final, open, options, undefined);
+    }
+    this.#checks.trust(blob.digest, final);
+    return true;
+  }
+
+  async #lock(path: string, onWait?: EnsureOptions["onWait"]) {
+    try {
+      return await acquireLock(path, {
+        ...this.#lockOptions,
+        onWait: onWait ?? this.#lockOptions.onWait,
+      });
+    } catch (e) {
+      throw this.#storeError(path, e);
+    }
+  }
+
+  /** Downloads into a partial file (continuing `resume.path`) and renames it into place. */
+  async #fetch(
+    blob: BlobRef,
+    final: string,
+    open: (
+      resume?: DigestVerifier,
+    ) => ReadableStream<Uint8Array> | Promise<ReadableStream<Uint8Array>>,
+    options: EnsureOptions,
+    resume: Kept | undefined,
+  ): Promise<void> {
+    const tmp = resume?.path ?? partialPath(final);
     let file: Deno.FsFile;
     try {
-      file = Deno.openSync(tmp, { createNew: true, write: true, mode: 0o644 });
+      file = resume
+        ? Deno.openSync(tmp, { append: true })
+        : Deno.openSync(tmp, { createNew: true, write: true, mode: 0o644 });
     } catch (e) {
       throw this.#storeError(blob.digest, e);
     }
-    const size = blob.size !== undefined && blob.size >= 0 ? blob.size : undefined;
-    const verifier = options.verified ? undefined : new DigestVerifier(blob.digest, size);
+    if (options.resumable && options.verified) trackPartial(tmp, final);
     try {
-      for await (const chunk of await open()) {
-        verifier?.update(chunk);
-        writeAllSync(file, chunk);
-      }
-      file.close();
-      verifier?.verify();
+      if (resume) options.onResume?.(resume.verifier.bytes);
+      const source = await open(resume?.verifier);
+      const input = options.verified
+        ? source
+        : verifyingStream(source, blob.digest, { size: knownSize(blob) }).stream;
+      await writeStreamTo(file, input);
       Deno.renameSync(tmp, final);
-      return true;
     } catch (e) {
       try {
-        file.close();
-      } catch { /* closed */ }
-      try {
         Deno.removeSync(tmp);
-      } catch { /* gone */ }
+      } catch { /* gone, or kept by keepPartialDownloads */ }
       throw this.#storeError(blob.digest, e);
+    } finally {
+      trackPartial(tmp);
     }
   }
 
@@ -224,59 +303,11 @@ export class BlobCache {
 
   /**
    * Removes partial files left by dead processes on this host (or older than a
-   * day), and locks whose owner is dead (see `lockIsStale`).
+   * day), kept partial downloads older than a week, and locks whose owner is
+   * dead (see `lockIsStale`).
    * @returns how many files were removed.
    */
   sweep(): number {
-    const staleMs = this.#lockOptions.staleMs ?? 10 * 60_000;
-    let removed = 0;
-    for (const dir of [`${this.root}/blobs/sha256`, this.root]) {
-      let entries: Deno.DirEntry[];
-      try {
-        entries = [...Deno.readDirSync(dir)];
-      } catch {
-        continue;
-      }
-      for (const entry of entries) {
-        const path = `${dir}/${entry.name}`;
-        if (/^([a-f0-9]{64}|index\.json)\.lock(\.takeover)?$/.test(entry.name)) {
-          if (removeStaleLock(path, staleMs)) removed++;
-        } else if (sweepPartial(path, entry.name)) removed++;
-      }
-    }
-    return removed;
+    return sweepCacheFolder(this.root, this.#lockOptions.staleMs ?? 10 * 60_000);
   }
-}
-
-/** Removes `path` when it is the partial file of a dead process on this host, or older than a day. */
-function sweepPartial(path: string, name: string): boolean {
-  const m =
-    /^(?:[a-f0-9]{64}|index\.json|oci-layout)(?:\.lock(?:\.takeover)?)?\.(.+)\.(\d+)\.\d+\.partial$/
-      .exec(name);
-  if (!m) return false;
-  const deadHere = m[1] === HOST && !processAlive(Number(m[2]));
-  let old = false;
-  try {
-    old = Date.now() - (Deno.statSync(path).mtime?.getTime() ?? 0) > 86_400_000;
-  } catch { /* gone */ }
-  if (!deadHere && !old) return false;
-  try {
-    Deno.removeSync(path);
-    return true;
-  } catch {
-    return false; // gone
-  }
-}
-
-function emptyIndex() {
-  return {
-    schemaVersion: 2,
-    mediaType: "application/vnd.oci.image.index.v1+json",
-    manifests: [] as IndexEntry[],
-  };
-}
-
-function writeAllSync(file: Deno.FsFile, chunk: Uint8Array): void {
-  let offset = 0;
-  while (offset < chunk.length) offset += file.writeSync(chunk.subarray(offset));
 }

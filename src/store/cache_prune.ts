@@ -273,10 +273,11 @@ export function runningPullsSince(tmpDir: string): number | undefined {
  *
  * @param cache the blob cache.
  * @param options.tmpDir where pulls keep their work folders; without it only pins count.
+ * @param options.recorded the blobs the catalogue's records use now (read on each call).
  */
 export function blobsInUse(
   cache: BlobCache,
-  options: { tmpDir?: string; refreshMs?: number } = {},
+  options: { tmpDir?: string; refreshMs?: number; recorded?: () => Iterable<string> } = {},
 ): () => Set<string> {
   let fallback = new Set<string>();
   let checked = -Infinity;
@@ -292,6 +293,8 @@ export function blobsInUse(
     }
     const held = pinnedDigests(cache);
     for (const d of fallback) held.add(d);
+    // A pull that committed its record after the plan was made, then dropped its pin.
+    for (const d of options.recorded?.() ?? []) held.add(d);
     return held;
   };
 }

@@ -10,7 +10,7 @@
  * @module
  */
 import * as v from "valibot";
-import { pidState } from "./locks.ts";
+import { acquireLock, type LockOptions, pidState } from "./locks.ts";
 import { PinSchema } from "./_schemas.ts";
 import { hostname } from "node:os";
 import type { BlobCache } from "./blob_cache.ts";
@@ -160,9 +160,14 @@ function pinDir(cache: BlobCache): string {
  *
  * @param cache the blob cache.
  * @param digests the blobs the pull will read (index, manifest, config, layers).
+ * @param options.onWait told who holds a blob's lock while waiting for it.
  * @returns the pin; `using pin = await useBlobs(...)`.
  */
-export async function useBlobs(cache: BlobCache, digests: Iterable<string>): Promise<BlobPin> {
+export async function useBlobs(
+  cache: BlobCache,
+  digests: Iterable<string>,
+  options: { onWait?: LockOptions["onWait"] } = {},
+): Promise<BlobPin> {
   const list = [...new Set(digests)];
   cache.init();
   Deno.mkdirSync(pinDir(cache), { recursive: true });
@@ -182,7 +187,8 @@ export async function useBlobs(cache: BlobCache, digests: Iterable<string>): Pro
     } catch { /* already released */ }
   };
   try {
-    await Promise.all(list.map(async (d) => (await holdLock(`${cache.blobPath(d)}.lock`))?.()));
+    const hold = async (d: string) => (await holdLock(`${cache.blobPath(d)}.lock`, options))?.();
+    await Promise.all(list.map(hold));
   } catch (e) {
     release();
     throw e;
@@ -254,32 +260,31 @@ export function pidAlive(pid: number): boolean | undefined {
 
 /**
  * Takes a blob lock file (the one `BlobCache.ensure` holds while
- * downloading) without taking over live owners: a lock is only broken when
- * its owner has not refreshed it for `staleMs` (locks.ts's pid test cannot
- * see other processes under the README's permissions).
+ * downloading) with `acquireLock` of locks.ts: the same owner record, the
+ * same takeover rules (a dead owner on this host, an owner that stopped
+ * refreshing it for `staleMs`, an empty or garbage lock file), and the same
+ * account to `onWait` of who holds it.
  *
  * @param path the lock file.
  * @param options.waitMs give up after this long (default: wait).
+ * @param options.onWait told who holds the lock, when waiting starts and periodically.
  * @returns the release function, or undefined when it gave up.
  */
 export async function holdLock(
   path: string,
-  options: { waitMs?: number; staleMs?: number } = {},
+  options: { waitMs?: number; staleMs?: number; onWait?: LockOptions["onWait"] } = {},
 ): Promise<(() => void) | undefined> {
-  const deadline = Date.now() + (options.waitMs ?? Infinity);
-  const owner = JSON.stringify({ host: HOST, pid: Deno.pid, since: new Date().toISOString() });
-  for (;;) {
-    try {
-      Deno.writeTextFileSync(path, owner, { createNew: true });
-      return () => Deno.removeSync(path);
-    } catch (e) {
-      if (!(e instanceof Deno.errors.AlreadyExists)) throw e;
-    }
-    try {
-      const age = Date.now() - (Deno.statSync(path).mtime?.getTime() ?? 0);
-      if (age > (options.staleMs ?? PIN_STALE_MS)) Deno.removeSync(path);
-    } catch { /* released meanwhile */ }
-    if (Date.now() >= deadline) return undefined;
-    await new Promise((r) => setTimeout(r, 20));
+  const signal = options.waitMs === undefined ? undefined : AbortSignal.timeout(options.waitMs);
+  try {
+    const lock = await acquireLock(path, {
+      staleMs: options.staleMs ?? PIN_STALE_MS,
+      pollMs: 20,
+      signal,
+      onWait: options.onWait,
+    });
+    return () => lock.release();
+  } catch (e) {
+    if (signal?.aborted) return undefined;
+    throw e;
   }
 }

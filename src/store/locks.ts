@@ -4,6 +4,11 @@
  * and start time. The owner refreshes its mtime while it holds the lock; a
  * waiter takes over a lock whose owner is a dead process on this host, or whose
  * mtime has not moved for `staleMs` (an owner on another host that died).
+ * A lock file that is empty or holds no owner was not written by a running
+ * sregistry (which writes the owner before the lock appears, see `tryCreate`):
+ * it is taken over once it is `GARBAGE_GRACE_MS` old. A waiter is told who
+ * holds the lock and how long it will wait, when it starts and every
+ * `reportMs` after.
  * @module
  */
 import { hostname } from "node:os";
@@ -21,8 +26,13 @@ export interface LockOptions {
   staleMs?: number;
   /** Delay between attempts (default 100 ms). */
   pollMs?: number;
-  /** Called once when the lock is busy, before waiting. */
-  onWait?: (owner: LockOwner | undefined) => void;
+  /**
+   * Called when the lock is busy, before waiting, then every `reportMs` while
+   * waiting: the owner when the lock file names one, and the whole picture.
+   */
+  onWait?: (owner: LockOwner | undefined, wait: LockWait) => void;
+  /** Interval between `onWait` calls while waiting (default 30 s). */
+  reportMs?: number;
   signal?: AbortSignal;
 }
 
@@ -33,7 +43,26 @@ export interface LockOwner {
   since: string;
 }
 
+/** What a waiter knows about a busy lock. */
+export interface LockWait {
+  path: string;
+  /** The owner written in the lock file; undefined when it is empty or garbage. */
+  owner?: LockOwner;
+  /** How long this waiter has waited, in ms. */
+  waitedMs: number;
+  /**
+   * In how many ms the lock is taken over unless its owner refreshes it
+   * (an owner that runs refreshes it; an owner alive on this host is waited for).
+   */
+  takeoverInMs: number;
+  /** The owner is a process of this host known to run. */
+  ownerRunning: boolean;
+}
+
 const HOST = hostname();
+
+/** How old an ownerless (empty or garbage) lock file must be before it is taken over. */
+export const GARBAGE_GRACE_MS = 2000;
 
 /** True unless process `pid` of this host is known to be gone. */
 export function processAlive(pid: number): boolean {
@@ -59,12 +88,44 @@ export function pidState(pid: number): "alive" | "dead" | "unknown" {
   }
 }
 
+/** The owner a lock file names, or undefined when it is empty, not JSON, or not an owner. */
 function readOwner(path: string): LockOwner | undefined {
   try {
     return parseLockOwner(Deno.readTextFileSync(path));
   } catch {
     return undefined;
   }
+}
+
+/** A waiter's view of the lock at `path` (see {@linkcode LockWait}). */
+function describe(path: string, staleMs: number, waitedMs: number): LockWait {
+  const owner = readOwner(path);
+  let age = 0;
+  try {
+    age = Date.now() - (Deno.statSync(path).mtime?.getTime() ?? 0);
+  } catch { /* gone */ }
+  const ownerRunning = owner !== undefined && owner.host === HOST && processAlive(owner.pid);
+  const limit = owner ? staleMs : GARBAGE_GRACE_MS;
+  return { path, owner, waitedMs, takeoverInMs: Math.max(0, limit - age), ownerRunning };
+}
+
+/**
+ * One line for a waiting user: who holds the lock, since when, and how long
+ * the wait may last.
+ */
+export function describeWait(w: LockWait): string {
+  const waited = w.waitedMs >= 1000 ? ` (waited ${Math.round(w.waitedMs / 1000)} s so far)` : "";
+  if (!w.owner) {
+    return `the lock ${w.path} is empty or unreadable, so no running sregistry wrote it: ` +
+      `taking it over${waited}`;
+  }
+  const who = `pid ${w.owner.pid} on host ${w.owner.host} since ${w.owner.since}`;
+  const until = w.ownerRunning
+    ? "waiting until that process finishes with it"
+    : `waiting for it, at most ${
+      Math.ceil(w.takeoverInMs / 1000)
+    } s more unless its owner refreshes it (then it is taken over)`;
+  return `the lock ${w.path} is held by ${who}: ${until}${waited}`;
 }
 
 /** True when the lock at `path` belongs to nobody alive. */
@@ -79,7 +140,8 @@ export function lockIsStale(path: string, staleMs: number): boolean {
   if (owner && owner.host === HOST && owner.pid !== Deno.pid && !processAlive(owner.pid)) {
     return true;
   }
-  return Date.now() - mtime > staleMs;
+  // No running sregistry leaves a lock without its owner (see tryCreate).
+  return Date.now() - mtime > (owner ? staleMs : Math.min(staleMs, GARBAGE_GRACE_MS));
 }
 
 let tmpCounter = 0;
@@ -147,16 +209,19 @@ export function removeStaleLock(path: string, staleMs: number): boolean {
 export async function acquireLock(path: string, options: LockOptions = {}): Promise<Lock> {
   const staleMs = options.staleMs ?? 10 * 60_000;
   const pollMs = options.pollMs ?? 100;
-  let told = false;
+  const reportMs = options.reportMs ?? 30_000;
+  const started = Date.now();
+  let nextReport = started;
   while (!tryCreate(path)) {
     options.signal?.throwIfAborted();
     if (lockIsStale(path, staleMs)) {
       if (!removeStaleLock(path, staleMs)) await new Promise((r) => setTimeout(r, pollMs));
       continue;
     }
-    if (!told) {
-      told = true;
-      options.onWait?.(readOwner(path));
+    if (Date.now() >= nextReport) {
+      nextReport = Date.now() + reportMs;
+      const wait = describe(path, staleMs, Date.now() - started);
+      options.onWait?.(wait.owner, wait);
     }
     await new Promise((r) => setTimeout(r, pollMs));
   }

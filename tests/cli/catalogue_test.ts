@@ -132,7 +132,8 @@ Deno.test({
       // A command that writes fails clearly.
       const rm = await runAs(home, how, ["rm", ref], denoDir);
       assertEquals(rm.code, 1, rm.stderr);
-      assertStringIncludes(rm.stderr, "Cannot open the catalogue");
+      assertStringIncludes(rm.stderr, `Cannot write to SREGISTRY_DATABASE=${dbDir}: `);
+      assertStringIncludes(rm.stderr, "set it to a folder you can write");
       assertNoStack(rm.stderr);
     } finally {
       Deno.chmodSync(home.home, 0o700);

@@ -11,34 +11,8 @@ import { buildImage } from "../_images.ts";
 import { LAYER_CASES } from "../_layer_cases.ts";
 import { umociUnpack, writeOciLayout } from "../_oci_layout.ts";
 import { pushImage, startRegistry } from "../_registry.ts";
-import { diffListings, type ListedNode, readAll, walkTree } from "../_readers.ts";
-
-const METADATA =
-  /^(\.singularity\.d|singularity|\.run|\.exec|\.shell|\.test|environment|dev|proc|root|var\/tmp|tmp|sys|home|etc\/hosts|etc\/resolv\.conf)(\/|$)/;
-/** Folders the metadata step writes into: their time is the build's. */
-const TOUCHED = new Set([".", "etc", "var"]);
-
-async function run(cmd: string, args: string[], env?: Record<string, string>): Promise<string> {
-  const out = await new Deno.Command(cmd, { args, env, stdout: "piped", stderr: "piped" }).output();
-  const err = new TextDecoder().decode(out.stderr);
-  if (!out.success) throw new Error(`${cmd} ${args.join(" ")}: ${err}`);
-  return new TextDecoder().decode(out.stdout);
-}
-
-/** The partition offset of a SIF's squashfs, from `siftool list`. */
-async function partitionOffset(sif: string): Promise<number> {
-  const list = await run("siftool", ["list", sif]);
-  const fs = /\|(\d+)-\d+\s*\|FS \(Squashfs\/\*System\/amd64\)/.exec(list);
-  assert(fs, list);
-  return Number(fs[1]);
-}
-
-/** The image's own paths: metadata left out, and the time of folders the metadata touched. */
-function imagePart(listing: ListedNode[]): ListedNode[] {
-  return listing.filter((n) => !METADATA.test(n.path)).map((n) =>
-    TOUCHED.has(n.path) ? { ...n, mtime: 0 } : n
-  );
-}
+import { diffListings, readAll, walkTree } from "../_readers.ts";
+import { imagePart, partitionOffset, run } from "./_sif_image.ts";
 
 Deno.test("sregistry pull builds every layer case natively: four readers give umoci's tree", async () => {
   await using reg = await startRegistry();

@@ -2,6 +2,7 @@ import { hostname } from "node:os";
 import { assert, assertEquals, assertRejects } from "../_assert.ts";
 import {
   acquireLock,
+  describeWait,
   lockIsStale,
   type LockOwner,
   removeStaleLock,
@@ -106,5 +107,63 @@ Deno.test("acquireLock() across processes: a stale lock is taken over by one wai
     assertEquals(events[i][1], events[i + 1][1]);
   }
   assertEquals([...Deno.readDirSync(dir)].map((e) => e.name), ["log"]);
+  Deno.removeSync(dir, { recursive: true });
+});
+
+const GARBAGE: Record<string, string> = {
+  "empty": "",
+  "not JSON": "\u0000\u0001garbage",
+  "JSON null": "null",
+  "JSON list": "[1, 2]",
+  "an owner without a pid": JSON.stringify({ host: hostname(), since: "2026-01-01T00:00:00Z" }),
+  "a pid that is not a number": JSON.stringify({ host: hostname(), pid: "12", since: "x" }),
+};
+
+for (const [kind, text] of Object.entries(GARBAGE)) {
+  Deno.test(`acquireLock() takes over a fresh lock file that is ${kind}, saying so`, async () => {
+    const dir = Deno.makeTempDirSync();
+    const path = `${dir}/blob.lock`;
+    Deno.writeTextFileSync(path, text);
+    const told: string[] = [];
+    const lock = await acquireLock(path, {
+      pollMs: 20,
+      signal: AbortSignal.timeout(10_000), // the default staleMs would wait 10 minutes
+      onWait: (o, wait) => {
+        assertEquals(o, undefined);
+        told.push(describeWait(wait));
+      },
+    });
+    assertEquals(owner(path).pid, Deno.pid);
+    assert(told.length > 0, "the waiter is told");
+    assert(told[0].includes(`the lock ${path} is empty or unreadable`), told[0]);
+    assert(told[0].includes("taking it over"), told[0]);
+    lock.release();
+    Deno.removeSync(dir, { recursive: true });
+  });
+}
+
+Deno.test("acquireLock() says who holds a lock and for how long it waits, again every reportMs", async () => {
+  const dir = Deno.makeTempDirSync();
+  const path = `${dir}/blob.lock`;
+  const since = new Date().toISOString();
+  writeLock(path, { host: "other-node.cluster", pid: 4242, since });
+  const told: string[] = [];
+  await assertRejects(() =>
+    acquireLock(path, {
+      staleMs: 600_000,
+      pollMs: 10,
+      reportMs: 100,
+      signal: AbortSignal.timeout(700),
+      onWait: (_, wait) => told.push(describeWait(wait)),
+    })
+  );
+  assert(told.length >= 3, `periodic lines: ${told.length}`);
+  assert(
+    told[0].startsWith(
+      `the lock ${path} is held by pid 4242 on host other-node.cluster since ${since}: waiting for it, at most 600 s more`,
+    ),
+    told[0],
+  );
+  assert(/waited \d+ s so far|at most \d+ s more/.test(told.at(-1)!), told.at(-1));
   Deno.removeSync(dir, { recursive: true });
 });

@@ -11,11 +11,39 @@
  * @module
  */
 import { hostname } from "node:os";
-import { processAlive } from "../store/locks.ts";
+import { processAlive } from "./locks.ts";
 
 const PREFIX = "sregistry-work-";
 const HOST = hostname();
 const DAY_MS = 86_400_000;
+
+/** Work folders and partial image files of this process (see `removeTemporaryNow`). */
+const live = new Set<string>();
+
+/**
+ * Removes this process's work folders and partial image files at once,
+ * synchronously: for a pull that the user interrupts and that exits without
+ * unwinding. What remains (a folder being written meanwhile) is swept by the
+ * next pull.
+ */
+export function removeTemporaryNow(): void {
+  for (const path of live) {
+    makeWritable(path);
+    try {
+      Deno.removeSync(path, { recursive: true });
+    } catch { /* gone */ }
+    // The SIF assembly's own file beside a partial image: `.<partial's name>.<uuid>.partial`.
+    const { dir, base } = split(path);
+    try {
+      for (const e of Deno.readDirSync(dir)) {
+        if (e.name.startsWith(`.${base}.`) && e.name.endsWith(".partial")) {
+          removeFile(`${dir}/${e.name}`);
+        }
+      }
+    } catch { /* no folder */ }
+  }
+  live.clear();
+}
 
 /** A temporary folder removed on dispose. */
 export interface TempDir extends AsyncDisposable {
@@ -47,10 +75,25 @@ function makeWritable(dir: string): void {
 
 /** Creates a work folder in `parent`, sweeping those left by dead processes. */
 export async function temporaryDir(parent: string): Promise<TempDir> {
-  Deno.mkdirSync(parent, { recursive: true });
-  await sweepWorkDirs(parent);
-  const path = Deno.makeTempDirSync({ dir: parent, prefix: `${PREFIX}${Deno.pid}@${HOST}-` });
-  return { path, [Symbol.asyncDispose]: () => removeTree(path) };
+  let path: string;
+  try {
+    Deno.mkdirSync(parent, { recursive: true });
+    await sweepWorkDirs(parent);
+    path = Deno.makeTempDirSync({ dir: parent, prefix: `${PREFIX}${Deno.pid}@${HOST}-` });
+  } catch (e) {
+    // Deno's message for makeTempDir names no path; the caller's error report needs it.
+    throw new Error(`Cannot create a work folder in '${parent}': ${(e as Error).message}`, {
+      cause: e,
+    });
+  }
+  live.add(path);
+  return {
+    path,
+    [Symbol.asyncDispose]: () => {
+      live.delete(path);
+      return removeTree(path);
+    },
+  };
 }
 
 /**
@@ -77,10 +120,15 @@ function split(path: string): { dir: string; base: string } {
   return { dir: path.slice(0, slash) || "/", base: path.slice(slash + 1) };
 }
 
-/** The partial file this process builds `target` in: hidden, beside it, named with host and pid. */
+/**
+ * The partial file this process builds `target` in: hidden, beside it, named
+ * with host and pid (and removed by `removeTemporaryNow` if still there).
+ */
 export function partialPath(target: string): string {
   const { dir, base } = split(target);
-  return `${dir}/.${base}.${HOST}.${Deno.pid}.partial`;
+  const path = `${dir}/.${base}.${HOST}.${Deno.pid}.partial`;
+  live.add(path);
+  return path;
 }
 
 /**

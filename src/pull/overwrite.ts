@@ -1,0 +1,110 @@
+/**
+ * The rule for paths a user names (`pull --name FILE`, the `--no-cache`
+ * default `./<image>_<tag>.sif`): sregistry never replaces a file it did not
+ * write, unless `--force` is given. "Did write" means a catalogue record names
+ * the file (compared by device and inode, so spelling does not matter): SIF
+ * headers do not tell sregistry's images from Apptainer's, so the catalogue is
+ * the only proof. Folders and other non-files are never replaced.
+ * @module
+ */
+import { UsageError } from "../errors.ts";
+import type { Catalogue } from "../store/catalogue.ts";
+import type { ImageRecord } from "../store/record.ts";
+import { isRecorded } from "./_records.ts";
+
+/** How {@linkcode checkOverwrite} judged a target. */
+export type TargetState = "new" | "ours" | "forced";
+
+/**
+ * Checks that the image may be written to `path`, given with `option` (for
+ * the message, e.g. "--name").
+ * @returns "new" when nothing is there, "ours" when a record names the file,
+ * "forced" when `force` allows replacing another file.
+ * @throws {UsageError} When the path is a folder or another kind of file, or
+ * a file no record names and `force` is not given.
+ */
+export function checkOverwrite(
+  path: string,
+  o: { option: string; force?: boolean; catalogue?: Catalogue },
+): TargetState {
+  let info: Deno.FileInfo;
+  try {
+    info = Deno.lstatSync(path);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return "new";
+    throw e;
+  }
+  if (info.isDirectory) {
+    throw new UsageError(
+      `Cannot write the image to ${path}: it is a folder: give ${o.option} a file name`,
+    );
+  }
+  if (!info.isFile) {
+    throw new UsageError(
+      `Cannot write the image to ${path}: it exists and is not a regular file: give ${o.option} another name`,
+    );
+  }
+  if (o.catalogue && isRecorded(o.catalogue, path)) return "ours";
+  if (o.force) return "forced";
+  throw new UsageError(
+    `Cannot write the image to ${path}: the file exists and sregistry did not write it (no catalogue record names it): ` +
+      `remove it, give ${o.option} another name, or add --force to replace it`,
+  );
+}
+
+/**
+ * Puts the finished `partial` file at `target`. A target judged "new" is
+ * created with a hard link, which fails when a file appeared there meanwhile
+ * (then the check runs again); otherwise the partial is renamed over it.
+ * @throws {UsageError} As {@linkcode checkOverwrite}, for a file that appeared meanwhile.
+ */
+export function placeImage(
+  partial: string,
+  target: string,
+  state: TargetState,
+  o: { option: string; force?: boolean; catalogue?: Catalogue },
+): void {
+  if (state === "new") {
+    try {
+      Deno.linkSync(partial, target);
+      Deno.removeSync(partial);
+      return;
+    } catch (e) {
+      if (e instanceof Deno.errors.AlreadyExists) {
+        checkOverwrite(target, o); // throws unless it may be replaced
+      } else if (!(e instanceof Deno.errors.NotSupported || isNoLink(e))) {
+        throw e;
+      }
+    }
+  }
+  Deno.renameSync(partial, target);
+}
+
+/** True for file systems without hard links (EPERM, EMLINK, ENOTSUP from link(2)). */
+function isNoLink(e: unknown): boolean {
+  return e instanceof Error &&
+    /os error (1|31|95)\b|not permitted|not supported|too many links/i.test(e.message);
+}
+
+/**
+ * The records whose file is the file at `path` (by device and inode), so that
+ * replacing it can drop them rather than leave records naming another image.
+ */
+export function recordsNaming(catalogue: Catalogue | undefined, path: string): ImageRecord[] {
+  if (!catalogue) return [];
+  let file: Deno.FileInfo;
+  try {
+    file = Deno.statSync(path);
+  } catch {
+    return [];
+  }
+  return catalogue.all().filter((r) => {
+    if (r.image === null) return false;
+    try {
+      const other = Deno.statSync(r.image);
+      return other.dev === file.dev && other.ino === file.ino;
+    } catch {
+      return false;
+    }
+  });
+}

@@ -1,0 +1,131 @@
+/**
+ * File-level pieces of the blob cache: digest to file name, the sweep of
+ * leftovers (partial files of dead processes, kept partial downloads older
+ * than a week, stale locks), writing a stream to a partial file, and the
+ * errors for a full disk and a damaged cached copy.
+ * @module
+ */
+import { hostname } from "node:os";
+import { DigestMismatchError } from "../errors.ts";
+import { processAlive, removeStaleLock } from "./locks.ts";
+import { sweepKept } from "./_blob_resume.ts";
+
+const HOST = hostname();
+
+/** True when `error` (or one of its causes) is ENOSPC or EDQUOT: the disk or quota is full. */
+export function isNoSpace(error: unknown): boolean {
+  for (let e = error; e instanceof Error; e = e.cause) {
+    if (/os error (28|122)\b|ENOSPC|EDQUOT|no space left|quota exceeded/i.test(e.message)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+/** The hex part of a sha256 digest, for file names. */
+export function hexOf(digest: string): string {
+  const match = /^sha256:([a-f0-9]{64})$/.exec(digest);
+  if (!match) {
+    throw new SyntaxError(`Cannot use digest "${digest}": only sha256 digests are supported`);
+  }
+  return match[1];
+}
+
+/** The error for a cached copy whose content is not the blob's (it has been removed). */
+export function damagedError(digest: string, actual: string, path: string): DigestMismatchError {
+  return new DigestMismatchError(
+    digest,
+    actual,
+    `the cached blob ${path}`,
+    "the cached copy was damaged and is removed: pull again to fetch it anew",
+  );
+}
+
+/**
+ * Removes, in the cache at `root`, partial files of dead processes on this
+ * host (or older than a day), kept partial downloads older than a week, and
+ * stale locks (see `removeStaleLock`).
+ * @returns how many files were removed.
+ */
+export function sweepCacheFolder(root: string, staleMs: number): number {
+  let removed = 0;
+  for (const dir of [`${root}/blobs/sha256`, root]) {
+    let entries: Deno.DirEntry[];
+    try {
+      entries = [...Deno.readDirSync(dir)];
+    } catch {
+      continue;
+    }
+    for (const entry of entries) {
+      const path = `${dir}/${entry.name}`;
+      if (/^([a-f0-9]{64}|index\.json)\.lock(\.takeover)?$/.test(entry.name)) {
+        if (removeStaleLock(path, staleMs)) removed++;
+      } else if (sweepPartial(path, entry.name) || sweepKept(path, entry.name)) removed++;
+    }
+  }
+  return removed;
+}
+
+/** Removes `path` when it is the partial file of a dead process on this host, or older than a day. */
+function sweepPartial(path: string, name: string): boolean {
+  const m =
+    /^(?:[a-f0-9]{64}|index\.json|oci-layout)(?:\.lock(?:\.takeover)?)?\.(.+)\.(\d+)\.\d+\.partial$/
+      .exec(name);
+  if (!m) return false;
+  const deadHere = m[1] === HOST && !processAlive(Number(m[2]));
+  let old = false;
+  try {
+    old = Date.now() - (Deno.statSync(path).mtime?.getTime() ?? 0) > 86_400_000;
+  } catch { /* gone */ }
+  if (!deadHere && !old) return false;
+  try {
+    Deno.removeSync(path);
+    return true;
+  } catch {
+    return false; // gone
+  }
+}
+
+/** An entry of the layout's `index.json`. */
+export interface IndexEntry {
+  mediaType: string;
+  digest: string;
+  size: number;
+  annotations?: Record<string, string>;
+}
+
+/** The `index.json` of an empty OCI image layout. */
+export function emptyIndex(): {
+  schemaVersion: number;
+  mediaType: string;
+  manifests: IndexEntry[];
+} {
+  return {
+    schemaVersion: 2,
+    mediaType: "application/vnd.oci.image.index.v1+json",
+    manifests: [] as IndexEntry[],
+  };
+}
+
+export function knownSize(blob: { size?: number }): number | undefined {
+  return blob.size !== undefined && blob.size >= 0 ? blob.size : undefined;
+}
+
+function writeAllSync(file: Deno.FsFile, chunk: Uint8Array): void {
+  let offset = 0;
+  while (offset < chunk.length) offset += file.writeSync(chunk.subarray(offset));
+}
+
+/** Writes `input` to the open `file`, closing it in any case. */
+export async function writeStreamTo(
+  file: Deno.FsFile,
+  input: ReadableStream<Uint8Array>,
+): Promise<void> {
+  try {
+    for await (const chunk of input) writeAllSync(file, chunk);
+  } finally {
+    try {
+      file.close();
+    } catch { /* closed */ }
+  }
+}

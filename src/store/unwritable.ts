@@ -1,0 +1,84 @@
+/**
+ * Folders the user cannot write (EACCES, EPERM, EROFS, a read-only SQLite
+ * file) reported as users can act on them: the message names the setting
+ * that chose the folder, e.g. `Cannot write to SREGISTRY_STORAGE=/path:
+ * permission denied: set it to a folder you can write`. The folder is found
+ * by the paths in the error's messages (a path inside the folder, or the
+ * folder itself), the innermost known folder winning.
+ * @module
+ */
+import { SregistryError } from "../errors.ts";
+
+/** A folder sregistry writes, and the setting or option that chose it. */
+export interface Folder {
+  /** Absolute or relative path, as the setting gives it. */
+  path: string;
+  /** `SREGISTRY_STORAGE`, `APPTAINER_CACHEDIR`, ... or an option: `--name`, `--sandbox`. */
+  variable: string;
+  /** The folder sregistry writes inside `path`, when narrower (the cache's `oci`). */
+  within?: string;
+}
+
+const REASONS: [RegExp, string][] = [
+  [/os error 30\b|EROFS|read-only file system/i, "read-only file system"],
+  [/os error 13\b|EACCES|permission denied/i, "permission denied"],
+  [/os error 1\b|EPERM|operation not permitted/i, "operation not permitted"],
+  [/readonly database|read-only database/i, "the database is read-only"],
+  [/unable to open database file/i, "cannot create the database's files"],
+];
+
+function messages(error: unknown): string[] {
+  const out: string[] = [];
+  for (let e = error; e instanceof Error && out.length < 8; e = e.cause) out.push(e.message);
+  return out;
+}
+
+/**
+ * Why `error` (or one of its causes) is a refused write: "permission denied",
+ * "read-only file system", ...; undefined for any other error.
+ */
+export function unwritableReason(error: unknown): string | undefined {
+  if (error instanceof Deno.errors.NotCapable) return undefined; // Deno's own permissions
+  for (const text of messages(error)) {
+    for (const [pattern, reason] of REASONS) if (pattern.test(text)) return reason;
+  }
+  return undefined;
+}
+
+/**
+ * The error to show for a refused write in one of `folders`, or undefined
+ * when `error` is no refused write, names none of them, or already says
+ * "Cannot write to".
+ */
+export function explainUnwritable(error: unknown, folders: Folder[]): SregistryError | undefined {
+  const reason = unwritableReason(error);
+  if (!reason) return undefined;
+  const texts = messages(error);
+  if (texts[0]?.startsWith("Cannot write to ")) return undefined;
+  const known = folders
+    .filter((f) => f.path)
+    .map((f) => ({ ...f, match: (f.within ?? f.path).replace(/(.)\/+$/, "$1") }))
+    .sort((a, b) => b.match.length - a.match.length);
+  const folder = known.find((f) =>
+    texts.some((t) =>
+      t.includes(`${f.match}/`) || new RegExp(`${escape(f.match)}(?![^\\s'":,])`).test(t)
+    )
+  );
+  if (!folder) return undefined;
+  return unwritableError(folder, reason, error);
+}
+
+/** The message for `folder`, which refused a write for `reason`. */
+export function unwritableError(folder: Folder, reason: string, cause?: unknown): SregistryError {
+  const option = folder.variable.startsWith("--");
+  return new SregistryError(
+    option
+      ? `Cannot write to ${folder.path} (${folder.variable}): ${reason}: give ${folder.variable} a path in a folder you can write`
+      : `Cannot write to ${folder.variable}=${folder.path}: ${reason}: set it to a folder you can write`,
+    { cause },
+  );
+}
+
+function escape(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
