@@ -17,7 +17,6 @@
  */
 import { buildSif, type ChosenBuilder } from "../builders/builder.ts";
 import type { MetadataFile } from "../sif/metadata.ts";
-import type { Compression } from "../builders/mksquashfs.ts";
 import { DEFAULT_WRITER_LEVELS } from "../squashfs/mod.ts";
 import { availableProcessors } from "../processors.ts";
 import { LayerEngine } from "../layers/engine.ts";
@@ -28,49 +27,42 @@ import { ContentTarget } from "../layers/target.ts";
 import { summaryWarnings } from "../layers/mod.ts";
 import { SifAssembly } from "../sif/mod.ts";
 import { humanSize } from "../size.ts";
-import type { PullListener } from "./events.ts";
-import { downloadAndApply, type DownloadOptions } from "./download.ts";
+import { downloadAndApply } from "./download.ts";
+import type { PullPlan } from "./plan.ts";
+import type { PulledImage } from "./resolve.ts";
 
-/** What `buildImage` needs. */
-export interface BuildImageOptions {
+/** One SIF to build; every option comes from the plan (`buildImage(plan, job)`). */
+export interface BuildJob {
   builder: ChosenBuilder;
-  /** Where the layers come from (downloads into the cache, or the cache, or the source). */
-  downloads: DownloadOptions;
+  image: PulledImage;
   /** The folder road's root filesystem, or native's `--keep-sandbox` folder (existing, empty). */
   rootfs?: string;
   metadata: MetadataFile[];
+  /** The SIF to write (the partial file beside the final path). */
   output: string;
-  from: string;
-  config: unknown;
-  arch: string;
-  compression?: Compression;
-  isRoot: boolean;
-  deterministic?: boolean;
-  sudo?: boolean;
-  maxLayerBytes?: number;
-  /** Where mksquashfs writes its temporary squashfs. */
+  /** The work folder: where mksquashfs writes its temporary squashfs. */
   tmpDir: string;
-  onEvent?: PullListener;
   /** Wraps the folder road's unpacking (its no-space message names the folder). */
   unpacking?: <T>(fn: () => Promise<T>) => Promise<T>;
 }
 
-/** Builds the SIF at `o.output`; returns how many blobs were downloaded. */
-export async function buildImage(o: BuildImageOptions): Promise<number> {
-  const now = o.deterministic ? deterministicTime() : Math.floor(Date.now() / 1000);
-  if (o.builder === "native") return await buildNative(o, now);
+/** Builds the SIF at `o.output` as `plan` says; returns how many blobs were downloaded. */
+export async function buildImage(plan: PullPlan, o: BuildJob): Promise<number> {
+  const now = plan.deterministicTime ?? Math.floor(Date.now() / 1000);
+  const downloads = { ...plan, resolved: o.image.resolved };
+  if (o.builder === "native") return await buildNative(plan, o, now);
   if (o.rootfs === undefined) throw new TypeError("The folder road needs a rootfs folder");
   const rootfs = o.rootfs;
   const unpacking = o.unpacking ?? ((fn) => fn());
   const downloaded = await unpacking(async () => {
     const writer = new RootfsWriter(rootfs, {
-      isRoot: o.isRoot,
-      maxLayerBytes: o.maxLayerBytes,
+      isRoot: plan.isRoot,
+      maxLayerBytes: plan.maxLayerBytes,
       now,
-      onWarning: (text) => o.onEvent?.({ kind: "warning", text }),
+      onWarning: (text) => plan.onEvent?.({ kind: "warning", text }),
     });
     try {
-      const n = await downloadAndApply(o.downloads, (tar, l) => writer.applyLayer(tar, l.digest));
+      const n = await downloadAndApply(downloads, (tar, l) => writer.applyLayer(tar, l.digest));
       await applyExtraFiles(writer.engine, o.metadata);
       await writer.finish();
       return n;
@@ -79,61 +71,71 @@ export async function buildImage(o: BuildImageOptions): Promise<number> {
       throw e;
     }
   });
-  o.onEvent?.({ kind: "step", text: "building the SIF image" });
+  plan.onEvent?.({ kind: "step", text: "building the SIF image" });
   await buildSif({
     builder: o.builder,
     rootfs,
     output: o.output,
-    from: o.from,
-    config: o.config,
-    arch: o.arch,
-    compression: o.compression,
-    isRoot: o.isRoot,
-    deterministic: o.deterministic,
-    sudo: o.sudo,
+    from: plan.reference,
+    config: o.image.config,
+    arch: o.image.arch,
+    compression: plan.compression,
+    level: plan.level,
+    isRoot: plan.isRoot,
+    deterministic: plan.deterministicTime !== undefined,
+    sourceDateEpoch: plan.deterministicTime,
+    sudo: plan.sudo,
     tmpDir: o.tmpDir,
-    onOutput: (text: string) => o.onEvent?.({ kind: "output", text }),
+    onOutput: (text: string) => plan.onEvent?.({ kind: "output", text }),
   });
   return downloaded;
 }
 
-async function buildNative(o: BuildImageOptions, now: number): Promise<number> {
-  const compression = o.compression === "zstd" ? "zstd" : "gzip";
-  o.onEvent?.({ kind: "step", text: "building the SIF image" });
+async function buildNative(plan: PullPlan, o: BuildJob, now: number): Promise<number> {
+  // chooseBuilder gives native only gzip or zstd.
+  const compression = plan.compression === "zstd" ? "zstd" : "gzip";
+  plan.onEvent?.({ kind: "step", text: "building the SIF image" });
   const sif = await SifAssembly.create({
     output: o.output,
-    from: o.from,
-    config: o.config,
-    arch: o.arch,
-    deterministic: o.deterministic,
+    from: plan.reference,
+    config: o.image.config,
+    arch: o.image.arch,
+    deterministic: plan.deterministicTime !== undefined,
+    sourceDateEpoch: plan.deterministicTime,
     squashfs: {
       compression,
+      // The writer's own default (gzip 2), not mksquashfs's (plan.level, gzip 1).
       level: DEFAULT_WRITER_LEVELS[compression],
       processors: availableProcessors(),
     },
   });
   const content = new ContentTarget(sif.squashfs);
-  const disk = o.rootfs === undefined ? undefined : new DiskTarget(o.rootfs, { isRoot: o.isRoot });
+  const disk = o.rootfs === undefined
+    ? undefined
+    : new DiskTarget(o.rootfs, { isRoot: plan.isRoot });
   // The --keep-sandbox folder cannot hold names that are not UTF-8: refused as with --sandbox.
   const names = disk ? new TextNames() : undefined;
   const engine = new LayerEngine(disk ? [content, disk] : [content], {
-    maxLayerBytes: o.maxLayerBytes,
+    maxLayerBytes: plan.maxLayerBytes,
     now,
     accept: names?.accept,
   });
   try {
-    const downloaded = await downloadAndApply(o.downloads, async (tar, layer) => {
-      await engine.applyLayer(tar, layer.digest);
-      names?.check(layer.digest);
-    });
+    const downloaded = await downloadAndApply(
+      { ...plan, resolved: o.image.resolved },
+      async (tar, layer) => {
+        await engine.applyLayer(tar, layer.digest);
+        names?.check(layer.digest);
+      },
+    );
     await applyExtraFiles(engine, o.metadata);
     await engine.finish();
     const totals = { ...engine.totals, devices: disk?.devices ?? 0, xattrs: disk?.xattrs ?? 0 };
     for (const text of summaryWarnings(totals, disk?.relaxed ?? 0)) {
-      o.onEvent?.({ kind: "warning", text });
+      plan.onEvent?.({ kind: "warning", text });
     }
     await sif.commit(engine.root);
-    o.onEvent?.({
+    plan.onEvent?.({
       kind: "debug",
       text: `image content stored: ${humanSize(content.storedBytes)}, of which ${
         humanSize(content.wastedBytes)
@@ -145,9 +147,4 @@ async function buildNative(o: BuildImageOptions, now: number): Promise<number> {
     await sif.abort();
     throw e;
   }
-}
-
-function deterministicTime(): number {
-  const env = Number(Deno.env.get("SOURCE_DATE_EPOCH"));
-  return Number.isInteger(env) && env >= 0 ? env : 0;
 }

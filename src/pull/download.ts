@@ -11,30 +11,30 @@ import type { BlobCache } from "../store/blob_cache.ts";
 import { decompress } from "../layers/decompress.ts";
 import { RootfsWriter } from "../layers/extract.ts";
 import type { Descriptor } from "../image/manifest.ts";
-import type { PullListener } from "./events.ts";
+import type { PullPlan } from "./plan.ts";
 import { tapStream } from "./_tap.ts";
-import type { ImageSource, Resolved } from "../sources/source.ts";
+import type { Resolved } from "../sources/source.ts";
 import { layerDiffIds, verifyDiffId } from "./diff_ids.ts";
 import type { DigestVerifier } from "../digest.ts";
 import { describeWait } from "../store/locks.ts";
 
-/** Options for `downloadLayers`. */
-export interface DownloadOptions {
-  source: ImageSource;
-  resolved: Resolved;
-  /** The blob cache; without it (`--no-blob-cache`) layers stream from the source, in order. */
-  cache?: BlobCache;
-  jobs: number;
-  onEvent?: PullListener;
-}
+/**
+ * What the downloads read from the pull's plan (a `PullPlan` is one), and the
+ * image resolved: the source, the blob cache (without it, `--no-blob-cache`,
+ * layers stream from the source in order), `jobs` downloads at once, the listener.
+ */
+export type DownloadOptions = Pick<PullPlan, "source" | "cache" | "jobs" | "onEvent"> & {
+  readonly resolved: Resolved;
+};
 
-/** Options for `unpackImage`. */
-export interface UnpackOptions extends DownloadOptions {
-  /** An existing empty folder to fill. */
-  rootfs: string;
-  isRoot?: boolean;
-  maxLayerBytes?: number;
-}
+/** Options for `unpackImage`: the downloads', the plan's `isRoot` and `maxLayerBytes`, the folder. */
+export type UnpackOptions =
+  & DownloadOptions
+  & Partial<Pick<PullPlan, "isRoot" | "maxLayerBytes">>
+  & {
+    /** An existing empty folder to fill. */
+    readonly rootfs: string;
+  };
 
 /** Downloads running into the cache, with a shared stop on the first failure. */
 class Downloads {

@@ -12,6 +12,13 @@ import type { Catalogue } from "../store/catalogue.ts";
 import type { ImageRecord } from "../store/record.ts";
 import { isRecorded } from "./_records.ts";
 
+/** The option that named the path (for messages), `--force`, and the catalogue that proves ours. */
+export interface OverwriteRule {
+  option: string;
+  force?: boolean;
+  catalogue?: Catalogue;
+}
+
 /** How {@linkcode checkOverwrite} judged a target. */
 export type TargetState = "new" | "ours" | "forced";
 
@@ -25,7 +32,7 @@ export type TargetState = "new" | "ours" | "forced";
  */
 export function checkOverwrite(
   path: string,
-  o: { option: string; force?: boolean; catalogue?: Catalogue },
+  o: OverwriteRule,
 ): TargetState {
   let info: Deno.FileInfo;
   try {
@@ -62,7 +69,7 @@ export function placeImage(
   partial: string,
   target: string,
   state: TargetState,
-  o: { option: string; force?: boolean; catalogue?: Catalogue },
+  o: OverwriteRule,
 ): void {
   if (state === "new") {
     try {

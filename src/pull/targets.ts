@@ -1,0 +1,84 @@
+/**
+ * Where a pull writes, checked before anything is fetched: a file the user
+ * named is never replaced unless sregistry wrote it (`overwrite.ts`), and a
+ * sandbox folder must be new or empty. A failed unpack removes what it wrote.
+ * @module
+ */
+import { SregistryError, UsageError } from "../errors.ts";
+import { storageFile, storageNames } from "../store/storage_paths.ts";
+import { partialPath } from "../store/work_dirs.ts";
+import { checkOverwrite, type OverwriteRule, type TargetState } from "./overwrite.ts";
+import type { PullPlan } from "./plan.ts";
+
+/** What the checks found, for placing the image and cleaning up a failure. */
+export interface Targets {
+  /** How the named file (or the storage path: "ours") was judged. */
+  readonly state: TargetState;
+  /** The `--sandbox` folder existed (empty) before the pull. */
+  readonly sandboxExisted: boolean;
+}
+
+/** The rule `checkOverwrite` and `placeImage` apply to the plan's named file. */
+export function overwriteRule(plan: PullPlan): OverwriteRule {
+  return { option: "--name", force: plan.force, catalogue: plan.catalogue };
+}
+
+/**
+ * Checks the plan's targets before any download.
+ * @throws {UsageError} for a named file that may not be replaced, or a sandbox folder not empty
+ * @throws {SregistryError} for a sandbox folder that cannot be read
+ */
+export function checkTargets(plan: PullPlan): Targets {
+  const state = plan.named ? checkOverwrite(plan.named, overwriteRule(plan)) : "ours";
+  const sandboxExisted = plan.sandbox !== undefined && checkSandboxTarget(plan.sandbox);
+  if (plan.keepSandbox) checkSandboxTarget(plan.keepSandbox);
+  return Object.freeze({ state, sandboxExisted });
+}
+
+/** Checks that `dir` is missing or empty; true when it exists. */
+function checkSandboxTarget(dir: string): boolean {
+  try {
+    const entries = [...Deno.readDirSync(dir)];
+    if (entries.length > 0) {
+      throw new UsageError(
+        `Cannot unpack into ${dir}: the folder is not empty: give a new or empty folder to --sandbox`,
+      );
+    }
+    return true;
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return false;
+    if (e instanceof UsageError) throw e;
+    throw new SregistryError(`Cannot use ${dir} as a sandbox: ${(e as Error).message}`, {
+      cause: e,
+    });
+  }
+}
+
+/** Removes what a failed unpack left in sandbox `dir` (`dir` too unless it existed, empty, before). */
+export function removeSandbox(dir: string, existed: boolean): void {
+  try {
+    if (!existed) return Deno.removeSync(dir, { recursive: true });
+    for (const entry of Deno.readDirSync(dir)) {
+      Deno.removeSync(`${dir}/${entry.name}`, { recursive: true });
+    }
+  } catch { /* the error being thrown says more */ }
+}
+
+/** The SIF a pull writes: its final path, that path's folder, and the partial file built first. */
+export interface ImageOutput {
+  readonly target: string;
+  readonly dir: string;
+  readonly partial: string;
+}
+
+/**
+ * Where the plan's SIF goes: the named file, else its storage path
+ * (`<storage>/<registry>/<collection>/<name>/<tag>@<manifest digest>.sif`),
+ * and the partial file beside it (registered for removal on interrupt).
+ */
+export function imageOutput(plan: PullPlan, manifestDigest: string): ImageOutput {
+  const target = plan.named ??
+    storageFile(plan.storageDir, { ...storageNames(plan.ref), digest: manifestDigest });
+  const dir = target.includes("/") ? target.slice(0, target.lastIndexOf("/")) || "/" : ".";
+  return Object.freeze({ target, dir, partial: partialPath(target) });
+}
