@@ -1,7 +1,8 @@
 /**
  * sregistry as a library. The high-level API does what the commands do, with
  * the same settings, credentials, mirrors and paths: `pull(ref, options?)`,
- * `images(query?)`, `get(ref)`, `inspect(ref)`, `rm(ref)`. Below it: parse
+ * `images(query?)`, `get(ref)`, `inspect(ref)`, `rm(ref)`, `mv(ref, path)`,
+ * `rename(ref, newRef)`, `add(file, name)`. Below it: parse
  * references, talk to registries, unpack layers into a root filesystem, build
  * SIF images and query the local catalogue (the low-level pipeline `pull` is
  * exported as `pullPipeline`).
@@ -53,6 +54,7 @@ export * from "./src/store/mod.ts";
 export * from "./src/pull/mod.ts";
 export { pull as pullPipeline } from "./src/pull/pull.ts";
 export {
+  add,
   type ApiOptions,
   checkScheme,
   Client,
@@ -60,9 +62,11 @@ export {
   get,
   images,
   inspect,
+  mv,
   normalizeSource,
   pull,
   type PullOptions,
+  rename,
   rm,
   runPull,
   Session,

@@ -4,6 +4,7 @@
  * its own storage, database and cache.
  * @module
  */
+import { assert, assertEquals } from "./_assert.ts";
 
 /** The flags documented in the README for `deno run`: permissions and the V8 tuning. */
 export const RUN_FLAGS: string[] = JSON.parse(
@@ -95,4 +96,16 @@ export async function cliHome(extraEnv: Record<string, string> = {}): Promise<Cl
       await Deno.remove(home, { recursive: true });
     },
   };
+}
+
+/** Runs `args` in `home`, asserts exit code 0 (showing stderr when not) and returns stdout. */
+export async function runOk(home: CliHome, args: string[]): Promise<string> {
+  const r = await home.run(args);
+  assertEquals(r.code, 0, `${args.join(" ")}: ${r.stderr}`);
+  return r.stdout;
+}
+
+/** Asserts that `text` (a command's output) holds no JavaScript stack trace. */
+export function assertNoStack(text: string): void {
+  assert(!/\n\s+at .+:\d+:\d+/.test(text), `a stack trace was printed:\n${text}`);
 }

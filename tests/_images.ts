@@ -127,6 +127,44 @@ export async function buildImage(spec: {
 }
 
 /**
+ * An OCI image built by hand from blobs: the manifest lists `layers` and the
+ * config lists `diffIds` (they need not agree, for tests of images that lie),
+ * with `config` as the config's `config` field (the runtime settings).
+ */
+export function imageOfBlobs(
+  layers: Blob[],
+  diffIds: string[],
+  tars: Uint8Array[] = [],
+  config: Record<string, unknown> = {},
+): BuiltImage {
+  const configBlob = blob(MEDIA.ociConfig, {
+    architecture: "amd64",
+    os: "linux",
+    config,
+    rootfs: { type: "layers", diff_ids: diffIds },
+  });
+  const descriptor = (b: Blob) => ({ mediaType: b.mediaType, digest: b.digest, size: b.size });
+  const manifest = blob(MEDIA.ociManifest, {
+    schemaVersion: 2,
+    mediaType: MEDIA.ociManifest,
+    config: descriptor(configBlob),
+    layers: layers.map(descriptor),
+  });
+  return { manifest, config: configBlob, layers, diffIds, tars };
+}
+
+/** An OCI image of layer tars given as bytes (GNU tar's own output, say), each gzipped. */
+export async function imageOfTars(
+  tars: Uint8Array[],
+  config: Record<string, unknown> = {},
+): Promise<BuiltImage> {
+  const layers = await Promise.all(
+    tars.map(async (t) => blob(LAYER_TYPES.oci.gzip, await gzip(t))),
+  );
+  return imageOfBlobs(layers, tars.map(sha256), tars, config);
+}
+
+/**
  * Builds an index (OCI) or manifest list (Docker) over images; with
  * `attestations`, adds a BuildKit-style `unknown/unknown` attestation entry per
  * image (its manifest is returned in `extra` to be pushed too).

@@ -5,7 +5,7 @@
  * registry's own upload API.
  * @module
  */
-import type { Blob, BuiltImage } from "./_images.ts";
+import { type Blob, buildImage, type BuiltImage } from "./_images.ts";
 
 /** A running test registry. */
 export interface TestRegistry {
@@ -214,4 +214,19 @@ export async function pushImage(
 ): Promise<void> {
   for (const b of [image.config, ...image.layers]) await pushBlob(reg, repo, b, auth);
   await pushManifest(reg, repo, tag, image.manifest, auth);
+}
+
+/** Pushes `repo:tag`, a one-layer image holding the file `a` ("a\n"); returns its reference. */
+export async function pushSmallImage(
+  reg: { url: string; host: string },
+  repo: string,
+  tag = "v1",
+): Promise<string> {
+  await pushImage(
+    reg,
+    repo,
+    tag,
+    await buildImage({ layers: [{ entries: [{ name: "a", content: "a\n" }] }] }),
+  );
+  return `${reg.host}/${repo}:${tag}`;
 }

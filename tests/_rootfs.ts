@@ -1,6 +1,6 @@
 /** Test helpers: a tiny busybox root filesystem and running commands in it with bwrap. */
 import { buildTar, type TarEntry } from "./_tar.ts";
-import { streamOf } from "./layers/_unpack.ts";
+import { streamOf } from "./_streams.ts";
 import { RootfsWriter } from "../src/layers/extract.ts";
 import { applyExtraFiles, type ExtraFile } from "../src/layers/extra_files.ts";
 

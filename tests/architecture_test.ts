@@ -3,7 +3,8 @@
  * sources under src/: no module imports another folder's private `_` file,
  * no import cycle between files, each folder imports only the folders its row
  * of the table in docs/architecture.md allows, and each folder has a mod.ts
- * that only re-exports its public files.
+ * that only re-exports its public files. Under tests/, shared helpers live at
+ * the root (tests/_name.ts): no test imports another test folder's `_` file.
  */
 import { assert, assertEquals } from "./_assert.ts";
 import { dirname, join, normalize, relative } from "node:path";
@@ -13,7 +14,7 @@ const ARCHITECTURE = Deno.readTextFileSync(join(ROOT, "docs/architecture.md"));
 /** How the top-level files of src/ (reference.ts, digest.ts, ...) are named in the table. */
 const TOP = "src/*.ts";
 
-/** Every .ts file under src/, relative to the repository root. */
+/** Every .ts file under `dir` (src/ by default), relative to the repository root. */
 function sources(dir = "src"): string[] {
   const out: string[] = [];
   for (const e of Deno.readDirSync(join(ROOT, dir))) {
@@ -114,6 +115,20 @@ Deno.test("no module imports another folder's private _ file", () => {
     }
   }
   assertEquals(found, [], "make the shared part public in its owner, or move it");
+});
+
+Deno.test("no test imports another test folder's private _ file (shared ones live in tests/)", () => {
+  const tests = new Map(sources("tests").map((f) => [f, importsOf(f)]));
+  assert(tests.get("tests/architecture_test.ts")!.includes("tests/_assert.ts"), "reader guard");
+  const found: string[] = [];
+  for (const [file, deps] of tests) {
+    for (const dep of deps) {
+      if (!dep.startsWith("tests/") || !dep.split("/").pop()!.startsWith("_")) continue;
+      const shared = dirname(dep) === "tests";
+      if (!shared && dirname(dep) !== dirname(file)) found.push(`${file} -> ${dep}`);
+    }
+  }
+  assertEquals(found, [], "move the shared helper to tests/_name.ts");
 });
 
 Deno.test("no import cycle between source files (type-only imports included)", () => {

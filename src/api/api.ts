@@ -1,5 +1,6 @@
 /**
- * The scripting API: `pull`, `images`, `get`, `inspect` and `rm`, reading the
+ * The scripting API: `pull`, `images`, `get`, `inspect`, `rm`, `mv`, `rename`
+ * and `add`, reading the
  * same settings, settings file, credentials, mirrors and paths as the
  * `sregistry` command (through the one wiring, {@linkcode Session}). Each call
  * opens what it needs and closes it, unless a `session` is passed to share.
@@ -9,6 +10,7 @@
 import { SregistryError } from "../errors.ts";
 import type { PullResult } from "../pull/pull.ts";
 import type { ImageRecord } from "../store/record.ts";
+import { addImage, moveImage, removeImage, renameImage } from "./catalogue.ts";
 import { findImage } from "./find.ts";
 import { type PullOptions, runPull } from "./pull.ts";
 import { Session, type SessionOptions } from "./session.ts";
@@ -115,15 +117,63 @@ export function get(reference: string, options: ApiOptions = {}): Promise<string
 export function rm(reference: string, options: ApiOptions = {}): Promise<ImageRecord> {
   return withSession(options, (s) => {
     const catalogue = s.requireCatalogue(`remove ${reference}`);
-    const r = findImage(catalogue, reference);
-    catalogue.remove(r.id);
-    if (r.image) {
-      try {
-        Deno.removeSync(r.image);
-      } catch (e) {
-        if (!(e instanceof Deno.errors.NotFound)) throw e;
-      }
-    }
-    return r;
+    return removeImage(catalogue, reference).record;
   });
+}
+
+/**
+ * Moves the image's file to `path` (a file name, or a folder to move it
+ * into) and records it there, as `sregistry mv` does.
+ *
+ * @returns the new path
+ * @throws {UsageError} when the image is already there
+ * @throws {SregistryError} when no record matches, it has no file, or the target exists
+ */
+export function mv(reference: string, path: string, options: ApiOptions = {}): Promise<string> {
+  return withSession(
+    options,
+    (s) => moveImage(s.requireCatalogue(`move ${reference}`), reference, path),
+  );
+}
+
+/**
+ * Gives the image a new reference, its file moving to that reference's place
+ * in the storage folder, as `sregistry rename` does.
+ *
+ * @returns the file's new path
+ * @throws {SregistryError} when no record matches or another file is at the new place
+ */
+export function rename(
+  reference: string,
+  newReference: string,
+  options: ApiOptions = {},
+): Promise<string> {
+  return withSession(options, (s) =>
+    renameImage(
+      s.requireCatalogue(`rename ${reference}`),
+      reference,
+      newReference,
+      s.settings.storageDir,
+    ));
+}
+
+/**
+ * Records the local SIF `file` under `name`, moving it (or with `copy`,
+ * copying it) into the storage folder, as `sregistry add` does.
+ *
+ * @returns the new record
+ * @throws {SregistryError} when the file is not a SIF (without `force`) or the storage path is taken
+ */
+export function add(
+  file: string,
+  name: string,
+  options: ApiOptions & { copy?: boolean; force?: boolean } = {},
+): Promise<ImageRecord> {
+  return withSession(options, (s) =>
+    addImage(() => s.requireCatalogue(`add ${file}`), file, {
+      name,
+      storageDir: s.settings.storageDir,
+      copy: options.copy,
+      force: options.force,
+    }));
 }

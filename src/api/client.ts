@@ -6,12 +6,12 @@
  */
 import type { PullResult } from "../pull/pull.ts";
 import type { ImageRecord } from "../store/record.ts";
-import { get, images, inspect, pull, rm } from "./api.ts";
+import { add, get, images, inspect, mv, pull, rename, rm } from "./api.ts";
 import type { PullOptions } from "./pull.ts";
 import { Session, type SessionOptions } from "./session.ts";
 
 /**
- * `pull`, `images`, `get`, `inspect` and `rm` on one session.
+ * `pull`, `images`, `get`, `inspect`, `rm`, `mv`, `rename` and `add` on one session.
  *
  * @example
  * ```ts ignore
@@ -52,6 +52,25 @@ export class Client implements Disposable {
   /** See {@linkcode rm}. */
   rm(reference: string): Promise<ImageRecord> {
     return rm(reference, { session: this.session });
+  }
+
+  /** See {@linkcode mv}. */
+  mv(reference: string, path: string): Promise<string> {
+    return mv(reference, path, { session: this.session });
+  }
+
+  /** See {@linkcode rename}. */
+  rename(reference: string, newReference: string): Promise<string> {
+    return rename(reference, newReference, { session: this.session });
+  }
+
+  /** See {@linkcode add}. */
+  add(
+    file: string,
+    name: string,
+    options: { copy?: boolean; force?: boolean } = {},
+  ): Promise<ImageRecord> {
+    return add(file, name, { ...options, session: this.session });
   }
 
   /** Closes the catalogue and the HTTP client. */

@@ -1,11 +1,19 @@
 /**
- * The high-level API (`pull`, `images`, `get`, `inspect`, `rm`) and the one
- * wiring of settings and resources it shares with the CLI (`Session`).
+ * The high-level API (`pull`, `images`, `get`, `inspect`, `rm`), the catalogue
+ * verbs over an open catalogue (`removeImage`, `moveImage`, `renameImage`,
+ * `addImage`) and the one wiring of settings and resources it shares with the CLI (`Session`).
  * @module
  */
-export { type ApiOptions, get, images, inspect, pull, rm } from "./api.ts";
+export { add, type ApiOptions, get, images, inspect, mv, pull, rename, rm } from "./api.ts";
 export { Session, type SessionOptions } from "./session.ts";
 export { Client } from "./client.ts";
 export { type PullOptions, runPull } from "./pull.ts";
 export { findImage } from "./find.ts";
+export {
+  addImage,
+  type AddImageOptions,
+  moveImage,
+  removeImage,
+  renameImage,
+} from "./catalogue.ts";
 export { checkScheme, normalizeSource } from "./schemes.ts";

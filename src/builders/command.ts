@@ -6,7 +6,7 @@
  */
 
 import { delimiter, join } from "node:path";
-import { SregistryError } from "../errors.ts";
+import { NoSpaceError, SregistryError } from "../errors.ts";
 
 /** Options of a {@link CommandRunner} call. */
 export interface CommandOptions {
@@ -73,11 +73,20 @@ export async function runBuildTool(
   });
   if (result.code !== 0) {
     const detail = lastLine(result.stderr) || `exit code ${result.code}`;
-    throw new SregistryError(
-      `Cannot build the image: ${program} failed: ${detail}: check free space in the storage folder and run again`,
-    );
+    const message =
+      `Cannot build the image: ${program} failed: ${detail}: check free space in the storage folder and run again`;
+    if (TOOL_NO_SPACE.test(result.stderr)) throw new NoSpaceError(message, { tool: program });
+    throw new SregistryError(message);
   }
 }
+
+/**
+ * A build tool's words for a full disk or quota. An external program tells
+ * its failure only as text on stderr (strerror of ENOSPC/EDQUOT, or
+ * mksquashfs's "Failed to write"... "No space left on device"), so this is
+ * the one place that reads a tool's text to make a {@linkcode NoSpaceError}.
+ */
+const TOOL_NO_SPACE = /no space left on device|disk quota exceeded|quota exceeded/i;
 
 /** The last non-empty line of a program's error output, for messages. */
 export function lastLine(stderr: string): string {

@@ -4,23 +4,17 @@
  * @module
  */
 import type { Command } from "@commander-js/extra-typings";
-import { createHash } from "node:crypto";
-import { checkOverwrite } from "../pull/overwrite.ts";
-import { SregistryError, UsageError } from "../errors.ts";
-import { parseReference } from "../reference.ts";
+import { SregistryError } from "../errors.ts";
 import type { Catalogue } from "../store/catalogue.ts";
 import type { ImageRecord } from "../store/record.ts";
-import { storageFile, storageNames } from "../store/storage_paths.ts";
 import type { CliContext } from "./context.ts";
 import { print, printErr } from "./output.ts";
-import { moveFile } from "../store/move_file.ts";
-import { resolve } from "node:path";
 import { pruneImageBlobs } from "./cache.ts";
 import { imagesTable } from "./images_table.ts";
 import { displayName } from "./record_name.ts";
 import { inspectSummary } from "./inspect_summary.ts";
-import { isSifFile } from "./sif_file.ts";
 import { findImage } from "../api/find.ts";
+import { addImage, moveImage, removeImage, renameImage } from "../api/catalogue.ts";
 
 /**
  * Finds the record `reference` names: an ID as `images` shows it, else a
@@ -50,60 +44,6 @@ function isMissing(path: string): boolean {
   } catch (e) {
     return e instanceof Deno.errors.NotFound;
   }
-}
-
-/** Refuses to overwrite a file that another image (or anything else) may own. */
-function checkFree(action: string, path: string): void {
-  try {
-    Deno.lstatSync(path);
-  } catch {
-    return;
-  }
-  throw new SregistryError(
-    `Cannot ${action}: ${path} already exists: remove it or choose another name`,
-  );
-}
-
-/** Refuses a file whose header is not a SIF's, unless `force`. */
-function checkSif(file: string, force: boolean): void {
-  let sif: boolean;
-  try {
-    // A fifo or a device would be read forever (even with --force: it is hashed and copied).
-    if (!Deno.statSync(file).isFile) {
-      throw new SregistryError(
-        `Cannot add ${file}: it is not a regular file (a folder, fifo or device): give the path of a SIF image`,
-      );
-    }
-    sif = isSifFile(file);
-  } catch (e) {
-    if (e instanceof SregistryError) throw e;
-    throw new SregistryError(`Cannot add ${file}: ${(e as Error).message}: check the file's path`, {
-      cause: e,
-    });
-  }
-  if (!sif && !force) {
-    throw new SregistryError(
-      `Cannot add ${file}: it is not a SIF image (no SIF_MAGIC in its header): ` +
-        `build one with "sregistry pull", or pass --force to add it anyway`,
-    );
-  }
-}
-
-/** The sha256 digest of a file, read in chunks. */
-function fileDigest(path: string, action: string): string {
-  const hash = createHash("sha256");
-  let file: Deno.FsFile;
-  try {
-    file = Deno.openSync(path);
-  } catch (e) {
-    throw new SregistryError(`Cannot ${action}: ${(e as Error).message}: check the file's path`, {
-      cause: e,
-    });
-  }
-  using f = file;
-  const buf = new Uint8Array(1 << 20);
-  for (let n = f.readSync(buf); n !== null; n = f.readSync(buf)) hash.update(buf.subarray(0, n));
-  return "sha256:" + hash.digest("hex");
 }
 
 /** Adds the catalogue commands to `program`. */
@@ -160,17 +100,9 @@ export function addCatalogueCommands(program: Command, ctx: () => CliContext): v
     .option("--prune", "also remove the blobs in the cache that only this image used")
     .action(async (reference, opts) => {
       const catalogue = ctx().requireCatalogue(`remove ${reference}`);
-      const r = findRecord(catalogue, reference);
-      catalogue.remove(r.id);
+      const { record: r, fileGone } = removeImage(catalogue, reference);
+      if (fileGone) printErr(`Warning: ${r.image} was already gone; the record is removed`);
       if (opts.prune) await pruneImageBlobs(ctx(), catalogue, r);
-      if (r.image) {
-        try {
-          Deno.removeSync(r.image);
-        } catch (e) {
-          if (!(e instanceof Deno.errors.NotFound)) throw e;
-          printErr(`Warning: ${r.image} was already gone; the record is removed`);
-        }
-      }
       print(r.image ?? displayName(r));
     });
 
@@ -178,22 +110,7 @@ export function addCatalogueCommands(program: Command, ctx: () => CliContext): v
     .argument("<reference>").argument("<path>", "new file, or folder to move it into")
     .action((reference, path) => {
       const catalogue = ctx().requireCatalogue(`move ${reference}`);
-      const r = findRecord(catalogue, reference);
-      if (!r.image) throw new SregistryError(`Cannot move ${reference}: it has no file`);
-      let target = resolve(path);
-      try {
-        if (Deno.statSync(target).isDirectory) target = `${target}/${r.image.split("/").pop()}`;
-      } catch { /* a new file name */ }
-      if (target === r.image) {
-        throw new UsageError(`Cannot move ${reference}: it is already at ${target}`);
-      }
-      checkFree(`move ${reference}`, target);
-      // The record changes only if the file moved.
-      catalogue.transaction(() => {
-        catalogue.updatePath(r.id, target);
-        moveFile(r.image!, target);
-      });
-      print(target);
+      print(moveImage(catalogue, reference, path));
     });
 
   program.command("rename").description("give an image a new reference (its file moves in storage)")
@@ -201,19 +118,7 @@ export function addCatalogueCommands(program: Command, ctx: () => CliContext): v
     .action((reference, newReference) => {
       const c = ctx();
       const catalogue = c.requireCatalogue(`rename ${reference}`);
-      const r = findRecord(catalogue, reference);
-      const names = storageNames(parseReference(newReference));
-      const target = storageFile(c.settings.storageDir, {
-        ...names,
-        digest: r.version ?? undefined,
-      });
-      if (r.image !== target) checkFree(`rename ${reference}`, target);
-      // The record changes only if the file moved (and a taken name moves nothing).
-      catalogue.transaction(() => {
-        catalogue.rename(r.id, names, target);
-        if (r.image && r.image !== target) moveFile(r.image, target);
-      });
-      print(target);
+      print(renameImage(catalogue, reference, newReference, c.settings.storageDir));
     });
 
   program.command("add").description("add a local SIF file to the catalogue")
@@ -225,25 +130,14 @@ export function addCatalogueCommands(program: Command, ctx: () => CliContext): v
     )
     .action((file, opts) => {
       const c = ctx();
-      checkSif(file, opts.force ?? false);
-      const catalogue = c.requireCatalogue(`add ${file}`);
-      const ref = parseReference(opts.name);
-      const names = storageNames(ref);
-      const version = ref.digest ?? fileDigest(file, `add ${file}`);
-      const size = Deno.statSync(file).size;
-      const target = storageFile(c.settings.storageDir, { ...names, digest: version });
-      checkOverwrite(target, { option: "--name", force: opts.force, catalogue });
-      moveFile(file, target, { copy: opts.copy });
-      const record = catalogue.upsert({
-        ...names,
-        version,
-        client: "docker",
-        image: target,
-        url: null,
-        size,
-        source: `file:${resolve(file)}`,
-        metrics: {},
+      // The file is checked before the catalogue opens: a wrong path is the first thing to say.
+      const catalogue = () => c.requireCatalogue(`add ${file}`);
+      const record = addImage(catalogue, file, {
+        name: opts.name,
+        storageDir: c.settings.storageDir,
+        copy: opts.copy,
+        force: opts.force,
       });
-      print(record.image ?? target);
+      print(record.image ?? "");
     });
 }

@@ -1,12 +1,18 @@
 /**
- * The one place where errors become exit codes and messages: usage errors
- * exit 2, every other failure 1. Stack traces only with `--debug`.
+ * The one place where errors become exit codes and messages: success 0, usage
+ * errors 2, every other failure 1 (among them the typed failures of
+ * `src/errors.ts`: no space, network, registry answers, corrupt blobs), and
+ * 130/143 for a run stopped by SIGINT/SIGTERM. Stack traces only with
+ * `--debug`.
  * @module
  */
 import { DocumentError } from "../document.ts";
 import { UsageError } from "../errors.ts";
 import { ReferenceSyntaxError } from "../reference.ts";
 import { printErr } from "./output.ts";
+
+/** Exit codes for a run stopped by a signal: 128 + the signal's number, as a shell reports it. */
+export const SIGNAL_EXIT_CODES = { SIGINT: 130, SIGTERM: 143 } as const;
 
 /**
  * The exit code for an error: 2 for a usage error, which includes a

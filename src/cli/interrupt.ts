@@ -9,9 +9,10 @@
 import { removeTemporaryNow } from "../store/work_dirs.ts";
 import { humanSize } from "../size.ts";
 import { keepPartialDownloads } from "../store/blob_cache.ts";
+import { SIGNAL_EXIT_CODES } from "./exit.ts";
 import { printErr } from "./output.ts";
 
-const SIGNALS = { SIGINT: 130, SIGTERM: 143 } as const;
+const SIGNALS = SIGNAL_EXIT_CODES;
 
 /** What to tell the user: what stopped and what was kept. */
 export function interruptMessage(

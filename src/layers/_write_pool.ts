@@ -40,7 +40,7 @@ self.onmessage = (event) => {
       Deno.chmodSync(job.path, job.mode);
       Deno.utimeSync(job.path, job.atime, job.mtime);
     } catch (e) {
-      self.postMessage({ id, error: String(e && e.message || e), path: job.path });
+      self.postMessage({ id, error: String(e && e.message || e), code: e && e.code, path: job.path });
       return;
     }
   }
@@ -87,10 +87,11 @@ export class WritePool {
       const worker = new Worker(url, { type: "module" });
       URL.revokeObjectURL(url);
       worker.onmessage = (event) => {
-        const { id, error, path } = event.data;
+        const { id, error, code, path } = event.data;
         const waiter = this.#pending.get(id);
         this.#pending.delete(id);
-        if (error) waiter?.reject(Object.assign(new Error(error), { path }));
+        // The worker's error arrives as data: its text, and its `code` (ENOSPC...) to classify by.
+        if (error) waiter?.reject(Object.assign(new Error(error), { code, path }));
         else waiter?.resolve();
       };
       worker.onerror = (event) => {

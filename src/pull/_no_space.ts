@@ -3,16 +3,18 @@
  * space left on device: free space or set VAR".
  * @module
  */
-import { SregistryError } from "../errors.ts";
-import { isNoSpace } from "../store/blob_cache.ts";
+import { isNoSpace, NoSpaceError } from "../errors.ts";
 
-/** A full disk, already reported naming the folder and the variable that moves it. */
-export class NoSpaceError extends SregistryError {}
+export { NoSpaceError };
 
 /**
- * Runs `fn`; a full disk becomes "Cannot write to DIR: no space left on
- * device: free space or set VAR". A failed mksquashfs writes its temporary
- * squashfs in the work folder, so it names `tmpDir` when given.
+ * Runs `fn`; a full disk (see `isNoSpace`: ENOSPC/EDQUOT by `code`, or a
+ * {@linkcode NoSpaceError} from an external tool) becomes a `NoSpaceError`
+ * "Cannot write to DIR: no space left on device: free space or set VAR". One
+ * that already names its folder and setting (the blob cache's, an inner
+ * call's) passes unchanged. An external tool (mksquashfs) writes its
+ * temporary squashfs in the work folder, so its failure names `tmpDir` when
+ * given.
  */
 export function noSpaceIn<T>(
   dir: string,
@@ -21,9 +23,9 @@ export function noSpaceIn<T>(
   o: { tmpDir?: string } = {},
 ): T {
   const fail = (e: unknown): never => {
-    if (e instanceof NoSpaceError) throw e; // an inner folder named already
-    if (!isNoSpace(e) || (e instanceof SregistryError && /blob cache/.test(e.message))) throw e;
-    const [where, what] = o.tmpDir && /mksquashfs/.test((e as Error).message)
+    if (e instanceof NoSpaceError && e.variable) throw e; // its folder is named already
+    if (!isNoSpace(e)) throw e;
+    const [where, what] = o.tmpDir && e instanceof NoSpaceError && e.tool
       ? [o.tmpDir, "SREGISTRY_TMPDIR"]
       : [dir, variable];
     throw new NoSpaceError(
@@ -31,6 +33,7 @@ export function noSpaceIn<T>(
         `free space there or ${what.startsWith("--") ? "give" : "set"} ${what} ${
           what.startsWith("--") ? "a folder" : "to a folder"
         } with more room`,
+      { path: where, variable: what },
       { cause: e },
     );
   };

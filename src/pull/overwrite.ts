@@ -87,10 +87,13 @@ export function placeImage(
   Deno.renameSync(partial, target);
 }
 
-/** True for file systems without hard links (EPERM, EMLINK, ENOTSUP from link(2)). */
+/** link(2)'s `code`s on a file system without hard links (or out of links for this file). */
+const NO_LINK_CODES = new Set(["EPERM", "EMLINK", "ENOTSUP", "EOPNOTSUPP"]);
+
+/** True for file systems without hard links (EPERM, EMLINK, ENOTSUP from link(2)), by `code`. */
 function isNoLink(e: unknown): boolean {
-  return e instanceof Error &&
-    /os error (1|31|95)\b|not permitted|not supported|too many links/i.test(e.message);
+  const code = (e as { code?: unknown })?.code;
+  return typeof code === "string" && NO_LINK_CODES.has(code);
 }
 
 /**

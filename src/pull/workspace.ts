@@ -14,7 +14,7 @@
  * clear error when the image will not fit.
  * @module
  */
-import { SregistryError } from "../errors.ts";
+import { NoSpaceError } from "../errors.ts";
 import { humanSize } from "../size.ts";
 
 /** Free bytes of the file system holding `dir` (from `df`), or undefined when unknown. */
@@ -67,7 +67,7 @@ const PROBE: WorkspaceProbe = {
 /**
  * The folder to unpack in: `explicit` (SREGISTRY_TMPDIR) when given, else
  * `ram` when given and the image fits there comfortably, else `fallback`.
- * @throws {SregistryError} when the chosen folder lacks the space
+ * @throws {NoSpaceError} when the chosen folder lacks the space
  */
 export function chooseWorkspace(
   options: { explicit?: string; fallback: string; needed: number; ram?: string; variable?: string },
@@ -87,12 +87,14 @@ export function chooseWorkspace(
   const dir = options.explicit ?? options.fallback;
   const free = probe.exists(dir) ? probe.free(dir) : undefined;
   if (free !== undefined && free < options.needed) {
-    throw new SregistryError(
+    const variable = options.variable ?? "SREGISTRY_TMPDIR";
+    throw new NoSpaceError(
       `Cannot unpack the image in ${dir}: no space left on device: it needs about ${
         humanSize(options.needed)
-      } and ${humanSize(free)} are free: free space there or set ${
-        options.variable ?? "SREGISTRY_TMPDIR"
-      } to a folder with more room`,
+      } and ${
+        humanSize(free)
+      } are free: free space there or set ${variable} to a folder with more room`,
+      { path: dir, variable },
     );
   }
   return dir;

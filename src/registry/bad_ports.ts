@@ -8,7 +8,7 @@
  * once with {@linkcode badPortError}.
  * @module
  */
-import { SregistryError } from "../errors.ts";
+import { BlockedPortError } from "../errors.ts";
 
 /** The WHATWG bad ports, as Deno 2.9 applies them. */
 export const BAD_PORTS: ReadonlySet<number> = new Set([
@@ -143,13 +143,14 @@ export function proxyVariable(
  * @param url the request's URL
  * @param why what stopped the other route, e.g. `HTTP_PROXY is set`
  */
-export function badPortError(url: string, why?: string): SregistryError {
+export function badPortError(url: string, why?: string): BlockedPortError {
   const u = new URL(url);
-  return new SregistryError(
+  return new BlockedPortError(
     `Cannot connect to ${u.host}: port ${
       badPortOf(url)
     } is one web fetch refuses (the WHATWG "bad ports", e.g. 6000, 5060, 6665-6669, 10080)${
       why ? `, and ${why}` : ""
     }: run the registry on another port (5000 is usual), or forward one to it (e.g. ssh -L 5000:${u.host} host)`,
+    { host: u.host, url: `${u.origin}${u.pathname}`, complete: true },
   );
 }

@@ -5,7 +5,7 @@
  * never reaches another host.
  * @module
  */
-import { DigestMismatchError, RegistryError, SregistryError } from "../errors.ts";
+import { DigestMismatchError, NetworkError, RegistryError, SregistryError } from "../errors.ts";
 import { type DigestVerifier, isDigest } from "../digest.ts";
 import { formatReference, pullScope, type Reference, registryEndpoint } from "../reference.ts";
 import { AuthSession } from "./auth.ts";
@@ -93,7 +93,8 @@ export class RegistryClient {
       try {
         res = ctx.anonymous ? await this.#plain(req) : await this.#auth.fetch(req, ctx.scope);
       } catch (e) {
-        if (e instanceof SregistryError || init.signal?.aborted) throw e;
+        if (init.signal?.aborted) throw e;
+        if (e instanceof SregistryError && !(e instanceof NetworkError)) throw e;
         throw networkError(e, url, ctx.action);
       }
       const location = res.headers.get("location");

@@ -6,15 +6,21 @@
  */
 import * as v from "valibot";
 import { DocumentError, parseDocument } from "../document.ts";
-import { RegistryError, type RegistryErrorEntry, SregistryError } from "../errors.ts";
-import { ErrorBodySchema, ErrorEntrySchema } from "./_wire_schemas.ts";
 import {
-  errorText,
-  isBlockedPortError,
-  isUnknownHostError,
-  parseRetryAfter,
-  safeUrl,
-} from "./transport.ts";
+  ConnectionRefusedError,
+  ConnectionResetError,
+  NetworkError,
+  NotFoundError,
+  RateLimitedError,
+  RegistryError,
+  type RegistryErrorEntry,
+  SregistryError,
+  TlsError,
+  UnauthorizedError,
+  UnknownHostError,
+} from "../errors.ts";
+import { ErrorBodySchema, ErrorEntrySchema } from "./_wire_schemas.ts";
+import { classifyFetchFailure, isBlockedPortError, parseRetryAfter, safeUrl } from "./transport.ts";
 import { badPortError } from "./bad_ports.ts";
 import { findTimeout, readWithDeadline, seconds } from "./deadline.ts";
 
@@ -80,21 +86,37 @@ function clip(s: string, n = 200): string {
 // deno-lint-ignore no-control-regex
 const CONTROL = /[\x00-\x1f\x7f-\x9f]/g;
 
+/**
+ * The class for an error answer, from its status and the `errors[].code`
+ * values of its body (distribution spec, "Error Codes"): rate-limited (429,
+ * TOOMANYREQUESTS), unauthorized (401, 403, UNAUTHORIZED, DENIED), not found
+ * (404, MANIFEST_UNKNOWN, NAME_UNKNOWN, BLOB_UNKNOWN), else `RegistryError`.
+ */
+export function registryErrorClass(status: number, codes: string[]): typeof RegistryError {
+  const has = (c: string) => codes.includes(c);
+  if (status === 429 || has("TOOMANYREQUESTS")) return RateLimitedError;
+  if (status === 401 || status === 403 || has("UNAUTHORIZED") || has("DENIED")) {
+    return UnauthorizedError;
+  }
+  if (status === 404 || has("MANIFEST_UNKNOWN") || has("NAME_UNKNOWN") || has("BLOB_UNKNOWN")) {
+    return NotFoundError;
+  }
+  return RegistryError;
+}
+
 /** What the user should do about an answer. */
 function advice(status: number, codes: string[], host: string, retryAfter?: number): string {
-  const has = (c: string) => codes.includes(c);
-  if (status === 429 || has("TOOMANYREQUESTS")) {
+  const kind = registryErrorClass(status, codes);
+  if (kind === RateLimitedError) {
     const when = retryAfter !== undefined
       ? `retry in ${retryAfter} s (after ${new Date(Date.now() + retryAfter * 1000).toISOString()})`
       : "retry later";
     return `the registry's pull rate limit is reached: ${when}; logging in (\`sregistry login ${host}\`) raises the limit`;
   }
-  if (status === 401 || status === 403 || has("UNAUTHORIZED") || has("DENIED")) {
+  if (kind === UnauthorizedError) {
     return `run \`sregistry login ${host}\` with an account that may pull it, or check the name`;
   }
-  if (
-    status === 404 || has("MANIFEST_UNKNOWN") || has("NAME_UNKNOWN") || has("BLOB_UNKNOWN")
-  ) {
+  if (kind === NotFoundError) {
     return "check the name and tag; `sregistry tags REF` lists tags";
   }
   if (status >= 500) return "the registry has a problem; try again later";
@@ -130,7 +152,8 @@ export async function responseError(
   const message =
     `Cannot ${ctx.action}: ${host} answered ${res.status} ${res.statusText || ""}`.trimEnd() +
     `: ${said}: ${advice(res.status, codes, loginHost, retryAfter)}`;
-  return new RegistryError(message, {
+  const ErrorClass = registryErrorClass(res.status, codes);
+  return new ErrorClass(message, {
     status: res.status,
     method: ctx.method,
     url: safeUrl(ctx.url),
@@ -148,34 +171,63 @@ function hostOf(url: string): string {
 }
 
 /**
- * Turns a network failure (refused, unknown host, TLS, reset, a phase that
- * timed out) into a clear error.
+ * Turns a network failure (refused, reset, unknown host, TLS, a phase that
+ * timed out) into a clear error: "Cannot <action>: <reason>: <what to do>".
+ * A typed failure ({@linkcode classifyFetchFailure}) keeps its class and
+ * facts; one whose message is `complete` already (the HTTP client's
+ * `tlsError`, which knows the TLS settings in force, or `badPortError`) is
+ * returned as it is.
  */
 export function networkError(e: unknown, url: string, action: string): SregistryError {
+  if (e instanceof NetworkError && e.complete) return e;
   const host = hostOf(url);
-  const text = errorText(e);
   const timeout = findTimeout(e);
   if (isBlockedPortError(e)) return badPortError(url);
-  let reason: string;
-  let fix: string;
+  const failure = timeout ? undefined : classifyFetchFailure(e, url);
+  const facts = { host, url: safeUrl(url) };
+  const options = { cause: e };
+  const say = (reason: string, fix: string) => `Cannot ${action}: ${reason}: ${fix}`;
   if (timeout) {
-    reason = timeout.message;
-    fix =
-      `check that the registry is up and your network or proxy passes it; SREGISTRY_TIMEOUT (now ${
-        seconds(timeout.timeoutMs)
-      }) sets this bound`;
-  } else if (isUnknownHostError(e)) {
-    reason = `unknown host ${host}`;
-    fix = "check the registry name and your DNS/proxy settings";
-  } else if (/refused/i.test(text)) {
-    reason = `connection to ${host} refused`;
-    fix = "check the host and port, and whether the registry is up (or needs --no-https)";
-  } else if (/certificate|tls|ssl/i.test(text)) {
-    reason = `TLS failure talking to ${host}`;
-    fix = "set SREGISTRY_CA_FILE to your CA bundle, or use --no-https for plain-HTTP registries";
-  } else {
-    reason = `network error talking to ${host}`;
-    fix = "check your connection and proxy settings, then try again";
+    return new SregistryError(
+      say(
+        timeout.message,
+        `check that the registry is up and your network or proxy passes it; SREGISTRY_TIMEOUT (now ${
+          seconds(timeout.timeoutMs)
+        }) sets this bound`,
+      ),
+      options,
+    );
   }
-  return new SregistryError(`Cannot ${action}: ${reason}: ${fix}`, { cause: e });
+  if (failure instanceof UnknownHostError) {
+    return new UnknownHostError(
+      say(`unknown host ${host}`, "check the registry name and your DNS/proxy settings"),
+      facts,
+      options,
+    );
+  }
+  if (failure instanceof ConnectionRefusedError) {
+    return new ConnectionRefusedError(
+      say(
+        `connection to ${host} refused`,
+        "check the host and port, and whether the registry is up (or needs --no-https)",
+      ),
+      facts,
+      options,
+    );
+  }
+  if (failure instanceof TlsError) {
+    return new TlsError(
+      say(
+        `TLS failure talking to ${host}`,
+        "set SREGISTRY_CA_FILE to your CA bundle, or use --no-https for plain-HTTP registries",
+      ),
+      { ...facts, certificate: failure.certificate, detail: failure.detail },
+      options,
+    );
+  }
+  const fix = "check your connection and proxy settings, then try again";
+  const message = say(`network error talking to ${host}`, fix);
+  return failure instanceof ConnectionResetError
+    ? new ConnectionResetError(message, facts, options)
+    : new SregistryError(message, options);
 }

@@ -14,8 +14,8 @@
  * request fails at once naming the port.
  * @module
  */
-import { SregistryError } from "../errors.ts";
-import { errorText, type Fetcher, isUnknownHostError } from "./transport.ts";
+import { SregistryError, TlsError } from "../errors.ts";
+import { classifyFetchFailure, type Fetcher, safeUrl } from "./transport.ts";
 import { badPortError, badPortOf, proxyVariable } from "./bad_ports.ts";
 import { nodeFetcher, systemCaBundle } from "./node_fetch.ts";
 
@@ -62,35 +62,20 @@ export function readCaFile(
   return text;
 }
 
-/** The failure's text without URLs (a host may be named "tls.example.org"). */
-function failureText(e: unknown): string {
-  return errorText(e).replace(/\(?\bhttps?:\/\/[^\s)]*\)?/g, "");
-}
-
-const TLS_WORDS =
-  /certificate|UnknownIssuer|NotValidForName|CertExpired|\btls\b|\bssl\b|handshake|corrupt message/i;
-const CERT_WORDS = /certificate|UnknownIssuer|NotValidForName|CertExpired/i;
-
 /** True when a fetch failure is about TLS (certificates, handshake). */
 export function isTlsError(e: unknown): boolean {
-  return !isUnknownHostError(e) && TLS_WORDS.test(failureText(e));
-}
-
-/** The problem in Deno's words, e.g. `invalid peer certificate: UnknownIssuer`. */
-function tlsDetail(e: unknown): string {
-  const text = failureText(e);
-  const m = /client error \(Connect\):\s*(.+)$/.exec(text);
-  return (m?.[1] ?? text).trim();
+  return classifyFetchFailure(e, "") instanceof TlsError;
 }
 
 /**
  * The error for a TLS failure talking to `url`'s host: what went wrong and
  * what to set, given the settings in force.
  */
-export function tlsError(url: string, e: unknown, settings: HttpSettings): SregistryError {
+export function tlsError(url: string, e: unknown, settings: HttpSettings): TlsError {
   const host = new URL(url).host;
-  const detail = tlsDetail(e);
-  const certificate = CERT_WORDS.test(detail);
+  const failure = classifyFetchFailure(e, url);
+  const certificate = failure instanceof TlsError && failure.certificate;
+  const detail = failure instanceof TlsError ? failure.detail : String((e as Error)?.message ?? e);
   const trust =
     "set SREGISTRY_CA_FILE (or DENO_CERT) to a PEM file with the CA that signed it, or DENO_TLS_CA_STORE=system to trust the system's CAs";
   let fix = settings.caFile
@@ -104,9 +89,13 @@ export function tlsError(url: string, e: unknown, settings: HttpSettings): Sregi
   }
   if (!certificate) fix += "; for a plain-HTTP registry use --no-https";
   const what = certificate ? "its TLS certificate is not trusted" : "the TLS handshake failed";
-  return new SregistryError(`Cannot connect to ${host}: ${what} (${detail}): ${fix}`, {
-    cause: e,
-  });
+  return new TlsError(`Cannot connect to ${host}: ${what} (${detail}): ${fix}`, {
+    host,
+    url: safeUrl(url),
+    certificate,
+    detail,
+    complete: true,
+  }, { cause: e });
 }
 
 /** What the node:https route trusts: the system bundle, SREGISTRY_CA_FILE and DENO_CERT. */
@@ -182,8 +171,10 @@ export function createHttpFetcher(
       }
       return await inner(req, client ? { client } : undefined);
     } catch (e) {
-      if (!req.signal.aborted && isTlsError(e)) throw tlsError(req.url, e, settings);
-      throw e;
+      if (req.signal.aborted) throw e;
+      const failure = classifyFetchFailure(e, req.url);
+      if (failure instanceof TlsError) throw tlsError(req.url, e, settings);
+      throw failure ?? e;
     }
   };
   const close = () => {

@@ -3,6 +3,14 @@
  * retrying temporary failures with capped, jittered exponential backoff.
  * @module
  */
+import {
+  BlockedPortError,
+  ConnectionRefusedError,
+  ConnectionResetError,
+  NetworkError,
+  TlsError,
+  UnknownHostError,
+} from "../errors.ts";
 
 /** One HTTP exchange; `fetch` itself is one, fakes are others. */
 export type Fetcher = (req: Request) => Promise<Response>;
@@ -65,28 +73,124 @@ export function errorText(e: unknown): string {
   return parts.join(": ");
 }
 
-/** A DNS failure: retrying does not help. */
-export function isUnknownHostError(e: unknown): boolean {
-  const text = errorText(e);
-  return /dns error|failed to lookup|Name or service not known|No address associated|getaddrinfo ENOTFOUND/i
-    .test(
-      text,
-    );
+/** Node's `code` values (node:http route, `node_fetch.ts`) for each failure class. */
+const DNS_CODES = new Set(["ENOTFOUND", "EAI_AGAIN", "EAI_NONAME", "EAI_FAIL"]);
+const REFUSED_CODES = new Set(["ECONNREFUSED"]);
+const RESET_CODES = new Set(["ECONNRESET", "EPIPE", "ECONNABORTED", "UND_ERR_SOCKET"]);
+const CERT_CODE =
+  /^(CERT_|UNABLE_TO_|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT|ERR_TLS_CERT_ALTNAME_INVALID)/;
+
+/**
+ * Deno's wording for each class. Deno's `fetch` rejects with
+ * `TypeError("fetch failed")` whose `cause` is a plain `Error` carrying only
+ * hyper/rustls text ("client error (Connect): dns error: failed to lookup
+ * address information", "tcp connect error: Connection refused (os error
+ * 111)", "invalid peer certificate: UnknownIssuer"): no `code`, no
+ * `Deno.errors` class (checked on Deno 2.9.6). So this one place reads that
+ * text; nothing else in sregistry looks at a network error's message.
+ */
+const DENO_DNS =
+  /dns error|failed to lookup|Name or service not known|No address associated|getaddrinfo ENOTFOUND/i;
+const DENO_REFUSED = /connection refused|os error 111\b/i;
+const DENO_RESET =
+  /connection reset|os error 104\b|broken pipe|connection closed before|unexpected eof/i;
+const DENO_CERT =
+  /invalid peer certificate|UnknownIssuer|NotValidForName|CertExpired|certificate verify failed|unable to verify|self[- ]signed certificate|certificate has expired|altnames|certificate/i;
+const DENO_TLS = /\btls\b|\bssl\b|handshake|corrupt message/i;
+const DENO_BLOCKED_PORT = /Requests to port \d+ are blocked/i;
+
+/** The messages of an error and its `cause` chain, without URLs (a host may be "tls.example"). */
+function failureText(e: unknown): string {
+  return errorText(e).replace(/\(?\bhttps?:\/\/[^\s)]*\)?/g, "");
+}
+
+/** The `code` fields along an error's `cause` chain. */
+function codesOf(e: unknown): string[] {
+  const codes: string[] = [];
+  for (let x = e, i = 0; x instanceof Error && i < 8; x = x.cause, i++) {
+    const code = (x as { code?: unknown }).code;
+    if (typeof code === "string") codes.push(code);
+  }
+  return codes;
+}
+
+/** The failure in the transport's own words, e.g. `invalid peer certificate: UnknownIssuer`. */
+function failureDetail(e: unknown): string {
+  const text = failureText(e);
+  const m = /client error \(Connect\):\s*(.+)$/.exec(text);
+  return (m?.[1] ?? text).trim();
+}
+
+function hostOf(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return url;
+  }
 }
 
 /**
- * A port web `fetch` refuses (`Requests to port 6000 are blocked`, or
+ * The typed error for a `fetch` that got no answer: {@linkcode UnknownHostError},
+ * {@linkcode ConnectionRefusedError}, {@linkcode ConnectionResetError} or
+ * {@linkcode TlsError} (its `certificate` set for an untrusted certificate),
+ * {@linkcode BlockedPortError}, with `e` as `cause` and the host and URL
+ * (without query) as facts; `e` itself (or the first of its causes) when it
+ * is one already; undefined for anything else (an abort, a timeout). Node errors are read by `code`; Deno's carry only
+ * text, read here once (see `DENO_DNS`).
+ */
+export function classifyFetchFailure(e: unknown, url: string): NetworkError | undefined {
+  if (e instanceof NetworkError) return e;
+  if (!(e instanceof Error) || e.name === "AbortError" || e.name === "TimeoutError") {
+    return undefined;
+  }
+  const facts = { host: hostOf(url), url: safeUrl(url) };
+  const options = { cause: e };
+  for (let x: unknown = e, i = 0; x instanceof Error && i < 8; x = x.cause, i++) {
+    if (x instanceof NetworkError) return x; // classified where it failed, e.g. a bad port
+  }
+  if (DENO_BLOCKED_PORT.test(errorText(e))) {
+    return new BlockedPortError(`port blocked talking to ${facts.host}`, facts, options);
+  }
+  const codes = codesOf(e);
+  const text = failureText(e);
+  const detail = failureDetail(e);
+  if (codes.some((c) => DNS_CODES.has(c)) || DENO_DNS.test(text)) {
+    return new UnknownHostError(`unknown host ${facts.host}`, facts, options);
+  }
+  const certificate = codes.some((c) => CERT_CODE.test(c)) || DENO_CERT.test(text);
+  if (certificate || DENO_TLS.test(text)) {
+    return new TlsError(`TLS failure talking to ${facts.host} (${detail})`, {
+      ...facts,
+      certificate,
+      detail,
+    }, options);
+  }
+  if (codes.some((c) => REFUSED_CODES.has(c)) || DENO_REFUSED.test(text)) {
+    return new ConnectionRefusedError(`connection to ${facts.host} refused`, facts, options);
+  }
+  if (codes.some((c) => RESET_CODES.has(c)) || DENO_RESET.test(text)) {
+    return new ConnectionResetError(`connection to ${facts.host} reset`, facts, options);
+  }
+  return undefined;
+}
+
+/** A DNS failure: retrying does not help. */
+export function isUnknownHostError(e: unknown): boolean {
+  return classifyFetchFailure(e, "") instanceof UnknownHostError;
+}
+
+/**
+ * A port web `fetch` refuses (Deno's `Requests to port 6000 are blocked`, or
  * sregistry's own refusal, see `bad_ports.ts`): retrying does not help.
  */
 export function isBlockedPortError(e: unknown): boolean {
-  return /Requests to port \d+ are blocked|is one web fetch refuses/i.test(errorText(e));
+  return classifyFetchFailure(e, "") instanceof BlockedPortError;
 }
 
 /** A certificate refused by TLS verification: retrying does not help. */
 export function isCertificateError(e: unknown): boolean {
-  return !isUnknownHostError(e) &&
-    /invalid peer certificate|UnknownIssuer|NotValidForName|CertExpired|certificate verify failed|unable to verify|self[- ]signed certificate|certificate has expired|altnames/i
-      .test(errorText(e).replace(/\(?\bhttps?:\/\/[^\s)]*\)?/g, ""));
+  const failure = classifyFetchFailure(e, "");
+  return failure instanceof TlsError && failure.certificate;
 }
 
 /** Parses `Retry-After` (seconds or an HTTP date) into seconds. */
@@ -157,9 +261,9 @@ export function withRetry(inner: Fetcher, opts: RetryOptions = {}): Fetcher {
       try {
         res = await inner(req.clone());
       } catch (e) {
+        const failure = classifyFetchFailure(e, req.url);
         if (
-          req.signal.aborted || isUnknownHostError(e) || isCertificateError(e) ||
-          isBlockedPortError(e) || attempt > retries
+          req.signal.aborted || failure?.retryable === false || attempt > retries
         ) throw e;
         error = e;
       }

@@ -8,12 +8,12 @@ import { DigestVerifier, verifyingStream } from "../digest.ts";
 import { parseDocument } from "../document.ts";
 import { SregistryError } from "../errors.ts";
 import { configPlatform, parseImageConfig } from "../image/config.ts";
-import { LayoutIndexSchema, OciLayoutSchema } from "../image/schemas.ts";
+import { LayoutIndexSchema } from "../image/schemas.ts";
 import { type Descriptor, type ImageManifest, parseManifest } from "../image/manifest.ts";
 import { formatPlatform, hostPlatform, type Platform, selectManifest } from "../image/platform.ts";
+import { checkOciLayoutFile, layoutBlobPath, layoutPaths, REF_NAME } from "../store/oci_layout.ts";
 import type { ImageSource, Resolved } from "./source.ts";
 
-const REF_NAME = "org.opencontainers.image.ref.name";
 const LAYOUT_FIX = "give a folder written by skopeo or umoci (oci-layout, index.json and blobs/)";
 
 /** Streams `stream` through, erroring at the end when digest or size differ. */
@@ -51,9 +51,8 @@ export class LayoutSource implements ImageSource {
   }
 
   #read(digest: string): Uint8Array {
-    const hex = digest.replace(/^sha256:/, "");
     try {
-      return Deno.readFileSync(`${this.#dir}/blobs/sha256/${hex}`);
+      return Deno.readFileSync(layoutBlobPath(this.#dir, digest));
     } catch {
       throw new SregistryError(this.#missing(`blob ${digest}`));
     }
@@ -67,20 +66,8 @@ export class LayoutSource implements ImageSource {
     return bytes;
   }
 
-  /** Checks `oci-layout` when the layout has one (image-spec `image-layout.md`). */
-  #checkLayoutFile(): void {
-    const path = `${this.#dir}/oci-layout`;
-    let bytes: Uint8Array;
-    try {
-      bytes = Deno.readFileSync(path);
-    } catch {
-      return; // absent: some writers omit it; index.json decides
-    }
-    parseDocument(bytes, OciLayoutSchema, { kind: "oci-layout", origin: path, fix: LAYOUT_FIX });
-  }
-
   #entry(): Descriptor {
-    const path = `${this.#dir}/index.json`;
+    const path = layoutPaths(this.#dir).index;
     let bytes: Uint8Array;
     try {
       bytes = Deno.readFileSync(path);
@@ -90,7 +77,7 @@ export class LayoutSource implements ImageSource {
         { cause: e },
       );
     }
-    this.#checkLayoutFile();
+    checkOciLayoutFile(this.#dir, LAYOUT_FIX);
     const index = parseDocument(bytes, LayoutIndexSchema, {
       kind: "layout-index",
       origin: path,
@@ -163,10 +150,9 @@ export class LayoutSource implements ImageSource {
   }
 
   async openBlob(desc: Descriptor): Promise<ReadableStream<Uint8Array>> {
-    const hex = desc.digest.replace(/^sha256:/, "");
     let file: Deno.FsFile;
     try {
-      file = await Deno.open(`${this.#dir}/blobs/sha256/${hex}`);
+      file = await Deno.open(layoutBlobPath(this.#dir, desc.digest));
     } catch {
       throw new SregistryError(this.#missing(`blob ${desc.digest}`));
     }

@@ -2,25 +2,16 @@
  * File-level pieces of the blob cache: digest to file name, the sweep of
  * leftovers (partial files of dead processes, kept partial downloads older
  * than a week, stale locks), writing a stream to a partial file, and the
- * errors for a full disk and a damaged cached copy.
+ * error for a damaged cached copy.
  * @module
  */
 import { hostname } from "node:os";
 import { DigestMismatchError } from "../errors.ts";
 import { processAlive, removeStaleLock } from "./locks.ts";
 import { sweepKept } from "./_blob_resume.ts";
+import { layoutPaths } from "./oci_layout.ts";
 
 const HOST = hostname();
-
-/** True when `error` (or one of its causes) is ENOSPC or EDQUOT: the disk or quota is full. */
-export function isNoSpace(error: unknown): boolean {
-  for (let e = error; e instanceof Error; e = e.cause) {
-    if (/os error (28|122)\b|ENOSPC|EDQUOT|no space left|quota exceeded/i.test(e.message)) {
-      return true;
-    }
-  }
-  return false;
-}
 
 /** The hex part of a sha256 digest, for file names. */
 export function hexOf(digest: string): string {
@@ -49,7 +40,7 @@ export function damagedError(digest: string, actual: string, path: string): Dige
  */
 export function sweepCacheFolder(root: string, staleMs: number): number {
   let removed = 0;
-  for (const dir of [`${root}/blobs/sha256`, root]) {
+  for (const dir of [layoutPaths(root).blobs, root]) {
     let entries: Deno.DirEntry[];
     try {
       entries = [...Deno.readDirSync(dir)];
@@ -84,27 +75,6 @@ function sweepPartial(path: string, name: string): boolean {
   } catch {
     return false; // gone
   }
-}
-
-/** An entry of the layout's `index.json`. */
-export interface IndexEntry {
-  mediaType: string;
-  digest: string;
-  size: number;
-  annotations?: Record<string, string>;
-}
-
-/** The `index.json` of an empty OCI image layout. */
-export function emptyIndex(): {
-  schemaVersion: number;
-  mediaType: string;
-  manifests: IndexEntry[];
-} {
-  return {
-    schemaVersion: 2,
-    mediaType: "application/vnd.oci.image.index.v1+json",
-    manifests: [] as IndexEntry[],
-  };
 }
 
 export function knownSize(blob: { size?: number }): number | undefined {

@@ -11,23 +11,26 @@
  */
 import { type DigestVerifier, sha256Digest, verifyingStream } from "../digest.ts";
 import { parseDocument } from "../document.ts";
-import { DigestMismatchError, SregistryError } from "../errors.ts";
+import { DigestMismatchError, isNoSpace, NoSpaceError, SregistryError } from "../errors.ts";
 import { CacheIndexSchema } from "./_schemas.ts";
 import { acquireLock, type LockOptions, type LockOwner, type LockWait, withLock } from "./locks.ts";
 import { adoptKept, keepPartialDownloads, type Kept, trackPartial } from "./_blob_resume.ts";
 
 export { keepPartialDownloads };
+import { hexOf, knownSize, sweepCacheFolder, writeStreamTo } from "./_blob_files.ts";
+
 import {
   emptyIndex,
-  hexOf,
   type IndexEntry,
-  isNoSpace,
-  knownSize,
-  sweepCacheFolder,
-  writeStreamTo,
-} from "./_blob_files.ts";
+  initLayout,
+  layoutBlobPath,
+  type LayoutIndex,
+  layoutPaths,
+  REF_NAME,
+  writeLayoutIndex,
+} from "./oci_layout.ts";
 
-export { type IndexEntry, isNoSpace };
+export type { IndexEntry };
 import { partialPath, writeFileAtomic } from "./atomic_file.ts";
 import { BlobChecks, readVerified } from "./_blob_check.ts";
 
@@ -52,8 +55,6 @@ export interface EnsureOptions {
   onResume?: (bytes: number) => void;
 }
 
-const REF_NAME = "org.opencontainers.image.ref.name";
-
 /** The blob cache rooted at `root` (created on first use). */
 export class BlobCache {
   readonly root: string;
@@ -70,17 +71,7 @@ export class BlobCache {
   init(): void {
     if (this.#ready) return;
     try {
-      Deno.mkdirSync(`${this.root}/blobs/sha256`, { recursive: true });
-      try {
-        Deno.statSync(`${this.root}/oci-layout`);
-      } catch {
-        writeFileAtomic(`${this.root}/oci-layout`, '{"imageLayoutVersion":"1.0.0"}');
-      }
-      try {
-        Deno.statSync(`${this.root}/index.json`);
-      } catch {
-        writeFileAtomic(`${this.root}/index.json`, JSON.stringify(emptyIndex()));
-      }
+      initLayout(this.root);
     } catch (e) {
       throw new SregistryError(
         `Cannot use the blob cache ${this.root}: ${
@@ -94,7 +85,8 @@ export class BlobCache {
 
   /** The final path of a blob. */
   blobPath(digest: string): string {
-    return `${this.root}/blobs/sha256/${hexOf(digest)}`;
+    hexOf(digest); // the cache holds sha256 blobs only
+    return layoutBlobPath(this.root, digest);
   }
 
   /**
@@ -161,9 +153,10 @@ export class BlobCache {
   /** A full disk becomes a clear error naming the cache; anything else is kept as it is. */
   #storeError(what: string, e: unknown): unknown {
     if (!isNoSpace(e)) return e;
-    return new SregistryError(
+    return new NoSpaceError(
       `Cannot store ${what} in the blob cache ${this.root}: no space left on device (or quota exceeded): ` +
         `free space there or set APPTAINER_CACHEDIR to a folder with more room`,
+      { path: this.root, variable: "APPTAINER_CACHEDIR" },
       { cause: e },
     );
   }
@@ -265,8 +258,8 @@ export class BlobCache {
    * Reads `index.json` (empty when absent or unreadable).
    * @throws {DocumentError} when it is not an OCI index
    */
-  index(): { schemaVersion: number; mediaType?: string; manifests: IndexEntry[] } {
-    const path = `${this.root}/index.json`;
+  index(): LayoutIndex {
+    const path = layoutPaths(this.root).index;
     let bytes: Uint8Array;
     try {
       bytes = Deno.readFileSync(path);
@@ -284,12 +277,12 @@ export class BlobCache {
   /** Points the reference name `name` at a manifest or index (replacing an older entry). */
   async tag(name: string, entry: IndexEntry): Promise<void> {
     this.init();
-    await withLock(`${this.root}/index.json.lock`, () => {
+    await withLock(`${layoutPaths(this.root).index}.lock`, () => {
       const index = this.index();
       index.manifests = index.manifests.filter((m) => m.annotations?.[REF_NAME] !== name);
       index.manifests.push({ ...entry, annotations: { ...entry.annotations, [REF_NAME]: name } });
       try {
-        writeFileAtomic(`${this.root}/index.json`, JSON.stringify(index, null, 2));
+        writeLayoutIndex(this.root, index);
       } catch (e) {
         throw this.#storeError(`the tag ${name}`, e);
       }

@@ -8,7 +8,7 @@
  */
 import { hostname } from "node:os";
 import type { BlobCache } from "./blob_cache.ts";
-import { writeFileAtomic } from "./atomic_file.ts";
+import { layoutPaths, writeLayoutIndex } from "./oci_layout.ts";
 import {
   type BlobUsage,
   type CacheUsage,
@@ -210,20 +210,18 @@ export async function removeBlobs(
 /** Removes the `index.json` entries whose manifest or index blob is gone. */
 export async function dropDanglingTags(cache: BlobCache): Promise<number> {
   let dropped = 0;
+  const { index: indexPath } = layoutPaths(cache.root);
   try {
-    Deno.statSync(`${cache.root}/index.json`);
+    Deno.statSync(indexPath);
   } catch {
     return 0;
   }
-  await withLock(`${cache.root}/index.json.lock`, () => {
+  await withLock(`${indexPath}.lock`, () => {
     const index = cache.index();
     const kept = index.manifests.filter((m) => cache.has(m));
     dropped = index.manifests.length - kept.length;
     if (dropped > 0) {
-      writeFileAtomic(
-        `${cache.root}/index.json`,
-        JSON.stringify({ ...index, manifests: kept }, null, 2),
-      );
+      writeLayoutIndex(cache.root, { ...index, manifests: kept });
     }
   });
   return dropped;

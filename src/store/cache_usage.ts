@@ -14,6 +14,7 @@ import { acquireLock, type LockOptions, pidState } from "./locks.ts";
 import { PinSchema } from "./_schemas.ts";
 import { hostname } from "node:os";
 import type { BlobCache } from "./blob_cache.ts";
+import { layoutPaths } from "./oci_layout.ts";
 import type { ImageRecord } from "./record.ts";
 
 /** One blob of the cache. */
@@ -76,7 +77,7 @@ export function recordBlobs(record: ImageRecord): string[] {
 
 /** Every verified blob in the cache (partial files and locks aside). */
 export function listBlobs(cache: BlobCache): CachedBlob[] {
-  const dir = `${cache.root}/blobs/sha256`;
+  const dir = layoutPaths(cache.root).blobs;
   const blobs: CachedBlob[] = [];
   let entries: Deno.DirEntry[];
   try {

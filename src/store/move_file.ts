@@ -15,7 +15,7 @@ export function moveFile(from: string, to: string, options: { copy?: boolean } =
         Deno.renameSync(from, to);
         return;
       } catch (e) {
-        if (!(e instanceof Error) || !/cross-device|EXDEV/i.test(e.message)) throw e;
+        if ((e as { code?: unknown })?.code !== "EXDEV") throw e; // another file system: copy
       }
     }
     const partial = `${to}.${Deno.pid}.partial`;

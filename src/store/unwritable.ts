@@ -19,10 +19,19 @@ export interface Folder {
   within?: string;
 }
 
-const REASONS: [RegExp, string][] = [
-  [/os error 30\b|EROFS|read-only file system/i, "read-only file system"],
-  [/os error 13\b|EACCES|permission denied/i, "permission denied"],
-  [/os error 1\b|EPERM|operation not permitted/i, "operation not permitted"],
+/** A refused write's reason by the OS error's `code` (Deno sets it on every OS error). */
+const CODE_REASONS: Record<string, string> = {
+  EROFS: "read-only file system",
+  EACCES: "permission denied",
+  EPERM: "operation not permitted",
+};
+
+/**
+ * SQLite's refusals. Deno's node:sqlite rejects with `code` ERR_SQLITE_ERROR
+ * for all of them and no `errcode` (checked on Deno 2.9.6), so only its text
+ * tells them apart.
+ */
+const SQLITE_REASONS: [RegExp, string][] = [
   [/readonly database|read-only database/i, "the database is read-only"],
   [/unable to open database file/i, "cannot create the database's files"],
 ];
@@ -39,8 +48,12 @@ function messages(error: unknown): string[] {
  */
 export function unwritableReason(error: unknown): string | undefined {
   if (error instanceof Deno.errors.NotCapable) return undefined; // Deno's own permissions
-  for (const text of messages(error)) {
-    for (const [pattern, reason] of REASONS) if (pattern.test(text)) return reason;
+  for (let e = error, i = 0; e instanceof Error && i < 8; e = e.cause, i++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === "string" && Object.hasOwn(CODE_REASONS, code)) return CODE_REASONS[code];
+    if (code === "ERR_SQLITE_ERROR") {
+      for (const [pattern, reason] of SQLITE_REASONS) if (pattern.test(e.message)) return reason;
+    }
   }
   return undefined;
 }

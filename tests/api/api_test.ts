@@ -7,7 +7,7 @@ import { assert, assertEquals, assertRejects, assertStringIncludes } from "../_a
 import { cliHome } from "../_cli.ts";
 import { buildImage } from "../_images.ts";
 import { exists } from "../_tree.ts";
-import { pushImage, registryBinary, startRegistry } from "../_registry.ts";
+import { pushImage, pushSmallImage, registryBinary, startRegistry } from "../_registry.ts";
 import { get, images, inspect, pull, rm, Session, SregistryError, UsageError } from "../../mod.ts";
 import type { PullEvent } from "../../mod.ts";
 
@@ -77,15 +77,7 @@ Deno.test({
   async fn() {
     await using reg = await startRegistry();
     await using home = await cliHome();
-    await pushImage(
-      reg,
-      "test/gone",
-      "v1",
-      await buildImage({
-        layers: [{ entries: [{ name: "a", content: "a\n" }] }],
-      }),
-    );
-    const ref = `${reg.host}/test/gone:v1`;
+    const ref = await pushSmallImage(reg, "test/gone");
     const { path } = await pull(ref, { env: home.env });
     Deno.removeSync(path);
     await assertRejects(() => get(ref, { env: home.env }), SregistryError, "is gone");

@@ -7,9 +7,10 @@
  */
 import { assert, assertEquals, assertStringIncludes } from "../_assert.ts";
 import { cliHome } from "../_cli.ts";
-import { buildImage, buildIndex } from "../_images.ts";
+import { pushTwoArchIndex } from "../_multiarch.ts";
+import { buildImage } from "../_images.ts";
 import { exists } from "../_tree.ts";
-import { pushImage, pushManifest, registryBinary, startRegistry } from "../_registry.ts";
+import { pushImage, registryBinary, startRegistry } from "../_registry.ts";
 
 const ignore = registryBinary() === undefined;
 const HELLO = [{ entries: [{ name: "hello.txt", content: "hi\n" }] }];
@@ -125,21 +126,7 @@ Deno.test({
   async fn() {
     await using reg = await startRegistry();
     await using home = await cliHome();
-    const amd = await buildImage({
-      layers: [{ entries: [{ name: "arch", content: "amd64\n" }] }],
-      platform: { os: "linux", architecture: "amd64" },
-    });
-    const arm = await buildImage({
-      layers: [{ entries: [{ name: "arch", content: "arm64\n" }] }],
-      platform: { os: "linux", architecture: "arm64", variant: "v8" },
-    });
-    await pushImage(reg, "test/arch", amd.manifest.digest, amd);
-    await pushImage(reg, "test/arch", arm.manifest.digest, arm);
-    const { index } = buildIndex([
-      { image: amd, platform: { os: "linux", architecture: "amd64" } },
-      { image: arm, platform: { os: "linux", architecture: "arm64", variant: "v8" } },
-    ]);
-    await pushManifest(reg, "test/arch", "latest", index);
+    await pushTwoArchIndex(reg, "test/arch");
     const tmp = `${home.home}/my-tmp`;
     Deno.mkdirSync(tmp);
     const sandbox = `${home.home}/sb`;

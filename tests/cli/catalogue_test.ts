@@ -6,7 +6,15 @@
  * real registry.
  */
 import { assert, assertEquals, assertMatch, assertStringIncludes } from "../_assert.ts";
-import { type CliHome, cliHome, type CliResult, DENO_DIR, RUN_FLAGS } from "../_cli.ts";
+import {
+  assertNoStack,
+  type CliHome,
+  cliHome,
+  type CliResult,
+  DENO_DIR,
+  RUN_FLAGS,
+  runOk,
+} from "../_cli.ts";
 import { buildImage } from "../_images.ts";
 import { exists } from "../_tree.ts";
 import { pushImage, registryBinary, startRegistry, type TestRegistry } from "../_registry.ts";
@@ -27,16 +35,6 @@ async function push(
   return image.manifest.digest;
 }
 
-async function ok(home: CliHome, args: string[]): Promise<string> {
-  const r = await home.run(args);
-  assertEquals(r.code, 0, `${args.join(" ")}: ${r.stderr}`);
-  return r.stdout;
-}
-
-function assertNoStack(text: string): void {
-  assert(!/\n\s+at .+:\d+:\d+/.test(text), `a stack trace was printed:\n${text}`);
-}
-
 Deno.test({
   name: "get exits 1 with what to do when the image's SIF file is gone",
   ignore,
@@ -45,7 +43,7 @@ Deno.test({
     await using home = await cliHome();
     await push(reg, "test/gone", "v1");
     const ref = `${reg.host}/test/gone:v1`;
-    const path = (await ok(home, ["pull", "--quiet", ref])).trim();
+    const path = (await runOk(home, ["pull", "--quiet", ref])).trim();
     Deno.removeSync(path);
     const r = await home.run(["get", ref]);
     // Before: the path on stdout and exit 0, for a file that is not there.
@@ -104,7 +102,7 @@ Deno.test({
     await using home = await cliHome();
     await push(reg, "test/shared", "v1");
     const ref = `${reg.host}/test/shared:v1`;
-    const path = (await ok(home, ["pull", "--quiet", ref])).trim();
+    const path = (await runOk(home, ["pull", "--quiet", ref])).trim();
     const dbDir = `${home.home}/.singularity`;
     const db = `${dbDir}/sregistry.db`;
     const denoDir = await Deno.makeTempDir({ prefix: "sregistry-deno-" });
@@ -154,10 +152,10 @@ Deno.test({
     const longDigest = await push(reg, longRepo, "release-2026-11-30-candidate");
     const shortDigest = await push(reg, "test/small", "v1");
     const longRef = `${reg.host}/${longRepo}:release-2026-11-30-candidate`;
-    const longPath = (await ok(home, ["pull", "--quiet", longRef])).trim();
-    const shortPath = (await ok(home, ["pull", "--quiet", `${reg.host}/test/small:v1`])).trim();
+    const longPath = (await runOk(home, ["pull", "--quiet", longRef])).trim();
+    const shortPath = (await runOk(home, ["pull", "--quiet", `${reg.host}/test/small:v1`])).trim();
 
-    const table = (await ok(home, ["images"])).trimEnd().split("\n");
+    const table = (await runOk(home, ["images"])).trimEnd().split("\n");
     assertMatch(table[0], /^ID\s+CREATED\s+REFERENCE\s+DIGEST\s+SIZE$/);
     // Before: the whole reference and digest made rows of about 190 characters.
     for (const line of table) assert(line.length <= 100, `${line.length}: ${line}`);
@@ -169,19 +167,19 @@ Deno.test({
     );
     assertMatch(table.at(-1)!, /^2 images, [\d.]+ kB in total$/);
 
-    const wide = (await ok(home, ["images", "--wide"])).trimEnd().split("\n");
+    const wide = (await runOk(home, ["images", "--wide"])).trimEnd().split("\n");
     assertMatch(wide[0], /^ID\s+CREATED\s+CLIENT\s+REFERENCE\s+DIGEST\s+SIZE$/);
     assert(wide.some((l) => l.includes(longRef) && l.includes(longDigest)), wide.join("\n"));
 
     // The IDs shown (row number or digest) are accepted by get, inspect and rm.
     const id = longRow.split(/\s+/)[0];
-    assertEquals(await ok(home, ["get", id]), longPath + "\n");
-    assertEquals(await ok(home, ["get", hex12(longDigest)]), longPath + "\n");
-    assertEquals(JSON.parse(await ok(home, ["inspect", id])).path, longPath);
-    assertEquals(JSON.parse(await ok(home, ["inspect", hex12(shortDigest)])).path, shortPath);
-    assertEquals(await ok(home, ["rm", hex12(shortDigest)]), shortPath + "\n");
+    assertEquals(await runOk(home, ["get", id]), longPath + "\n");
+    assertEquals(await runOk(home, ["get", hex12(longDigest)]), longPath + "\n");
+    assertEquals(JSON.parse(await runOk(home, ["inspect", id])).path, longPath);
+    assertEquals(JSON.parse(await runOk(home, ["inspect", hex12(shortDigest)])).path, shortPath);
+    assertEquals(await runOk(home, ["rm", hex12(shortDigest)]), shortPath + "\n");
     assert(!exists(shortPath));
-    assertEquals(await ok(home, ["rm", id]), longPath + "\n");
+    assertEquals(await runOk(home, ["rm", id]), longPath + "\n");
     const unknown = await home.run(["get", "999"]);
     assertEquals(unknown.code, 1, unknown.stderr);
     assertStringIncludes(unknown.stderr, "Cannot find 999");
@@ -201,7 +199,7 @@ Deno.test({
     await using home = await cliHome();
     await push(reg, "test/sif", "v1");
     const sif = `${home.home}/real.sif`;
-    await ok(home, ["pull", "--quiet", "--no-cache", "--name", sif, `${reg.host}/test/sif:v1`]);
+    await runOk(home, ["pull", "--quiet", "--no-cache", "--name", sif, `${reg.host}/test/sif:v1`]);
     const text = `${home.home}/notes.sif`;
     Deno.writeTextFileSync(text, "these are my notes, not an image\n");
 
@@ -212,12 +210,12 @@ Deno.test({
     assertStringIncludes(refused.stderr, "--force");
     assertNoStack(refused.stderr);
     assert(exists(text), "the refused file stays where it was");
-    assertEquals(JSON.parse(await ok(home, ["images", "--json"])), []);
+    assertEquals(JSON.parse(await runOk(home, ["images", "--json"])), []);
 
-    const forced = (await ok(home, ["add", text, "--name", "local/notes:1", "--force"])).trim();
+    const forced = (await runOk(home, ["add", text, "--name", "local/notes:1", "--force"])).trim();
     assert(exists(forced) && !exists(text));
-    const added = (await ok(home, ["add", sif, "--name", "local/real:1"])).trim();
-    assertEquals(await ok(home, ["get", "local/real:1"]), added + "\n");
+    const added = (await runOk(home, ["add", sif, "--name", "local/real:1"])).trim();
+    assertEquals(await runOk(home, ["get", "local/real:1"]), added + "\n");
   },
 });
 
@@ -252,8 +250,8 @@ Deno.test({
       WorkingDir: "/work",
     });
     const ref = `${reg.host}/test/summary:v1`;
-    const path = (await ok(home, ["pull", "--quiet", ref])).trim();
-    const lines = (await ok(home, ["inspect", "--summary", ref])).trimEnd().split("\n");
+    const path = (await runOk(home, ["pull", "--quiet", ref])).trim();
+    const lines = (await runOk(home, ["inspect", "--summary", ref])).trimEnd().split("\n");
     const size = Deno.statSync(path).size;
     assertEquals(lines, [
       `Reference:  ${reg.host}/test/summary:v1`,

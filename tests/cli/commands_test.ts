@@ -5,7 +5,7 @@
  * unknown images (exit 1 with what to do), and no stack traces.
  */
 import { assert, assertEquals, assertMatch, assertStringIncludes } from "../_assert.ts";
-import { type CliHome, cliHome } from "../_cli.ts";
+import { assertNoStack, cliHome, runOk } from "../_cli.ts";
 import { buildImage } from "../_images.ts";
 import { exists } from "../_tree.ts";
 import { pushImage, registryBinary, startRegistry, type TestRegistry } from "../_registry.ts";
@@ -23,17 +23,6 @@ async function push(reg: TestRegistry, repo: string, tag: string, text: string):
   return image.manifest.digest;
 }
 
-/** Runs and checks the exit code, showing stderr when it is not the one expected. */
-async function ok(home: CliHome, args: string[]): Promise<string> {
-  const r = await home.run(args);
-  assertEquals(r.code, 0, `${args.join(" ")}: ${r.stderr}`);
-  return r.stdout;
-}
-
-function assertNoStack(text: string): void {
-  assert(!/\n\s+at .+:\d+:\d+/.test(text), `a stack trace was printed:\n${text}`);
-}
-
 Deno.test({
   name: "pull, images, get, inspect: the table, JSON, queries, newest version and @digest",
   ignore,
@@ -43,14 +32,14 @@ Deno.test({
     const alpha1 = await push(reg, "test/alpha", "v1", "first\n");
     await push(reg, "test/beta", "v2", "beta\n");
     const alphaRef = `${reg.host}/test/alpha:v1`;
-    const path1 = (await ok(home, ["pull", "--quiet", alphaRef])).trim();
-    await ok(home, ["pull", "--quiet", `${reg.host}/test/beta:v2`]);
+    const path1 = (await runOk(home, ["pull", "--quiet", alphaRef])).trim();
+    await runOk(home, ["pull", "--quiet", `${reg.host}/test/beta:v2`]);
     // A new image under the same tag: a second version, newest wins in `get`.
     const alpha2 = await push(reg, "test/alpha", "v1", "second\n");
-    const path2 = (await ok(home, ["pull", "--quiet", alphaRef])).trim();
+    const path2 = (await runOk(home, ["pull", "--quiet", alphaRef])).trim();
     assert(path1 !== path2, "a new manifest gives a new file");
 
-    const table = (await ok(home, ["images"])).trimEnd().split("\n");
+    const table = (await runOk(home, ["images"])).trimEnd().split("\n");
     assertMatch(table[0], /^ID\s+CREATED\s+REFERENCE\s+DIGEST\s+SIZE$/);
     const today = new Date().toISOString().slice(0, 10);
     const alphaRow = table.find((l) => l.includes(alpha1.slice(7, 19)))!;
@@ -63,19 +52,21 @@ Deno.test({
     assertEquals(table.length, 5, table.join("\n"));
     assertMatch(table[4], /^3 images, [\d.]+ kB in total$/);
 
-    const records = JSON.parse(await ok(home, ["images", "--json"]));
+    const records = JSON.parse(await runOk(home, ["images", "--json"]));
     assertEquals(records.length, 3);
-    const queried = JSON.parse(await ok(home, ["images", "--json", "beta"]));
+    const queried = JSON.parse(await runOk(home, ["images", "--json", "beta"]));
     assertEquals(queried.map((r: { name: string }) => r.name), ["beta"]);
-    const byRegistry = (await ok(home, ["images", `${reg.host}/test/alpha`])).trimEnd().split("\n");
+    const byRegistry = (await runOk(home, ["images", `${reg.host}/test/alpha`])).trimEnd().split(
+      "\n",
+    );
     assertEquals(byRegistry.length, 4, byRegistry.join("\n"));
 
     const get = await home.run(["get", alphaRef]);
     assertEquals([get.code, get.stdout, get.stderr], [0, path2 + "\n", ""]);
-    assertEquals(await ok(home, ["get", `${alphaRef}@${alpha1}`]), path1 + "\n");
-    assertEquals(await ok(home, ["get", `${reg.host}/test/alpha@${alpha2}`]), path2 + "\n");
+    assertEquals(await runOk(home, ["get", `${alphaRef}@${alpha1}`]), path1 + "\n");
+    assertEquals(await runOk(home, ["get", `${reg.host}/test/alpha@${alpha2}`]), path2 + "\n");
 
-    const record = JSON.parse(await ok(home, ["inspect", `${alphaRef}@${alpha1}`]));
+    const record = JSON.parse(await runOk(home, ["inspect", `${alphaRef}@${alpha1}`]));
     assertEquals(record.digest, alpha1);
     assertEquals(record.manifestDigest, alpha1);
     assertEquals(record.platform, "linux/amd64");
@@ -94,36 +85,36 @@ Deno.test({
     await using home = await cliHome();
     const digest = await push(reg, "test/img", "v1", "x\n");
     const ref = `${reg.host}/test/img:v1`;
-    const stored = (await ok(home, ["pull", "--quiet", ref])).trim();
+    const stored = (await runOk(home, ["pull", "--quiet", ref])).trim();
 
     // mv to a folder keeps the file name; mv to a file name renames it.
     Deno.mkdirSync(`${home.home}/keep`);
-    const inFolder = (await ok(home, ["mv", ref, `${home.home}/keep`])).trim();
+    const inFolder = (await runOk(home, ["mv", ref, `${home.home}/keep`])).trim();
     assertEquals(inFolder, `${home.home}/keep/${stored.split("/").pop()}`);
     assert(!exists(stored) && exists(inFolder));
-    assertEquals(await ok(home, ["get", ref]), inFolder + "\n");
+    assertEquals(await runOk(home, ["get", ref]), inFolder + "\n");
     const renamedFile = `${home.home}/keep/img.sif`;
-    assertEquals((await ok(home, ["mv", ref, renamedFile])).trim(), renamedFile);
-    assertEquals(await ok(home, ["get", ref]), renamedFile + "\n");
+    assertEquals((await runOk(home, ["mv", ref, renamedFile])).trim(), renamedFile);
+    assertEquals(await runOk(home, ["get", ref]), renamedFile + "\n");
     assert(!exists(inFolder) && exists(renamedFile));
     // A taken name is refused and nothing changes.
     Deno.writeTextFileSync(`${home.home}/keep/taken.sif`, "someone else's");
     const taken = await home.run(["mv", ref, `${home.home}/keep/taken.sif`]);
     assertEquals(taken.code, 1);
     assertStringIncludes(taken.stderr, "already exists");
-    assertEquals(await ok(home, ["get", ref]), renamedFile + "\n");
+    assertEquals(await runOk(home, ["get", ref]), renamedFile + "\n");
 
     // rename moves the file to the new reference's storage path.
     const newRef = `${reg.host}/other/name:v9`;
-    const renamed = (await ok(home, ["rename", ref, newRef])).trim();
+    const renamed = (await runOk(home, ["rename", ref, newRef])).trim();
     assertEquals(renamed, `${home.home}/.singularity/shub/${reg.host}/other/name/v9@${digest}.sif`);
     assert(exists(renamed) && !exists(renamedFile));
-    assertEquals(await ok(home, ["get", newRef]), renamed + "\n");
+    assertEquals(await runOk(home, ["get", newRef]), renamed + "\n");
     const old = await home.run(["get", ref]);
     assertEquals(old.code, 1);
 
     // rm removes record and file; a second rm fails clearly.
-    assertEquals(await ok(home, ["rm", newRef]), renamed + "\n");
+    assertEquals(await runOk(home, ["rm", newRef]), renamed + "\n");
     assert(!exists(renamed));
     const again = await home.run(["rm", newRef]);
     assertEquals(again.code, 1);
@@ -131,12 +122,12 @@ Deno.test({
     assertStringIncludes(again.stderr, "sregistry images");
 
     // rm when the file is already gone: a warning, exit 0, record gone.
-    const path = (await ok(home, ["pull", "--quiet", ref])).trim();
+    const path = (await runOk(home, ["pull", "--quiet", ref])).trim();
     Deno.removeSync(path);
     const gone = await home.run(["rm", ref]);
     assertEquals(gone.code, 0, gone.stderr);
     assertStringIncludes(gone.stderr, "already gone");
-    assertEquals(JSON.parse(await ok(home, ["images", "--json"])), []);
+    assertEquals(JSON.parse(await runOk(home, ["images", "--json"])), []);
   },
 });
 
@@ -153,12 +144,12 @@ Deno.test("add FILE --name REF moves the file, --copy copies it", async () => {
     const file = `${home.home}/local-${copy}.sif`;
     Deno.writeFileSync(file, bytes);
     const args = ["add", file, "--name", ref, ...(copy ? ["--copy"] : [])];
-    const target = (await ok(home, args)).trim();
+    const target = (await runOk(home, args)).trim();
     const [repo, tag] = ref.split(":");
     assertEquals(target, `${storage}/${repo}/${tag}@${digest}.sif`);
     assertEquals(Deno.readFileSync(target), bytes);
     assertEquals(exists(file), copy, copy ? "--copy keeps the original" : "add moves the file");
-    assertEquals(await ok(home, ["get", ref]), target + "\n");
+    assertEquals(await runOk(home, ["get", ref]), target + "\n");
   }
   const missing = await home.run(["add", `${home.home}/nope.sif`, "--name", "x/y:1"]);
   assertEquals(missing.code, 1);
@@ -173,16 +164,16 @@ Deno.test({
     await using reg = await startRegistry();
     await using home = await cliHome();
     for (const tag of ["1.0", "latest", "2.0"]) await push(reg, "test/tags", tag, tag);
-    const tags = (await ok(home, ["tags", `${reg.host}/test/tags`])).trim().split("\n");
+    const tags = (await runOk(home, ["tags", `${reg.host}/test/tags`])).trim().split("\n");
     assertEquals(tags.toSorted(), ["1.0", "2.0", "latest"]);
   },
 });
 
 Deno.test("version, --version and --help on every command exit 0", async () => {
   await using home = await cliHome();
-  const version = await ok(home, ["version"]);
+  const version = await runOk(home, ["version"]);
   assertMatch(version, /^\d+\.\d+\.\d+\n$/);
-  assertEquals(await ok(home, ["--version"]), version);
+  assertEquals(await runOk(home, ["--version"]), version);
   const commands = [
     "pull",
     "images",
@@ -211,7 +202,7 @@ Deno.test("version, --version and --help on every command exit 0", async () => {
     assertEquals(r.code, 0, `${commands[i]} --help: ${r.stderr}`);
     assertStringIncludes(r.stdout, `Usage: sregistry ${commands[i]}`);
   });
-  const top = await ok(home, ["--help"]);
+  const top = await runOk(home, ["--help"]);
   for (const c of commands.filter((c) => !c.includes(" "))) assertStringIncludes(top, `  ${c} `);
 });
 

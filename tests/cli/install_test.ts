@@ -5,8 +5,7 @@
  */
 import { assertEquals, assertStringIncludes } from "../_assert.ts";
 import { cliHome, type CliResult, DENO_DIR, RUN_FLAGS } from "../_cli.ts";
-import { buildImage } from "../_images.ts";
-import { pushImage, registryBinary, startRegistry } from "../_registry.ts";
+import { pushSmallImage, registryBinary, startRegistry } from "../_registry.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 
@@ -66,15 +65,7 @@ Deno.test({
     assertEquals(version.stderr, "", "--quiet keeps Deno's notes out");
 
     await using reg = await startRegistry();
-    await pushImage(
-      reg,
-      "test/install",
-      "v1",
-      await buildImage({
-        layers: [{ entries: [{ name: "a", content: "a\n" }] }],
-      }),
-    );
-    const ref = `${reg.host}/test/install:v1`;
+    const ref = await pushSmallImage(reg, "test/install");
     const pull = await run(["pull", ref]);
     assertEquals(pull.code, 0, pull.stderr);
     const shell = await run(["shell"], `console.log("GOT=" + await client.get("${ref}"));\n`);

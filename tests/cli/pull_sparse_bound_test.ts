@@ -9,46 +9,15 @@
  */
 import { assert, assertEquals, assertStringIncludes } from "../_assert.ts";
 import { cliHome } from "../_cli.ts";
-import { blob, type BuiltImage, gzip, MEDIA, sha256 } from "../_images.ts";
+import { type BuiltImage, imageOfTars } from "../_images.ts";
 import { pushImage, startRegistry } from "../_registry.ts";
-
-async function run(cmd: string, args: string[]): Promise<Uint8Array> {
-  const out = await new Deno.Command(cmd, { args, stderr: "piped" }).output();
-  assert(out.success, `${cmd} ${args.join(" ")}: ${new TextDecoder().decode(out.stderr)}`);
-  return out.stdout;
-}
+import { gnuSparseTar } from "../_tools.ts";
 
 /** One layer by `tar --format=posix --sparse`: `sp/big`, 8 MiB of holes around 4 KiB of data. */
 async function sparseImage(dir: string): Promise<BuiltImage> {
-  Deno.mkdirSync(`${dir}/src/sp`, { recursive: true });
-  const file = `${dir}/src/sp/big`;
-  await run("truncate", ["-s", "8M", file]);
-  Deno.writeTextFileSync(`${dir}/chunk`, "data".repeat(1024));
-  await run("dd", [`if=${dir}/chunk`, `of=${file}`, "bs=4096", "seek=100", "conv=notrunc"]);
-  const tar = await run("tar", [
-    "--format=posix",
-    "--sparse",
-    "-cf",
-    "-",
-    "-C",
-    `${dir}/src`,
-    "sp",
-  ]);
+  const { tar } = await gnuSparseTar(dir, "big", "8M", "data".repeat(1024), [100 * 4096]);
   assert(tar.length < 64 * 1024, `the layer is ${tar.length} bytes: not stored sparse`);
-  const layer = blob("application/vnd.oci.image.layer.v1.tar+gzip", await gzip(tar));
-  const config = blob(MEDIA.ociConfig, {
-    architecture: "amd64",
-    os: "linux",
-    rootfs: { type: "layers", diff_ids: [sha256(tar)] },
-  });
-  const d = (b: typeof config) => ({ mediaType: b.mediaType, digest: b.digest, size: b.size });
-  const manifest = blob(MEDIA.ociManifest, {
-    schemaVersion: 2,
-    mediaType: MEDIA.ociManifest,
-    config: d(config),
-    layers: [d(layer)],
-  });
-  return { manifest, config, layers: [layer], diffIds: [sha256(tar)], tars: [tar] };
+  return await imageOfTars([tar]);
 }
 
 Deno.test("sregistry pull bounds the holes of a sparse file by SREGISTRY_MAX_LAYER_SIZE, into a SIF as into a sandbox", async () => {

@@ -8,64 +8,18 @@
  */
 import { assert, assertEquals, assertStringIncludes } from "../_assert.ts";
 import { cliHome } from "../_cli.ts";
-import { blob, type BuiltImage, gzip, MEDIA, sha256 } from "../_images.ts";
+import { imageOfTars, sha256 } from "../_images.ts";
 import { pushImage, startRegistry } from "../_registry.ts";
+import { gnuSparseTar, runTool } from "../_tools.ts";
 import { buildTar, concat } from "../_tar.ts";
 import { TarReader } from "../../src/tar/reader.ts";
 import { bytesToByteString } from "../../src/byte_string.ts";
 
-/** An OCI image of uncompressed layer tars given as bytes (GNU tar's own output included). */
-async function imageOf(tars: Uint8Array[]): Promise<BuiltImage> {
-  const layers = await Promise.all(
-    tars.map(async (t) => blob("application/vnd.oci.image.layer.v1.tar+gzip", await gzip(t))),
-  );
-  const diffIds = tars.map(sha256);
-  const config = blob(MEDIA.ociConfig, {
-    architecture: "amd64",
-    os: "linux",
-    config: { Env: ["PATH=/bin"] },
-    rootfs: { type: "layers", diff_ids: diffIds },
-  });
-  const descriptor = (b: typeof config) => ({
-    mediaType: b.mediaType,
-    digest: b.digest,
-    size: b.size,
-  });
-  const manifest = blob(MEDIA.ociManifest, {
-    schemaVersion: 2,
-    mediaType: MEDIA.ociManifest,
-    config: descriptor(config),
-    layers: layers.map(descriptor),
-  });
-  return { manifest, config, layers, diffIds, tars };
-}
-
-async function run(cmd: string, args: string[], cwd?: string): Promise<Uint8Array> {
-  const out = await new Deno.Command(cmd, { args, cwd, stderr: "piped" }).output();
-  assert(out.success, `${cmd} ${args.join(" ")}: ${new TextDecoder().decode(out.stderr)}`);
-  return out.stdout;
-}
-
 /** The issue's sparse layer: `sp/pax.img`, 3 MiB with holes, by `tar --format=posix --sparse`. */
 async function sparseLayer(dir: string): Promise<{ tar: Uint8Array; digest: string }> {
-  Deno.mkdirSync(`${dir}/src/sp`, { recursive: true });
-  const img = `${dir}/src/sp/pax.img`;
-  await run("truncate", ["-s", "3M", img]);
-  Deno.writeTextFileSync(`${dir}/chunk`, "data ".repeat(900));
-  for (const seek of ["100000", "2000000"]) {
-    await run("dd", [`if=${dir}/chunk`, `of=${img}`, "bs=1", `seek=${seek}`, "conv=notrunc"]);
-  }
-  const tar = await run("tar", [
-    "--format=posix",
-    "--sparse",
-    "-cf",
-    "-",
-    "-C",
-    `${dir}/src`,
-    "sp",
-  ]);
-  assertStringIncludes(bytesToByteString(tar), "GNU.sparse.major=1");
-  return { tar, digest: sha256(Deno.readFileSync(img)) };
+  const layer = await gnuSparseTar(dir, "pax.img", "3M", "data ".repeat(900), [100000, 2000000]);
+  assertStringIncludes(bytesToByteString(layer.tar), "GNU.sparse.major=1");
+  return layer;
 }
 
 const NAMES = [
@@ -77,14 +31,14 @@ const NAMES = [
 
 /** Files and symlinks of the SIF's squashfs, by name (byte string): content digest or target. */
 async function sifContent(sif: string, work: string): Promise<Map<string, string>> {
-  const list = new TextDecoder().decode(await run("siftool", ["list", sif]));
+  const list = new TextDecoder().decode(await runTool("siftool", ["list", sif]));
   const fs = /\n\d+\s*\|1\s*\|NONE\s*\|(\d+)-(\d+)\s*\|FS/.exec(list);
   assert(fs, list);
   const bytes = Deno.readFileSync(sif).subarray(Number(fs[1]), Number(fs[2]));
   Deno.writeFileSync(`${work}/part.sqfs`, bytes);
-  const listing = bytesToByteString(await run("unsquashfs", ["-lls", `${work}/part.sqfs`]));
+  const listing = bytesToByteString(await runTool("unsquashfs", ["-lls", `${work}/part.sqfs`]));
   for (const name of NAMES) assertStringIncludes(listing, `squashfs-root/${name}`);
-  const tar = await run("sqfs2tar", [`${work}/part.sqfs`]);
+  const tar = await runTool("sqfs2tar", [`${work}/part.sqfs`]);
   const out = new Map<string, string>();
   let parts: Uint8Array[] = [];
   let name = "";
@@ -112,7 +66,7 @@ Deno.test("sregistry pull keeps names that are not UTF-8 byte for byte, and GNU 
     ...NAMES.map((name, i) => ({ name, content: `file ${i}`, byteNames: true })),
     { name: "c/link\x80", type: "symlink", linkname: "r\xe9sum\xe9", byteNames: true },
   ]);
-  await pushImage(reg, "test/formats", "v1", await imageOf([sparse.tar, names]));
+  await pushImage(reg, "test/formats", "v1", await imageOfTars([sparse.tar, names]));
   const pulled = await home.run(["pull", `${reg.host}/test/formats:v1`]);
   assertEquals(pulled.code, 0, pulled.stderr);
   const files = await sifContent(pulled.stdout.trim(), home.home);
@@ -128,7 +82,7 @@ Deno.test("sregistry pull --sandbox unpacks a GNU sparse file, and stops at name
   await using reg = await startRegistry();
   await using home = await cliHome();
   const sparse = await sparseLayer(home.home);
-  await pushImage(reg, "test/sparse", "v1", await imageOf([sparse.tar]));
+  await pushImage(reg, "test/sparse", "v1", await imageOfTars([sparse.tar]));
   const box = `${home.home}/box`;
   const ok = await home.run(["pull", "--sandbox", box, `${reg.host}/test/sparse:v1`]);
   assertEquals(ok.code, 0, ok.stderr);
@@ -139,7 +93,7 @@ Deno.test("sregistry pull --sandbox unpacks a GNU sparse file, and stops at name
     { name: "first.txt", content: "written before the bad names" },
     ...NAMES.map((name, i) => ({ name, content: `file ${i}`, byteNames: true })),
   ]);
-  await pushImage(reg, "test/names", "v1", await imageOf([sparse.tar, names]));
+  await pushImage(reg, "test/names", "v1", await imageOfTars([sparse.tar, names]));
   for (const existed of [false, true]) {
     const target = `${home.home}/names-${existed}`;
     if (existed) Deno.mkdirSync(target);

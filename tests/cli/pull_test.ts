@@ -1,7 +1,8 @@
 import { assert, assertEquals, assertStringIncludes } from "../_assert.ts";
 import { cliHome } from "../_cli.ts";
-import { buildImage, buildIndex } from "../_images.ts";
-import { pushBlob, pushImage, pushManifest, startRegistry } from "../_registry.ts";
+import { pushTwoArchIndex } from "../_multiarch.ts";
+import { buildImage } from "../_images.ts";
+import { pushImage, startRegistry } from "../_registry.ts";
 import { diffTrees, snapshotTree } from "../_tree.ts";
 import { umociUnpack, writeOciLayout } from "../_oci_layout.ts";
 import { LAYER_CASES } from "../_layer_cases.ts";
@@ -84,27 +85,7 @@ Deno.test("sregistry pull --sandbox of a Docker schema2 image equals umoci raw u
 Deno.test("sregistry pull picks the platform from an index and skips attestations", async () => {
   await using reg = await startRegistry();
   await using home = await cliHome();
-  const amd = await buildImage({
-    layers: [{ entries: [{ name: "arch", content: "amd64\n" }] }],
-    platform: { os: "linux", architecture: "amd64" },
-  });
-  const arm = await buildImage({
-    layers: [{ entries: [{ name: "arch", content: "arm64\n" }] }],
-    platform: { os: "linux", architecture: "arm64", variant: "v8" },
-  });
-  await pushImage(reg, "test/multi", amd.manifest.digest, amd);
-  await pushImage(reg, "test/multi", arm.manifest.digest, arm);
-  const { index, extra } = buildIndex([
-    { image: amd, platform: { os: "linux", architecture: "amd64" } },
-    { image: arm, platform: { os: "linux", architecture: "arm64", variant: "v8" } },
-  ], { attestations: true });
-  for (const b of extra.filter((b) => !b.mediaType.includes("manifest"))) {
-    await pushBlob(reg, "test/multi", b);
-  }
-  for (const b of extra.filter((b) => b.mediaType.includes("manifest"))) {
-    await pushManifest(reg, "test/multi", b.digest, b);
-  }
-  await pushManifest(reg, "test/multi", "latest", index);
+  await pushTwoArchIndex(reg, "test/multi", { attestations: true });
 
   for (const [platform, want] of [[undefined, "amd64\n"], ["linux/arm64", "arm64\n"]]) {
     const dir = `${home.home}/sb-${want!.trim()}`;

@@ -5,8 +5,7 @@
  */
 import { assertEquals, assertStringIncludes } from "../_assert.ts";
 import { cliHome } from "../_cli.ts";
-import { buildImage } from "../_images.ts";
-import { pushImage, registryBinary, startRegistry } from "../_registry.ts";
+import { pushSmallImage, registryBinary, startRegistry } from "../_registry.ts";
 
 Deno.test({
   name: "sregistry shell offers a ready client on the CLI's catalogue",
@@ -14,15 +13,7 @@ Deno.test({
   async fn() {
     await using reg = await startRegistry();
     await using home = await cliHome();
-    await pushImage(
-      reg,
-      "test/shell",
-      "v1",
-      await buildImage({
-        layers: [{ entries: [{ name: "a", content: "a\n" }] }],
-      }),
-    );
-    const ref = `${reg.host}/test/shell:v1`;
+    const ref = await pushSmallImage(reg, "test/shell");
     const pulled = await home.run(["pull", ref]);
     assertEquals(pulled.code, 0, pulled.stderr);
     const line =

@@ -8,7 +8,7 @@ import { buildTar, type TarEntry } from "../_tar.ts";
 import { diffTrees, snapshotTree, type TreeEntry } from "../_tree.ts";
 import { buildImage } from "../_images.ts";
 import { umociUnpack, writeOciLayout } from "../_oci_layout.ts";
-import { streamOf } from "./_unpack.ts";
+import { streamOf } from "../_streams.ts";
 import { MemorySink, writeImageTree } from "./_image_tree.ts";
 import { LayerEngine } from "../../src/layers/engine.ts";
 import { ContentTarget } from "../../src/layers/target.ts";

@@ -5,20 +5,9 @@
  */
 import type { BuiltImage } from "../_images.ts";
 import { buildTar, type TarEntry } from "../_tar.ts";
+import { streamOf } from "../_streams.ts";
 import { decompress } from "../../src/layers/decompress.ts";
 import { type ExtractOptions, type LayerStats, RootfsWriter } from "../../src/layers/extract.ts";
-
-/** A web stream over bytes, in chunks of `chunk` bytes. */
-export function streamOf(bytes: Uint8Array, chunk = 65536): ReadableStream<Uint8Array> {
-  let offset = 0;
-  return new ReadableStream({
-    pull(controller) {
-      if (offset >= bytes.length) return controller.close();
-      controller.enqueue(bytes.slice(offset, offset + chunk));
-      offset += chunk;
-    },
-  });
-}
 
 /** Unpacks every layer of `image` into `root`; returns per-layer stats and the warnings. */
 export async function unpackImage(

@@ -4,7 +4,7 @@ import { gzip } from "../_images.ts";
 import { buildTar } from "../_tar.ts";
 import { SregistryError } from "../../src/errors.ts";
 import { decompress, sniffCompression } from "../../src/layers/decompress.ts";
-import { streamOf } from "./_unpack.ts";
+import { streamOf } from "../_streams.ts";
 
 const tar = buildTar([{ name: "hello", content: "hello world ".repeat(5000) }]);
 

@@ -14,7 +14,7 @@ import { LayerFormatError } from "../../src/layers/extract.ts";
 import { LayerEngine } from "../../src/layers/engine.ts";
 import { ContentTarget } from "../../src/layers/target.ts";
 import { lookup } from "../../src/layers/tree_paths.ts";
-import { streamOf } from "./_unpack.ts";
+import { streamOf } from "../_streams.ts";
 import { MemorySink } from "./_image_tree.ts";
 import { diskWay, imageWay, NOW, umociDiff, umociWay } from "./_engine_compare.ts";
 

@@ -10,7 +10,7 @@ import { singularityMetadata } from "../../src/sif/metadata.ts";
 import { RootfsWriter } from "../../src/layers/extract.ts";
 import { applyExtraFiles } from "../../src/layers/extra_files.ts";
 import { resolveInTree } from "../../src/layers/tree_paths.ts";
-import { streamOf } from "./_unpack.ts";
+import { streamOf } from "../_streams.ts";
 
 const META = singularityMetadata({
   config: { Cmd: ["sh"] },

@@ -9,7 +9,8 @@ import { buildTar, concat, rawHeader, type TarEntry } from "../_tar.ts";
 import { diffTrees, snapshotTree } from "../_tree.ts";
 import { decompress } from "../../src/layers/decompress.ts";
 import { LayerFormatError, RootfsWriter } from "../../src/layers/extract.ts";
-import { sandbox, streamOf, unpackTars } from "./_unpack.ts";
+import { sandbox, unpackTars } from "./_unpack.ts";
+import { streamOf } from "../_streams.ts";
 
 type Box = Awaited<ReturnType<typeof sandbox>>;
 

@@ -7,6 +7,7 @@
 import { assert, assertEquals, assertRejects, assertThrows } from "../_assert.ts";
 import { concat, paxRecords, resum, type SparseForm, type SparseSpec, sparseTar } from "../_tar.ts";
 import { sha256 } from "../_images.ts";
+import { runTool } from "../_tools.ts";
 import { parsePax, TarFormatError, TarReader } from "../../src/tar/reader.ts";
 import { byteStringToText } from "../../src/byte_string.ts";
 import { LayerFormatError } from "../../src/layers/extract.ts";
@@ -43,7 +44,7 @@ async function gnuExtract(tar: Uint8Array): Promise<Map<string, string>> {
   try {
     await Deno.writeFile(`${dir}/a.tar`, tar);
     Deno.mkdirSync(`${dir}/x`);
-    await run("tar", ["-xf", `${dir}/a.tar`, "-C", `${dir}/x`]);
+    await runTool("tar", ["-xf", `${dir}/a.tar`, "-C", `${dir}/x`]);
     const files = new Map<string, string>();
     const walk = (rel: string) => {
       for (const e of Deno.readDirSync(`${dir}/x/${rel}`)) {
@@ -62,12 +63,6 @@ async function gnuExtract(tar: Uint8Array): Promise<Map<string, string>> {
   }
 }
 
-async function run(cmd: string, args: string[]): Promise<Uint8Array> {
-  const out = await new Deno.Command(cmd, { args, stderr: "piped" }).output();
-  assert(out.success, `${cmd} ${args.join(" ")}: ${new TextDecoder().decode(out.stderr)}`);
-  return out.stdout;
-}
-
 /**
  * The issue's input: `sp/pax.img`, 3 MiB made with `truncate` and `dd` at
  * offsets (holes between), and `sp/many.img`, 8 MiB with 60 data regions
@@ -77,10 +72,10 @@ async function sparseFolder(): Promise<string> {
   const dir = await Deno.makeTempDir();
   Deno.mkdirSync(`${dir}/sp`);
   const img = `${dir}/sp/pax.img`;
-  await run("truncate", ["-s", "3M", img]);
+  await runTool("truncate", ["-s", "3M", img]);
   const dd = async (file: string, text: string, seek: number) => {
     Deno.writeTextFileSync(`${dir}/chunk`, text);
-    await run("dd", [`if=${dir}/chunk`, `of=${file}`, "bs=1", `seek=${seek}`, "conv=notrunc"]);
+    await runTool("dd", [`if=${dir}/chunk`, `of=${file}`, "bs=1", `seek=${seek}`, "conv=notrunc"]);
   };
   await dd(img, "A".repeat(4000), 100_000);
   await dd(img, "BBBB", 2_000_000);
@@ -106,7 +101,7 @@ for (const [form, flags] of FORMS) {
   Deno.test(`TarReader gives GNU tar's ${form} sparse files as GNU tar extracts them`, async () => {
     const dir = await sparseFolder();
     try {
-      const tar = await run("tar", [...flags, "-cf", "-", "-C", dir, "sp"]);
+      const tar = await runTool("tar", [...flags, "-cf", "-", "-C", dir, "sp"]);
       assert(tar.length < 400_000, `the archive is not sparse (${tar.length} bytes)`);
       const want = await gnuExtract(tar);
       assertEquals([...want.keys()].sort(), ["sp/many.img", "sp/pax.img"]);
@@ -124,7 +119,7 @@ Deno.test("RootfsWriter unpacks the issue's `tar --format=posix --sparse` layer 
   const dir = await sparseFolder();
   await using box = await sandbox();
   try {
-    const tar = await run("tar", ["--format=posix", "--sparse", "-cf", "-", "-C", dir, "sp"]);
+    const tar = await runTool("tar", ["--format=posix", "--sparse", "-cf", "-", "-C", dir, "sp"]);
     await unpackTars([tar], box.root);
     assertEquals([...Deno.readDirSync(`${box.root}/sp`)].map((e) => e.name).sort(), [
       "many.img",

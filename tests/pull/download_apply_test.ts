@@ -10,7 +10,7 @@ import { BlobCache } from "../../src/store/blob_cache.ts";
 import { downloadAndApply } from "../../src/pull/download.ts";
 import type { ImageSource, Resolved } from "../../src/sources/source.ts";
 import type { Descriptor } from "../../src/image/manifest.ts";
-import { streamOf } from "../layers/_unpack.ts";
+import { streamOf } from "../_streams.ts";
 
 /** A source serving `blobs` (bytes by digest), slowly, optionally corrupting one. */
 function sourceOf(

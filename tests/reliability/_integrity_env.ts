@@ -1,37 +1,12 @@
 /**
- * Pieces of the integrity tests (issue 13): images whose manifest and config
- * disagree (built by hand from blobs), and a proxy in front of the test
- * registry that counts blob requests.
+ * Pieces of the integrity tests (issue 13): uncompressed layers for images
+ * whose manifest and config disagree (built with imageOfBlobs of
+ * tests/_images.ts), and a proxy in front of the test registry that counts
+ * blob requests.
  * @module
  */
-import { blob, type BuiltImage, MEDIA, sha256 } from "../_images.ts";
+import { blob, type BuiltImage, sha256 } from "../_images.ts";
 import { buildTar, type TarEntry } from "../_tar.ts";
-
-/** An OCI image whose manifest lists `layers` and whose config lists `diffIds`. */
-export function imageOfBlobs(
-  layers: BuiltImage["layers"],
-  diffIds: string[],
-  tars: Uint8Array[] = [],
-): BuiltImage {
-  const config = blob(MEDIA.ociConfig, {
-    architecture: "amd64",
-    os: "linux",
-    config: {},
-    rootfs: { type: "layers", diff_ids: diffIds },
-  });
-  const d = (b: { mediaType: string; digest: string; size: number }) => ({
-    mediaType: b.mediaType,
-    digest: b.digest,
-    size: b.size,
-  });
-  const manifest = blob(MEDIA.ociManifest, {
-    schemaVersion: 2,
-    mediaType: MEDIA.ociManifest,
-    config: d(config),
-    layers: layers.map(d),
-  });
-  return { manifest, config, layers, diffIds, tars };
-}
 
 /** An uncompressed layer (its bytes are its tar, so a changed byte changes a file silently). */
 export function plainLayer(

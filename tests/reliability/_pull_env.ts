@@ -199,3 +199,21 @@ function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
 
 /** The host name as sregistry writes it in partial file names. */
 export const HOST = hostname();
+
+/** The names in `dir`, or none when it is missing (or was removed meanwhile). */
+export function ls(dir: string): string[] {
+  try {
+    return [...Deno.readDirSync(dir)].map((e) => e.name);
+  } catch {
+    return [];
+  }
+}
+
+/** The size of a file that may be renamed away meanwhile (0 then). */
+export function size(path: string): number {
+  try {
+    return Deno.statSync(path).size;
+  } catch {
+    return 0;
+  }
+}

@@ -5,11 +5,11 @@
  */
 import { assert, assertEquals, assertStringIncludes } from "../_assert.ts";
 import { cliHome } from "../_cli.ts";
-import { gzip, sha256 } from "../_images.ts";
+import { gzip, imageOfBlobs, sha256 } from "../_images.ts";
 import { pushImage, registryBinary, startRegistry } from "../_registry.ts";
 import type { TarEntry } from "../_tar.ts";
 import { checkInvariants, homePaths } from "./_pull_env.ts";
-import { countingProxy, diffIdOf, imageOfBlobs, plainLayer } from "./_integrity_env.ts";
+import { countingProxy, diffIdOf, plainLayer } from "./_integrity_env.ts";
 
 const ignore = registryBinary() === undefined;
 const TEXT = "original content of the layer\n".repeat(200);

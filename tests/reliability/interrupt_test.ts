@@ -12,28 +12,14 @@ import {
   dataLayer,
   homePaths,
   imageOf,
+  ls,
+  size,
   throttlingProxy,
 } from "./_pull_env.ts";
 import { spawnCli, waitFor } from "./_spawn.ts";
 import { countingProxy } from "./_integrity_env.ts";
 
 const ignore = registryBinary() === undefined;
-
-function size(path: string): number {
-  try {
-    return Deno.statSync(path).size;
-  } catch {
-    return 0;
-  }
-}
-
-function ls(dir: string): string[] {
-  try {
-    return [...Deno.readDirSync(dir)].map((e) => e.name);
-  } catch {
-    return [];
-  }
-}
 
 const CASES = [
   { signal: "SIGINT", code: 130, damage: false },

@@ -15,6 +15,8 @@ import {
   homePaths,
   HOST,
   imageOf,
+  ls,
+  size,
   throttlingProxy,
 } from "./_pull_env.ts";
 import { exists } from "../_tree.ts";
@@ -24,23 +26,6 @@ import { deadPid } from "./_procs.ts";
 const ignore = registryBinary() === undefined;
 const NAMES = ["l0", "l1", "l2", "l3"];
 const FILES = NAMES.flatMap((n) => [`data/${n}.bin`, `etc/${n}.txt`]);
-
-function ls(dir: string): string[] {
-  try {
-    return [...Deno.readDirSync(dir)].map((e) => e.name);
-  } catch {
-    return [];
-  }
-}
-
-/** The size of a file that may be renamed away meanwhile (0 then). */
-function size(path: string): number {
-  try {
-    return Deno.statSync(path).size;
-  } catch {
-    return 0;
-  }
-}
 
 function workDirs(tmp: string): string[] {
   return ls(tmp).filter((n) => n.startsWith("sregistry-work-")).map((n) => `${tmp}/${n}`);

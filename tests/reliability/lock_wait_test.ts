@@ -7,18 +7,17 @@ import { hostname } from "node:os";
 import { assert, assertEquals, assertStringIncludes } from "../_assert.ts";
 import { cliHome } from "../_cli.ts";
 import { pushImage, registryBinary, startRegistry } from "../_registry.ts";
-import { checkInvariants, dataLayer, homePaths, imageOf, throttlingProxy } from "./_pull_env.ts";
+import {
+  checkInvariants,
+  dataLayer,
+  homePaths,
+  imageOf,
+  ls,
+  throttlingProxy,
+} from "./_pull_env.ts";
 import { killHard, spawnCli, waitFor } from "./_spawn.ts";
 
 const ignore = registryBinary() === undefined;
-
-function ls(dir: string): string[] {
-  try {
-    return [...Deno.readDirSync(dir)].map((e) => e.name);
-  } catch {
-    return [];
-  }
-}
 
 /** Output of a child, read to its end. */
 async function finish(child: Deno.ChildProcess, timeoutMs: number) {

@@ -5,7 +5,7 @@ import type { DirNode } from "../../src/layers/image_tree.ts";
 import { SquashfsLimitError } from "../../src/squashfs/mod.ts";
 import { SregistryError } from "../../src/errors.ts";
 import { diffListings, listImageTree, readAll, visibleTo } from "../_readers.ts";
-import { bytes, CONTENT, dir, file, fileNodes, sha256Of } from "../squashfs/_trees.ts";
+import { bytes, CONTENT, dir, file, fileNodes, sha256Of } from "../_image_trees.ts";
 
 function tree(): DirNode {
   return dir({

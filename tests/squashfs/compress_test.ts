@@ -1,7 +1,7 @@
 import * as zlib from "node:zlib";
 import { assert, assertEquals } from "../_assert.ts";
 import { compressBlock, type ZlibApi } from "../../src/squashfs/compress.ts";
-import { bytes } from "./_trees.ts";
+import { bytes } from "../_image_trees.ts";
 
 /** node:zlib, counting the compression calls. */
 function counting(): ZlibApi & { calls: number } {

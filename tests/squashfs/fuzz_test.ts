@@ -20,7 +20,7 @@ import {
   visibleTo,
 } from "../_readers.ts";
 import { rng } from "../_random.ts";
-import { bytes, dir, file, sha256Of, writeTree } from "./_trees.ts";
+import { bytes, dir, file, sha256Of, writeTree } from "../_image_trees.ts";
 
 const BLOCK = 131072;
 const SIZES = [

@@ -1,7 +1,7 @@
 import { assert, assertEquals } from "../_assert.ts";
 import type { DirNode, ImageNode } from "../../src/layers/image_tree.ts";
 import { diffListings, listImageTree, readAll, readImage, visibleTo } from "../_readers.ts";
-import { bytes, dir, file, sha256Of, writeTree } from "./_trees.ts";
+import { bytes, dir, file, sha256Of, writeTree, type WriteTreeOptions } from "../_image_trees.ts";
 
 const BLOCK = 131072;
 
@@ -81,6 +81,18 @@ async function checkAllReaders(image: string, root: DirNode, offset = 0): Promis
   }
 }
 
+/** Writes `root` as an image in a temporary folder and checks it with all readers. */
+async function writeAndCheckAll(root: DirNode, options: WriteTreeOptions = {}): Promise<void> {
+  const dirPath = await Deno.makeTempDir();
+  try {
+    const image = `${dirPath}/image.sqfs`;
+    await writeTree(image, root, options);
+    await checkAllReaders(image, root);
+  } finally {
+    await Deno.remove(dirPath, { recursive: true });
+  }
+}
+
 Deno.test("SquashfsWriter every node type and edge case reads back the same with all readers", async () => {
   const dirPath = await Deno.makeTempDir();
   try {
@@ -96,15 +108,7 @@ Deno.test("SquashfsWriter every node type and edge case reads back the same with
 });
 
 Deno.test("SquashfsWriter zstd images read back the same with all readers", async () => {
-  const dirPath = await Deno.makeTempDir();
-  try {
-    const root = everyCase();
-    const image = `${dirPath}/image.sqfs`;
-    await writeTree(image, root, { compression: "zstd" });
-    await checkAllReaders(image, root);
-  } finally {
-    await Deno.remove(dirPath, { recursive: true });
-  }
+  await writeAndCheckAll(everyCase(), { compression: "zstd" });
 });
 
 Deno.test("SquashfsWriter output does not depend on the number of Workers", async () => {
@@ -151,55 +155,32 @@ Deno.test("SquashfsWriter stores identical contents once and zero blocks as spar
 });
 
 Deno.test("SquashfsWriter an empty root and empty folders read back with all readers", async () => {
-  const dirPath = await Deno.makeTempDir();
-  try {
-    for (const root of [dir({}), dir({ a: dir({}), b: dir({ c: dir({}, { mode: 0o700 }) }) })]) {
-      const image = `${dirPath}/image.sqfs`;
-      await writeTree(image, root);
-      await checkAllReaders(image, root);
-    }
-  } finally {
-    await Deno.remove(dirPath, { recursive: true });
+  for (const root of [dir({}), dir({ a: dir({}), b: dir({ c: dir({}, { mode: 0o700 }) }) })]) {
+    await writeAndCheckAll(root);
   }
 });
 
 Deno.test("SquashfsWriter 2000 distinct xattr sets (a lookup table over several blocks) read back with all readers", async () => {
-  const dirPath = await Deno.makeTempDir();
-  try {
-    const children: Record<string, ImageNode> = {};
-    const encode = (text: string) => new TextEncoder().encode(text);
-    for (let i = 0; i < 2000; i++) {
-      const xattrs = new Map([
-        ["user.id", encode(`value-${i}-${"v".repeat(i % 100)}`)],
-        ["security.selinux", encode("system_u:object_r:bin_t:s0")],
-      ]);
-      children[`f${i}`] = file(`c${i % 7}`, { xattrs });
-    }
-    const root = dir(children);
-    const image = `${dirPath}/image.sqfs`;
-    await writeTree(image, root);
-    await checkAllReaders(image, root);
-  } finally {
-    await Deno.remove(dirPath, { recursive: true });
+  const children: Record<string, ImageNode> = {};
+  const encode = (text: string) => new TextEncoder().encode(text);
+  for (let i = 0; i < 2000; i++) {
+    const xattrs = new Map([
+      ["user.id", encode(`value-${i}-${"v".repeat(i % 100)}`)],
+      ["security.selinux", encode("system_u:object_r:bin_t:s0")],
+    ]);
+    children[`f${i}`] = file(`c${i % 7}`, { xattrs });
   }
+  await writeAndCheckAll(dir(children));
 });
 
 Deno.test("SquashfsWriter over 512 fragment blocks and 2048 owner ids (tables over several blocks) read back with all readers", async () => {
-  const dirPath = await Deno.makeTempDir();
-  try {
-    const children: Record<string, ImageNode> = {};
-    for (let i = 0; i < 1100; i++) {
-      // 70,000-byte files: one tail per fragment block, 1100 fragment blocks.
-      children[`f${i}`] = file(bytes(70_000, "text", i + 1), {
-        uid: 1000 + i,
-        gid: 200_000 + 3 * i,
-      });
-    }
-    const root = dir(children);
-    const image = `${dirPath}/image.sqfs`;
-    await writeTree(image, root);
-    await checkAllReaders(image, root);
-  } finally {
-    await Deno.remove(dirPath, { recursive: true });
+  const children: Record<string, ImageNode> = {};
+  for (let i = 0; i < 1100; i++) {
+    // 70,000-byte files: one tail per fragment block, 1100 fragment blocks.
+    children[`f${i}`] = file(bytes(70_000, "text", i + 1), {
+      uid: 1000 + i,
+      gid: 200_000 + 3 * i,
+    });
   }
+  await writeAndCheckAll(dir(children));
 });

@@ -1,5 +1,5 @@
 /**
- * Image trees for the squashfs writer tests: node builders, and
+ * Image trees for the squashfs writer and SIF tests: node builders, and
  * {@link writeTree}, which stores each file's content through a
  * {@link SquashfsWriter} (in chunks of varied sizes, awaiting `drain()` as
  * the layer engine does) and finishes the image.
@@ -7,13 +7,13 @@
  */
 
 import { createHash } from "node:crypto";
-import type { DirNode, FileNode, ImageNode, NodeAttrs } from "../../src/layers/image_tree.ts";
+import type { DirNode, FileNode, ImageNode, NodeAttrs } from "../src/layers/image_tree.ts";
 import {
   type OutputSink,
   SquashfsWriter,
   type SquashfsWriterOptions,
-} from "../../src/squashfs/mod.ts";
-import { rng } from "../_random.ts";
+} from "../src/squashfs/mod.ts";
+import { rng } from "./_random.ts";
 
 /** Default attributes of a test node. */
 export const ATTRS: NodeAttrs = { mode: 0o644, uid: 0, gid: 0, mtime: 1_700_000_000 };
