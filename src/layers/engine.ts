@@ -137,7 +137,7 @@ export class LayerEngine {
       case "directory":
         return await this.#directory(name, h);
       case "file": {
-        const node: FileNode = { kind: "file", ...attrs(h), size: h.size };
+        const node = fileNode(h);
         const place = await this.put(name, node);
         return await this.writeBody(place.rel, node, times, body);
       }
@@ -204,7 +204,7 @@ export class LayerEngine {
       }
       if (next !== undefined) throw treeError("ENOTDIR", `"${path}" is not a directory`);
       const created = newDir(mode, 0, 0, this.now);
-      dir.children.set(comp, created);
+      dir.children.set(ownName(comp), created);
       for (const t of this.targets) await t.mkdir(path, created, true);
       dir = created;
     }
@@ -224,7 +224,7 @@ export class LayerEngine {
   async put(name: ByteString, node: ImageNode): Promise<Placed> {
     const place = await this.place(name);
     if (place.existing) await this.remove(place.parent, place.base, place.rel);
-    place.parent.children.set(place.base, node);
+    place.parent.children.set(ownName(place.base), node);
     this.#marks.mark(this.root, place.parent, place.base, place.rel);
     return place;
   }
@@ -294,6 +294,35 @@ export class LayerEngine {
     await this.put(name, link);
     for (const tg of this.targets) await tg.hardlink(place.rel, t.rel, link);
   }
+}
+
+/**
+ * A copy of name `s` that holds no other string: V8 makes a slice of 13 or
+ * more characters (the base name of an entry's path) a view that keeps the
+ * whole path alive. The JSON round trip returns a flat copy of any string.
+ * Measured on 300,000 Debian-like names kept: 36 MB as slices, 19 MB copied.
+ */
+function ownName(s: ByteString): ByteString {
+  return s.length < 13 ? s : JSON.parse(JSON.stringify(s));
+}
+
+/**
+ * A file node for header `h`, built as one literal so V8 keeps every field in
+ * the object (a spread gave each node a separate property array: 64 more
+ * bytes per file, 300,000 files 19 MB). `data` is declared for the writer.
+ */
+function fileNode(h: TarHeader): FileNode {
+  const node: FileNode = {
+    kind: "file",
+    mode: h.mode,
+    uid: h.uid,
+    gid: h.gid,
+    mtime: Math.floor(h.mtime),
+    size: h.size,
+    data: undefined,
+  };
+  if (h.xattrs) node.xattrs = h.xattrs;
+  return node;
 }
 
 /** The node attributes a header gives (mtime in whole seconds). */

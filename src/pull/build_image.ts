@@ -17,6 +17,7 @@
  */
 import { buildSif, type ChosenBuilder } from "../builders/builder.ts";
 import type { MetadataFile } from "../sif/metadata.ts";
+import { DEFAULT_WRITER_LEVELS } from "../squashfs/mod.ts";
 import { availableProcessors } from "../processors.ts";
 import { LayerEngine } from "../layers/engine.ts";
 import { DiskTarget } from "../layers/disk_target.ts";
@@ -103,7 +104,8 @@ async function buildNative(plan: PullPlan, o: BuildJob, now: number): Promise<nu
     sourceDateEpoch: plan.deterministicTime,
     squashfs: {
       compression,
-      level: plan.level,
+      // The writer's own default (gzip 2), not mksquashfs's (plan.level, gzip 1).
+      level: DEFAULT_WRITER_LEVELS[compression],
       processors: availableProcessors(),
     },
   });

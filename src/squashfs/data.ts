@@ -244,10 +244,12 @@ export class DataWriter {
     const hash = createHash("sha256");
     if (file.blocks >= 0) { for (const digest of this.#digests) hash.update(digest); }
     if (tail) hash.update(tail);
-    const key = hash.digest().toString("latin1", 0, 16) + file.size;
+    // The digest alone is the key (one flat 16-character string; appending
+    // the size made a cons string per file), the size is compared on a hit.
+    const key = hash.digest().toString("latin1", 0, 16);
     this.#digests = [];
     const original = this.#seen.get(key);
-    if (original) {
+    if (original && original.size === file.size) {
       if (file.blocks >= 0) {
         this.#position = file.start; // rewind over the duplicate's blocks
         this.#sizeCount = file.blocks;
