@@ -7,11 +7,11 @@
  * Nothing is printed: progress and warnings go to `onEvent`.
  * @module
  */
-import { SregistryError } from "../errors.ts";
+import type { SregistryError } from "../errors.ts";
 import type { PullResult } from "../pull/pull.ts";
 import type { ImageRecord } from "../store/record.ts";
 import { addImage, moveImage, removeImage, renameImage } from "./catalogue.ts";
-import { findImage } from "./find.ts";
+import { findImage, imageFile } from "./find.ts";
 import { type PullOptions, runPull } from "./pull.ts";
 import { Session, type SessionOptions } from "./session.ts";
 
@@ -19,16 +19,6 @@ import { Session, type SessionOptions } from "./session.ts";
 export interface ApiOptions extends SessionOptions {
   /** A session to use (and leave open); else one is made from the other fields and closed. */
   session?: Session;
-}
-
-/** True only when the file does not exist (a refused stat is not "gone"). */
-function isMissing(path: string): boolean {
-  try {
-    Deno.statSync(path);
-    return false;
-  } catch (e) {
-    return e instanceof Deno.errors.NotFound;
-  }
 }
 
 async function withSession<T>(options: ApiOptions, fn: (s: Session) => T | Promise<T>) {
@@ -97,13 +87,7 @@ export function inspect(reference: string, options: ApiOptions = {}): Promise<Im
  */
 export function get(reference: string, options: ApiOptions = {}): Promise<string> {
   return withSession(options, (s) => {
-    const r = findImage(s.requireCatalogue(`get ${reference}`, { readOnly: true }), reference);
-    if (r.image && isMissing(r.image)) {
-      throw new SregistryError(
-        `Cannot get ${reference}: its file ${r.image} is gone: pull it again ("sregistry pull --force ${reference}") or remove the record ("sregistry rm ${r.id}")`,
-      );
-    }
-    return r.image ?? r.url ?? "";
+    return imageFile(s.requireCatalogue(`get ${reference}`, { readOnly: true }), reference);
   });
 }
 

@@ -8,7 +8,7 @@
 import { SregistryError } from "../errors.ts";
 import { parseReference } from "../reference.ts";
 import type { Catalogue } from "../store/catalogue.ts";
-import type { ImageRecord } from "../store/record.ts";
+import { type ImageRecord, recordName } from "../store/record.ts";
 import { storageNames } from "../store/storage_paths.ts";
 
 /**
@@ -57,4 +57,31 @@ export function findImage(catalogue: Catalogue, reference: string): ImageRecord 
     );
   }
   return record;
+}
+
+/**
+ * The SIF file (or URL) of the record `reference` names, as `get` prints it.
+ *
+ * @throws {SregistryError} when no record matches, or its file is gone (a
+ *   refused stat is not "gone": the path is returned and the caller's open fails)
+ */
+export function imageFile(catalogue: Catalogue, reference: string): string {
+  const r = findImage(catalogue, reference);
+  if (r.image && isMissing(r.image)) {
+    throw new SregistryError(
+      `Cannot get ${reference}: its file ${r.image} is gone: pull it again with "sregistry pull --force ${
+        recordName(r)
+      }", or remove the record with "sregistry rm ${r.id}"`,
+    );
+  }
+  return r.image ?? r.url ?? "";
+}
+
+function isMissing(path: string): boolean {
+  try {
+    Deno.statSync(path);
+    return false;
+  } catch (e) {
+    return e instanceof Deno.errors.NotFound;
+  }
 }

@@ -26,7 +26,7 @@ import {
   type RemoveResult,
 } from "../store/cache_prune.ts";
 import type { ImageRecord } from "../store/record.ts";
-import { displayName } from "./record_name.ts";
+import { recordName as displayName } from "../store/record.ts";
 import type { CliContext } from "./context.ts";
 import { print, printErr } from "./output.ts";
 import { humanSize } from "../size.ts";

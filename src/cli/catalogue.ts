@@ -4,16 +4,15 @@
  * @module
  */
 import type { Command } from "@commander-js/extra-typings";
-import { SregistryError } from "../errors.ts";
 import type { Catalogue } from "../store/catalogue.ts";
 import type { ImageRecord } from "../store/record.ts";
 import type { CliContext } from "./context.ts";
 import { print, printErr } from "./output.ts";
 import { pruneImageBlobs } from "./cache.ts";
 import { imagesTable } from "./images_table.ts";
-import { displayName } from "./record_name.ts";
+import { recordName as displayName } from "../store/record.ts";
 import { inspectSummary } from "./inspect_summary.ts";
-import { findImage } from "../api/find.ts";
+import { findImage, imageFile } from "../api/find.ts";
 import { addImage, moveImage, removeImage, renameImage } from "../api/catalogue.ts";
 
 /**
@@ -33,16 +32,6 @@ function fileSize(r: ImageRecord): number | undefined {
     return Deno.statSync(r.image).size;
   } catch {
     return undefined;
-  }
-}
-
-/** Whether nothing is at `path` (other errors, such as a refused stat, are not "gone"). */
-function isMissing(path: string): boolean {
-  try {
-    Deno.statSync(path);
-    return false;
-  } catch (e) {
-    return e instanceof Deno.errors.NotFound;
   }
 }
 
@@ -71,18 +60,7 @@ export function addCatalogueCommands(program: Command, ctx: () => CliContext): v
   program.command("get").description("print the path of an image (for $(sregistry get REF))")
     .argument("<reference>", 'a reference, or an ID or digest as "images" shows it')
     .action((reference) => {
-      const r = findRecord(
-        ctx().requireCatalogue(`get ${reference}`, { readOnly: true }),
-        reference,
-      );
-      if (r.image && isMissing(r.image)) {
-        throw new SregistryError(
-          `Cannot get ${reference}: its file ${r.image} is gone: pull it again with "sregistry pull --force ${
-            displayName(r)
-          }", or remove the record with "sregistry rm ${r.id}"`,
-        );
-      }
-      print(r.image ?? r.url ?? "");
+      print(imageFile(ctx().requireCatalogue(`get ${reference}`, { readOnly: true }), reference));
     });
 
   program.command("inspect").description("print an image's record as JSON")

@@ -156,3 +156,9 @@ export function rowValues(rec: NewImageRecord, collectionId: number): Row {
     source: rec.source ?? null,
   };
 }
+
+/** `registry/collection/name:tag@digest` of a record, as messages name it (`docker.io` left out). */
+export function recordName(r: ImageRecord): string {
+  const prefix = r.registry && r.registry !== "docker.io" ? `${r.registry}/` : "";
+  return `${prefix}${r.collection}/${r.name}:${r.tag}${r.version ? "@" + r.version : ""}`;
+}
