@@ -13,6 +13,7 @@
  */
 import { hostname } from "node:os";
 import { parseLockOwner } from "./_schemas.ts";
+import { partialPath } from "./atomic_file.ts";
 
 /** A held lock; release it with `release()` or `using`. */
 export interface Lock extends Disposable {
@@ -144,8 +145,6 @@ export function lockIsStale(path: string, staleMs: number): boolean {
   return Date.now() - mtime > (owner ? staleMs : Math.min(staleMs, GARBAGE_GRACE_MS));
 }
 
-let tmpCounter = 0;
-
 /**
  * Creates the lock file with its owner already written: the owner goes to a
  * private temp file first, which is then hard-linked to `path` (link fails
@@ -154,7 +153,7 @@ let tmpCounter = 0;
  * never an ownerless lock that only ageing could clear.
  */
 function tryCreate(path: string): boolean {
-  const tmp = `${path}.${HOST}.${Deno.pid}.${tmpCounter++}.partial`;
+  const tmp = partialPath(path);
   const owner: LockOwner = { host: HOST, pid: Deno.pid, since: new Date().toISOString() };
   Deno.writeTextFileSync(tmp, JSON.stringify(owner), { mode: 0o644 });
   try {

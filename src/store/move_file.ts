@@ -4,6 +4,7 @@
  * @module
  */
 import { SregistryError } from "../errors.ts";
+import { partialPath } from "./atomic_file.ts";
 
 /** Moves or copies `from` to `to`, creating `to`'s folder. */
 export function moveFile(from: string, to: string, options: { copy?: boolean } = {}): void {
@@ -18,7 +19,7 @@ export function moveFile(from: string, to: string, options: { copy?: boolean } =
         if ((e as { code?: unknown })?.code !== "EXDEV") throw e; // another file system: copy
       }
     }
-    const partial = `${to}.${Deno.pid}.partial`;
+    const partial = partialPath(to);
     try {
       Deno.copyFileSync(from, partial);
       Deno.renameSync(partial, to);
