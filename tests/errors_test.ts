@@ -108,6 +108,17 @@ Deno.test("runBuildTool() keeps a tool's other failures plain SregistryErrors", 
     "mksquashfs failed: FATAL ERROR: bad option",
   );
   assertEquals(e instanceof NoSpaceError, false);
+  // Not a full disk, so not "check free space" (mksquashfs's "Out of uids!" said so).
+  const uids = await assertRejects(
+    () =>
+      runBuildTool("mksquashfs", [], {
+        install: "squashfs-tools",
+        run: () => Promise.resolve({ code: 1, stderr: "FATAL ERROR: Out of uids!\n" }),
+      }),
+    SregistryError,
+    "mksquashfs failed: FATAL ERROR: Out of uids!: see mksquashfs's output above; the native builder",
+  );
+  assertEquals(uids.message.includes("free space"), false);
 });
 
 Deno.test("exitCodeFor(): usage errors 2, every typed failure 1; signals 130 and 143", () => {

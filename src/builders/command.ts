@@ -73,10 +73,18 @@ export async function runBuildTool(
   });
   if (result.code !== 0) {
     const detail = lastLine(result.stderr) || `exit code ${result.code}`;
-    const message =
-      `Cannot build the image: ${program} failed: ${detail}: check free space in the storage folder and run again`;
-    if (TOOL_NO_SPACE.test(result.stderr)) throw new NoSpaceError(message, { tool: program });
-    throw new SregistryError(message);
+    const failed = `Cannot build the image: ${program} failed: ${detail}`;
+    if (TOOL_NO_SPACE.test(result.stderr)) {
+      throw new NoSpaceError(`${failed}: check free space in the storage folder and run again`, {
+        tool: program,
+      });
+    }
+    // Not a full disk: the image holds something the tool refuses (too many
+    // owner ids, a device number out of range...), which the native builder
+    // names; so say that rather than point at free space.
+    throw new SregistryError(
+      `${failed}: see ${program}'s output above; the native builder (--builder native, gzip or zstd) names what an image holds that a squashfs cannot store`,
+    );
   }
 }
 

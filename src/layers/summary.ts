@@ -21,7 +21,7 @@ export function summaryWarnings(t: SkipTotals, relaxed: number): string[] {
       t.xattrs,
       "extended attributes (SCHILY.xattr.*) not applied: sregistry cannot set extended attributes",
     ],
-    [t.reRooted, "entries with absolute names or '..' re-rooted inside the sandbox"],
+    [t.reRooted, "entries with absolute names or '..' re-rooted inside the image's root"],
     [t.other, "entries of unsupported tar types skipped"],
     [t.badWhiteouts, "whiteout entries naming nothing ignored"],
     [relaxed, "read-only directories kept owner-writable so the sandbox stays deletable"],
