@@ -10,7 +10,7 @@
 const NEEDED: Record<string, string> = {
   "docker-registry": "docker-registry",
   mksquashfs: "squashfs-tools",
-  tar2sqfs: "squashfs-tools-ng",
+  sqfs2tar: "squashfs-tools-ng",
   unsquashfs: "squashfs-tools",
   siftool: "siftool",
   umoci: "umoci",
