@@ -1,6 +1,6 @@
 /**
- * The one-line-per-kind summary of what an unpack (or the flattener, which
- * must say the same) could not do exactly as the image says.
+ * The one-line-per-kind summary of what applying the layers could not do
+ * exactly as the image says, the same for every backend.
  * @module
  */
 

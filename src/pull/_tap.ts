@@ -1,6 +1,6 @@
 /**
- * A second reader of a download's bytes (the flattener reading a layer's
- * headers while it arrives), without unbounded buffering: unlike
+ * A second reader of a download's bytes (the layer engine applying a
+ * layer while it arrives), without unbounded buffering: unlike
  * `ReadableStream.tee()`, the download waits while the copy holds `limit`
  * unread chunks. A cancelled copy is dropped and the download goes on; a
  * failed download fails the copy. Until a reader claims the copy (`keep`),

@@ -2,8 +2,8 @@
  * Checking a blob already in the cache before it is used again: its file is
  * hashed whole (sha256, about 1 GB/s) the first time this process reads it,
  * and the verdict is remembered for that file (device, inode, size, mtime), so
- * a build that opens a layer twice (a restarted streaming build) pays once,
- * while a file replaced or rewritten meanwhile is hashed again. A size check
+ * a layer checked before its download is skipped and then opened to build is
+ * hashed once, while a file replaced or rewritten meanwhile is hashed again. A size check
  * alone, as before, let a changed byte through into every later build.
  * @module
  */
