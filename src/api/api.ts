@@ -7,7 +7,6 @@
  * Nothing is printed: progress and warnings go to `onEvent`.
  * @module
  */
-import type { SregistryError } from "../errors.ts";
 import type { PullResult } from "../pull/pull.ts";
 import type { ImageRecord } from "../store/record.ts";
 import { addImage, moveImage, removeImage, renameImage } from "./catalogue.ts";
