@@ -1,0 +1,122 @@
+/**
+ * Entries a squashfs or a folder cannot store exactly give the same image on
+ * every road (native SIF, `--builder mksquashfs`, `--sandbox`), with one
+ * summary line per kind: times outside squashfs's unsigned 32-bit seconds
+ * are clamped (as tar2sqfs does), device numbers out of range are skipped,
+ * and extended attributes reach the folder (and so mksquashfs's SIF).
+ * Images are served by the real registry and read back with the real tools.
+ */
+import { assert, assertEquals } from "../_assert.ts";
+import { type CliHome, cliHome } from "../_cli.ts";
+import { buildImage } from "../_images.ts";
+import { pushImage, startRegistry, type TestRegistry } from "../_registry.ts";
+import { type ListedNode, readAll, walkTree } from "../_readers.ts";
+import type { TarEntry } from "../_tar.ts";
+import { partitionOffset } from "./_sif_image.ts";
+
+const U32_MAX = 0xffffffff;
+
+/** Name, PAX mtime, the mtime every road must give. */
+const TIMES: [string, string, number][] = [
+  ["neg", "-100", 0],
+  ["neg-fraction", "-0.5", 0],
+  ["before-1970", "-2208988800", 0],
+  ["after-2106", "4294967296", U32_MAX],
+  ["far-future", "99999999999999.25", U32_MAX],
+  ["last-second", "4294967295.75", U32_MAX],
+  ["fraction", "1600000000.5", 1_600_000_000],
+  ["epoch", "0", 0],
+];
+
+/** The three roads: a listing of the image each gives (the SIFs through every reader). */
+async function roads(
+  reg: TestRegistry,
+  home: CliHome,
+  ref: string,
+): Promise<{ listings: Map<string, ListedNode[]>; stderr: Map<string, string> }> {
+  const listings = new Map<string, ListedNode[]>();
+  const stderr = new Map<string, string>();
+  for (const road of ["native", "mksquashfs", "sandbox"]) {
+    const args = road === "sandbox"
+      ? ["pull", "--sandbox", `${home.home}/sandbox`]
+      : ["pull", "--builder", road, "--name", `${home.home}/${road}.sif`];
+    const r = await home.run([...args, `${reg.host}/${ref}`]);
+    assertEquals(r.code, 0, `${road}: ${r.stderr}`);
+    stderr.set(road, r.stderr);
+    if (road === "sandbox") {
+      listings.set(road, await walkTree(`${home.home}/sandbox`));
+      continue;
+    }
+    const sif = `${home.home}/${road}.sif`;
+    const readers = await readAll(sif, { offset: await partitionOffset(sif) });
+    assert(readers.size >= 2, `only ${[...readers.keys()]} could read the ${road} SIF`);
+    for (const [reader, listing] of readers) listings.set(`${road}/${reader}`, listing);
+  }
+  return { listings, stderr };
+}
+
+function byPath(listing: ListedNode[]): Map<string, ListedNode> {
+  return new Map(listing.map((n) => [n.path, n]));
+}
+
+/** The warning lines of `stderr` that mention `word`. */
+function linesWith(stderr: string, word: string): string[] {
+  return stderr.split("\n").filter((line) => line.startsWith("Warning:") && line.includes(word));
+}
+
+Deno.test("mtimes outside squashfs's range are clamped alike on every road, with one summary line", async () => {
+  await using reg = await startRegistry();
+  await using home = await cliHome();
+  const entries: TarEntry[] = [
+    { name: "t", type: "directory", pax: { mtime: "-1" } },
+    ...TIMES.map(([name, mtime]) => ({ name: `t/${name}`, content: name, pax: { mtime } })),
+  ];
+  await pushImage(reg, "test/times", "v1", await buildImage({ layers: [{ entries }] }));
+  const { listings, stderr } = await roads(reg, home, "test/times:v1");
+  for (const [where, listing] of listings) {
+    const nodes = byPath(listing);
+    // The folder's time is set after its files: a clamped -1 is 0, not 2106.
+    assertEquals(nodes.get("t")?.mtime, 0, `${where}: t`);
+    for (const [name, , want] of TIMES) {
+      assertEquals(nodes.get(`t/${name}`)?.mtime, want, `${where}: ${name}`);
+    }
+  }
+  for (const [road, text] of stderr) {
+    // t, neg, neg-fraction, before-1970, after-2106, far-future; not last-second (it fits)
+    assertEquals(linesWith(text, "clamped"), [
+      "Warning: 6 entries had modification times outside 1970-01-01..2106-02-07 (squashfs's " +
+      "unsigned 32-bit seconds): clamped to the nearest end",
+    ], road);
+  }
+});
+
+Deno.test("device numbers squashfs and Linux cannot hold are skipped alike on every road, with one summary line", async () => {
+  await using reg = await startRegistry();
+  await using home = await cliHome();
+  const entries: TarEntry[] = [
+    { name: "dev", type: "directory" },
+    { name: "dev/null", type: "char", devmajor: 1, devminor: 3, mode: 0o666 },
+    { name: "dev/big-major", type: "char", devmajor: 4096, devminor: 0 },
+    { name: "dev/big-minor", type: "block", devmajor: 8, devminor: 1048576 },
+    { name: "dev/last", type: "block", devmajor: 4095, devminor: 1048575 },
+    { name: "dev/both", type: "char", devmajor: 0o7777777, devminor: 0o7777777 },
+  ];
+  await pushImage(reg, "test/devices", "v1", await buildImage({ layers: [{ entries }] }));
+  const { listings, stderr } = await roads(reg, home, "test/devices:v1");
+  for (const [where, listing] of listings) {
+    const devices = listing.filter((n) => n.path.startsWith("dev/"))
+      .map((n) => `${n.path} ${n.type} ${n.major}:${n.minor}`);
+    const root = Deno.uid() === 0 || where !== "sandbox";
+    assertEquals(
+      devices,
+      root ? ["dev/last block 4095:1048575", "dev/null char 1:3"] : [],
+      where,
+    );
+  }
+  for (const [road, text] of stderr) {
+    assertEquals(linesWith(text, "device"), [
+      "Warning: 3 device nodes skipped: their numbers are out of range (major > 4095 or minor > " +
+      "1048575), which neither squashfs nor Linux can hold",
+    ], road);
+  }
+});
