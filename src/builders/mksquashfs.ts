@@ -62,7 +62,8 @@ export function mksquashfsArgs(opts: SquashfsOptions): string[] {
     if (opts.compression === "lz4") throw new RangeError("lz4 has no compression level");
     args.push("-Xcompression-level", String(level));
   }
-  args.push("-processors", String(opts.processors));
+  // -xattrs (mksquashfs's default, said outright): the folder's xattrs go into the image.
+  args.push("-processors", String(opts.processors), "-xattrs");
   if (!opts.isRoot) args.push("-all-root");
   if (opts.deterministicTime !== undefined) {
     const time = String(opts.deterministicTime);

@@ -7,7 +7,7 @@
  * Images are served by the real registry and read back with the real tools.
  */
 import { assert, assertEquals } from "../_assert.ts";
-import { type CliHome, cliHome } from "../_cli.ts";
+import { type CliHome, cliHome, RUN_FLAGS } from "../_cli.ts";
 import { buildImage } from "../_images.ts";
 import { pushImage, startRegistry, type TestRegistry } from "../_registry.ts";
 import { type ListedNode, readAll, walkTree } from "../_readers.ts";
@@ -15,6 +15,7 @@ import type { TarEntry } from "../_tar.ts";
 import { partitionOffset } from "./_sif_image.ts";
 
 const U32_MAX = 0xffffffff;
+const NOBODY = 65534;
 
 /** Name, PAX mtime, the mtime every road must give. */
 const TIMES: [string, string, number][] = [
@@ -119,4 +120,103 @@ Deno.test("device numbers squashfs and Linux cannot hold are skipped alike on ev
       "1048575), which neither squashfs nor Linux can hold",
     ], road);
   }
+});
+
+/** security.capability of `cap_net_raw+ep` (vfs_cap_data revision 2, little-endian). */
+const CAP = "\x01\x00\x00\x02\x00\x20\x00\x00" + "\x00".repeat(12);
+const XATTR_ENTRIES: TarEntry[] = [
+  { name: "x", type: "directory", pax: { "SCHILY.xattr.user.dir": "folder" } },
+  {
+    name: "x/caps",
+    content: "ping",
+    mode: 0o755,
+    pax: { "SCHILY.xattr.security.capability": CAP, "SCHILY.xattr.user.note": "hello" },
+  },
+  { name: "x/ro", content: "read-only", mode: 0o444, pax: { "SCHILY.xattr.user.ro": "r" } },
+  { name: "x/ro-link", type: "link", linkname: "x/ro" },
+  { name: "x/link", type: "symlink", linkname: "caps", pax: { "SCHILY.xattr.user.sym": "s" } },
+];
+const hex = (s: string) =>
+  [...s].map((c) => c.charCodeAt(0).toString(16).padStart(2, "0")).join("");
+Deno.test({
+  name: "xattrs reach the --sandbox folder and mksquashfs's SIF as in the native SIF; no warning",
+  ignore: Deno.uid() !== 0,
+  fn: async () => {
+    await using reg = await startRegistry();
+    await using home = await cliHome();
+    // Not x/link: unsquashfs as root fails on the native SIF's user.* of a symbolic link.
+    const entries = XATTR_ENTRIES.filter((e) => e.type !== "symlink");
+    const image = await buildImage({ layers: [{ entries }] });
+    await pushImage(reg, "test/xattrs", "v1", image);
+    const { listings, stderr } = await roads(reg, home, "test/xattrs:v1");
+    for (const [where, listing] of listings) {
+      const nodes = byPath(listing);
+      assertEquals(nodes.get("x")?.xattrs, { "user.dir": hex("folder") }, where);
+      assertEquals(
+        nodes.get("x/caps")?.xattrs,
+        { "security.capability": hex(CAP), "user.note": hex("hello") },
+        where,
+      );
+      assertEquals(nodes.get("x/ro")?.xattrs, { "user.ro": hex("r") }, where);
+      assertEquals(nodes.get("x/ro-link")?.xattrs, { "user.ro": hex("r") }, where);
+      assertEquals(nodes.get("x/ro")?.mode, 0o444, where);
+    }
+    for (const [road, text] of stderr) assertEquals(linesWith(text, "extended"), [], road);
+  },
+});
+
+Deno.test({
+  name:
+    "an ordinary user's --sandbox gets the user.* xattrs, even on a read-only file; security.* is one 'needs root' line",
+  ignore: Deno.uid() !== 0,
+  fn: async () => {
+    await using reg = await startRegistry();
+    const image = await buildImage({ layers: [{ entries: XATTR_ENTRIES }] });
+    await pushImage(reg, "test/xattrs", "v1", image);
+    const home = await Deno.makeTempDir({ prefix: "sregistry-xattr-user-" });
+    try {
+      await Deno.chmod(home, 0o755);
+      await Deno.chown(home, NOBODY, NOBODY);
+      const out = await new Deno.Command("setpriv", {
+        args: [
+          `--reuid=${NOBODY}`,
+          `--regid=${NOBODY}`,
+          "--clear-groups",
+          Deno.execPath(),
+          "run",
+          "--quiet",
+          ...RUN_FLAGS,
+          new URL("../../main.ts", import.meta.url).pathname,
+          "pull",
+          "--sandbox",
+          `${home}/sandbox`,
+          `${reg.host}/test/xattrs:v1`,
+        ],
+        env: {
+          HOME: home,
+          PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
+          DENO_DIR: `${home}/deno`,
+          SREGISTRY_TMPDIR: `${home}/tmp`,
+          SREGISTRY_DOCKERHUB_NOHTTPS: "yes",
+          NO_COLOR: "1",
+        },
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      const err = new TextDecoder().decode(out.stderr);
+      assertEquals(out.code, 0, err);
+      const nodes = byPath(await walkTree(`${home}/sandbox`));
+      assertEquals(nodes.get("x")?.xattrs, { "user.dir": hex("folder") });
+      assertEquals(nodes.get("x/caps")?.xattrs, { "user.note": hex("hello") });
+      assertEquals(nodes.get("x/ro")?.xattrs, { "user.ro": hex("r") });
+      assertEquals(nodes.get("x/ro")?.mode, 0o444);
+      assertEquals(linesWith(err, "extended"), [
+        "Warning: 2 extended attributes (SCHILY.xattr.*) not set on the unpacked folder " +
+        "(1 security.* (needs root), 1 user.* (Linux allows user.* only on files and folders)); " +
+        "the default native builder keeps them in the SIF",
+      ]);
+    } finally {
+      await Deno.remove(home, { recursive: true });
+    }
+  },
 });
