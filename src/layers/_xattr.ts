@@ -17,6 +17,7 @@ export const ERRNO = {
   ENOSPC: 28,
   ERANGE: 34,
   E2BIG: 7,
+  EINVAL: 22,
   EOPNOTSUPP: 95,
 } as const;
 

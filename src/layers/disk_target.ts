@@ -266,6 +266,7 @@ function xattrFailure(errno: number, name: ByteString, node: ImageNode, isRoot: 
     return isRoot ? "not permitted" : "needs root";
   }
   if (errno === ERRNO.EOPNOTSUPP) return "not supported by the folder's file system";
+  if (errno === ERRNO.EINVAL) return "a value Linux refuses";
   if (errno === ERRNO.ENOSPC || errno === ERRNO.E2BIG || errno === ERRNO.ERANGE) {
     return "too large for the folder's file system";
   }
