@@ -117,7 +117,7 @@ export const SETTINGS_DOCS: readonly SettingDoc[] = Object.freeze([
     name: "SREGISTRY_PROGRESS_INTERVAL",
     default: "20",
     meaning:
-      "seconds between heartbeat lines of a pull without a terminal (batch jobs, CI), taken between 1 and 2147483",
+      "seconds between heartbeat lines of a pull without a terminal (batch jobs, CI), taken between 1 and 2147483; environment only",
   },
   {
     name: "SREGISTRY_COMPRESSION",
