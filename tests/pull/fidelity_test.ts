@@ -8,7 +8,8 @@
  */
 import { assert, assertEquals } from "../_assert.ts";
 import { type CliHome, cliHome, RUN_FLAGS } from "../_cli.ts";
-import { buildImage } from "../_images.ts";
+import { buildImage, imageOfTars } from "../_images.ts";
+import { runTool } from "../_tools.ts";
 import { pushImage, startRegistry, type TestRegistry } from "../_registry.ts";
 import { type ListedNode, readAll, walkTree } from "../_readers.ts";
 import type { TarEntry } from "../_tar.ts";
@@ -72,7 +73,16 @@ Deno.test("mtimes outside squashfs's range are clamped alike on every road, with
     { name: "t", type: "directory", pax: { mtime: "-1" } },
     ...TIMES.map(([name, mtime]) => ({ name: `t/${name}`, content: name, pax: { mtime } })),
   ];
-  await pushImage(reg, "test/times", "v1", await buildImage({ layers: [{ entries }] }));
+  // GNU tar writes a time before 1970 in base-256 (two's complement), 2223 in octal.
+  const dir = `${home.home}/gnu/g`;
+  await Deno.mkdir(dir, { recursive: true });
+  await Deno.writeTextFile(`${dir}/old`, "old");
+  await Deno.writeTextFile(`${dir}/new`, "new");
+  await Deno.utime(`${dir}/old`, -100, -100);
+  await Deno.utime(`${dir}/new`, 8_000_000_000, 8_000_000_000);
+  const gnu = await runTool("tar", ["--format=gnu", "-cf", "-", "-C", `${home.home}/gnu`, "g"]);
+  const image = await buildImage({ layers: [{ entries }] });
+  await pushImage(reg, "test/times", "v1", await imageOfTars([image.tars[0], gnu]));
   const { listings, stderr } = await roads(reg, home, "test/times:v1");
   for (const [where, listing] of listings) {
     const nodes = byPath(listing);
@@ -81,11 +91,13 @@ Deno.test("mtimes outside squashfs's range are clamped alike on every road, with
     for (const [name, , want] of TIMES) {
       assertEquals(nodes.get(`t/${name}`)?.mtime, want, `${where}: ${name}`);
     }
+    assertEquals(nodes.get("g/old")?.mtime, 0, `${where}: g/old`);
+    assertEquals(nodes.get("g/new")?.mtime, U32_MAX, `${where}: g/new`);
   }
   for (const [road, text] of stderr) {
-    // t, neg, neg-fraction, before-1970, after-2106, far-future; not last-second (it fits)
+    // t, neg, neg-fraction, before-1970, after-2106, far-future, g/old, g/new; not last-second
     assertEquals(linesWith(text, "clamped"), [
-      "Warning: 6 entries had modification times outside 1970-01-01..2106-02-07 (squashfs's " +
+      "Warning: 8 entries had modification times outside 1970-01-01..2106-02-07 (squashfs's " +
       "unsigned 32-bit seconds): clamped to the nearest end",
     ], road);
   }
