@@ -244,9 +244,7 @@ export class DiskTarget implements LayerTarget {
       for (const [name, value] of node.xattrs ?? []) {
         const errno = typeof set === "function" ? set(abs, name, value) : -1;
         if (errno === 0) continue;
-        const why = typeof set === "function"
-          ? xattrFailure(errno, name, node, this.isRoot)
-          : set.unavailable;
+        const why = typeof set === "function" ? xattrFailure(errno, this.isRoot) : set.unavailable;
         const kind = `${name.split(".")[0]}.* (${why})`;
         this.xattrs++;
         this.xattrKinds.set(kind, (this.xattrKinds.get(kind) ?? 0) + 1);
@@ -257,12 +255,9 @@ export class DiskTarget implements LayerTarget {
   }
 }
 
-/** Why `lsetxattr` refused attribute `name` of `node`, for the summary. */
-function xattrFailure(errno: number, name: ByteString, node: ImageNode, isRoot: boolean): string {
+/** Why `lsetxattr` refused an attribute, for the summary. */
+function xattrFailure(errno: number, isRoot: boolean): string {
   if (errno === ERRNO.EPERM || errno === ERRNO.EACCES) {
-    if (name.startsWith("user.") && node.kind !== "file" && node.kind !== "dir") {
-      return "Linux allows user.* only on files and folders";
-    }
     return isRoot ? "not permitted" : "needs root";
   }
   if (errno === ERRNO.EOPNOTSUPP) return "not supported by the folder's file system";

@@ -23,7 +23,7 @@ import type { DirNode, FileNode, ImageNode } from "./image_tree.ts";
 import { lookup, newDir, resolveInTree, treeError } from "./tree_paths.ts";
 import type { BodyWriter, EntryTimes, LayerTarget } from "./target.ts";
 import { applyOpaque, applyWhiteout, WrittenMarks } from "./_written.ts";
-import { clampEntryTimes, deviceFits } from "./limits.ts";
+import { clampEntryTimes, deviceFits, dropUserXattrs } from "./limits.ts";
 
 /** Options of {@link LayerEngine}. */
 export interface EngineOptions {
@@ -62,7 +62,14 @@ export class LayerEngine {
   /** The image tree. */
   readonly root: DirNode;
   /** Entries adjusted or skipped, for the summary warnings. */
-  readonly totals = { reRooted: 0, other: 0, badWhiteouts: 0, clampedTimes: 0, badDevices: 0 };
+  readonly totals = {
+    reRooted: 0,
+    other: 0,
+    badWhiteouts: 0,
+    clampedTimes: 0,
+    badDevices: 0,
+    userXattrs: 0,
+  };
   /** True once a tar entry declared the root folder itself. */
   rootDeclared = false;
   readonly now: number;
@@ -252,6 +259,7 @@ export class LayerEngine {
   }
 
   async #special(name: ByteString, node: ImageNode, times: EntryTimes): Promise<void> {
+    this.totals.userXattrs += dropUserXattrs(node); // limits.ts: the same on every road
     const place = await this.put(name, node);
     for (const t of this.targets) await t.special(place.rel, node, times);
   }

@@ -17,6 +17,8 @@ export interface SkipTotals {
   badWhiteouts: number;
   /** Entries whose mtime was outside squashfs's range (`limits.ts`), every road. */
   clampedTimes?: number;
+  /** `user.*` xattrs of symbolic links, devices and FIFOs (`limits.ts`), every road. */
+  userXattrs?: number;
   /** Device nodes whose numbers fit neither squashfs nor Linux (`limits.ts`), every road. */
   badDevices?: number;
 }
@@ -41,6 +43,11 @@ export function summaryWarnings(t: SkipTotals, relaxed: number): string[] {
       `extended attributes (SCHILY.xattr.*) not set on the unpacked folder${
         kinds ? ` (${kinds})` : ""
       }; the default native builder keeps them in the SIF`,
+    ],
+    [
+      t.userXattrs ?? 0,
+      "user.* extended attributes of symbolic links, devices or FIFOs dropped: Linux allows " +
+      "them only on files and folders",
     ],
     [t.reRooted, "entries with absolute names or '..' re-rooted inside the image's root"],
     [t.other, "entries of unsupported tar types skipped"],
