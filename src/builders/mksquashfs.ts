@@ -4,6 +4,7 @@
  * @module
  */
 
+import { clampTime } from "../layers/limits.ts";
 import { type CommandRunner, runBuildTool } from "./command.ts";
 
 /** Compressions every squashfs reader in the kernel supports; gzip is read by every runtime. */
@@ -38,7 +39,7 @@ export interface SquashfsOptions {
   processors: number;
   /** Root keeps the layers' owners; others get `-all-root`. */
   isRoot: boolean;
-  /** SOURCE_DATE_EPOCH: file system and every file time set to it. */
+  /** SOURCE_DATE_EPOCH: file system and every file time set to it (clamped to u32 seconds). */
   deterministicTime?: number;
   /** `-mem`: memory mksquashfs may use (default {@link DEFAULT_MEMORY}). */
   memory?: string;
@@ -66,7 +67,8 @@ export function mksquashfsArgs(opts: SquashfsOptions): string[] {
   args.push("-processors", String(opts.processors), "-xattrs");
   if (!opts.isRoot) args.push("-all-root");
   if (opts.deterministicTime !== undefined) {
-    const time = String(opts.deterministicTime);
+    // mksquashfs refuses a time past u32 ("invalid time value"); the native writer clamps.
+    const time = String(Math.floor(clampTime(opts.deterministicTime)));
     args.push("-mkfs-time", time, "-all-time", time);
   }
   args.push("-no-progress", "-mem", opts.memory ?? DEFAULT_MEMORY, "-quiet");
