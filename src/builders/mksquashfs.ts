@@ -4,7 +4,6 @@
  * @module
  */
 
-import { clampTime } from "../layers/limits.ts";
 import { type CommandRunner, runBuildTool } from "./command.ts";
 
 /** Compressions every squashfs reader in the kernel supports; gzip is read by every runtime. */
@@ -68,7 +67,7 @@ export function mksquashfsArgs(opts: SquashfsOptions): string[] {
   if (!opts.isRoot) args.push("-all-root");
   if (opts.deterministicTime !== undefined) {
     // mksquashfs refuses a time past u32 ("invalid time value"); the native writer clamps.
-    const time = String(Math.floor(clampTime(opts.deterministicTime)));
+    const time = String(Math.min(Math.max(Math.floor(opts.deterministicTime), 0), 0xffffffff));
     args.push("-mkfs-time", time, "-all-time", time);
   }
   args.push("-no-progress", "-mem", opts.memory ?? DEFAULT_MEMORY, "-quiet");

@@ -153,6 +153,7 @@ export class DiskTarget implements LayerTarget {
     const from = this.path(target);
     if (this.#pool?.has(from)) await this.flush();
     if (node.kind !== "file" && node.kind !== "symlink" && !this.isRoot) {
+      this.#absent.add(node);
       return void this.devices++; // its target was not created either
     }
     Deno.linkSync(from, this.path(rel));

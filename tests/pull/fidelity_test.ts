@@ -152,6 +152,7 @@ const USER_XATTR_LINE = "Warning: 1 user.* extended attributes of symbolic links
   "FIFOs dropped: Linux allows them only on files and folders";
 const hex = (s: string) =>
   [...s].map((c) => c.charCodeAt(0).toString(16).padStart(2, "0")).join("");
+
 Deno.test({
   name:
     "xattrs reach the --sandbox folder and mksquashfs's SIF as in the native SIF; user.* of a symlink is dropped on every road",
