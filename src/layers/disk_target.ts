@@ -42,7 +42,7 @@ export class DiskTarget implements LayerTarget {
   /** Extended attributes not set (set by `finish`). */
   xattrs = 0;
   /** Why they were not set: `<namespace>.* (<reason>)` to a count (set by `finish`). */
-  readonly xattrKinds = new Map<string, number>();
+  readonly xattrKinds: Map<string, number> = new Map();
   /** Folders kept owner-writable against their mode (set by `finish`). */
   relaxed = 0;
   #pool?: WritePool;
