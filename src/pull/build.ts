@@ -9,7 +9,7 @@
 import { chooseBuilder, type ChosenBuilder } from "../builders/builder.ts";
 import { which } from "../builders/command.ts";
 import { singularityMetadata } from "../sif/metadata.ts";
-import { sweepPartials, temporaryDir, trackSandbox } from "../store/work_dirs.ts";
+import { openSandbox, sweepPartials, temporaryDir } from "../store/work_dirs.ts";
 import { noSpaceIn } from "./_no_space.ts";
 import { buildImage } from "./build_image.ts";
 import { unpackImage } from "./download.ts";
@@ -118,12 +118,12 @@ async function openWorkspace(
   }
   const work = await noSpaceIn(parent, "SREGISTRY_TMPDIR", () => temporaryDir(parent));
   const rootfs = sandboxDir ?? (folderRoad ? `${work.path}/rootfs` : undefined);
-  // Checked empty (or missing) by targets.ts: an existing one is emptied, never removed.
-  const sandbox = sandboxDir ? trackSandbox(sandboxDir, exists(sandboxDir)) : undefined;
+  let sandbox: ReturnType<typeof openSandbox> | undefined;
   try {
-    if (rootfs) Deno.mkdirSync(rootfs, { recursive: true });
+    // Checked empty (or missing) by targets.ts: an existing one is emptied, never removed.
+    if (sandboxDir) sandbox = openSandbox(sandboxDir);
+    else if (rootfs) Deno.mkdirSync(rootfs, { recursive: true });
   } catch (e) {
-    sandbox?.remove();
     await work[Symbol.asyncDispose]();
     throw e;
   }
@@ -152,15 +152,6 @@ function metadataFiles(plan: PullPlan, { config, arch, resolved }: PulledImage) 
     baseDigest: resolved.digest,
     cmdOnly: plan.cmdOnly,
   });
-}
-
-function exists(path: string): boolean {
-  try {
-    Deno.lstatSync(path);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 function parentOf(path: string): string {

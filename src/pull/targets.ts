@@ -2,7 +2,7 @@
  * Where a pull writes, checked before anything is fetched: a file the user
  * named is never replaced unless sregistry wrote it (`overwrite.ts`), and a
  * sandbox folder must be new or empty. A failed or interrupted unpack removes
- * what it wrote (`store/work_dirs.ts` `trackSandbox`).
+ * what it wrote (`store/work_dirs.ts` `openSandbox`).
  * @module
  */
 import { SregistryError, UsageError } from "../errors.ts";

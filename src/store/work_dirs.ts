@@ -49,14 +49,21 @@ export function removeTemporaryNow(): void {
 }
 
 /**
- * Registers the sandbox folder `dir` a pull fills, until disposed: an
- * interrupt removes it, or only its content when it `existed` (empty)
- * before the pull. `remove()` does the same at once (for a failed pull).
+ * Creates the sandbox folder `dir` a pull fills (with its parents) unless it
+ * exists, and registers it until disposed: an interrupt removes it, or only
+ * its content when it existed before. `remove()` does the same at once (for
+ * a failed pull).
+ * @throws what creating the folder throws (`Deno.errors.PermissionDenied`...)
  */
-export function trackSandbox(
-  dir: string,
-  existed: boolean,
-): Disposable & { remove(): void } {
+export function openSandbox(dir: string): Disposable & { remove(): void } {
+  let existed = false;
+  try {
+    Deno.mkdirSync(dir);
+  } catch (e) {
+    if (e instanceof Deno.errors.AlreadyExists) existed = true;
+    else if (e instanceof Deno.errors.NotFound) Deno.mkdirSync(dir, { recursive: true });
+    else throw e;
+  }
   live.set(dir, { contentOnly: existed });
   const untrack = () => void live.delete(dir);
   return {

@@ -9,11 +9,11 @@ import { assertEquals } from "../_assert.ts";
 import { BlobCache } from "../../src/store/blob_cache.ts";
 import { pinnedDigests, releasePinsNow, useBlobs } from "../../src/store/blob_pins.ts";
 import {
+  openSandbox,
   removeTemporaryNow,
   sweepPartials,
   sweepWorkDirs,
   trackedPartial,
-  trackSandbox,
 } from "../../src/store/work_dirs.ts";
 import { HOST, ls } from "./_pull_env.ts";
 import { deadPid } from "./_procs.ts";
@@ -117,12 +117,12 @@ Deno.test("an interrupt removes the sandbox folder a pull made, and only empties
   const dir = Deno.makeTempDirSync();
   for (const existed of [false, true]) {
     const box = `${dir}/box-${existed}`;
+    if (existed) Deno.mkdirSync(box);
+    openSandbox(box);
     Deno.mkdirSync(`${box}/usr/bin`, { recursive: true });
     Deno.chmodSync(`${box}/usr`, 0o555); // an image's read-only folder
-    trackSandbox(box, existed);
   }
-  const done = trackSandbox(`${dir}/done`, false);
-  Deno.mkdirSync(`${dir}/done`);
+  const done = openSandbox(`${dir}/done`);
   done[Symbol.dispose](); // a finished pull's folder is the user's
   removeTemporaryNow();
   assertEquals(ls(dir).toSorted(), ["box-true", "done"]);
