@@ -5,13 +5,11 @@
  * error for a damaged cached copy.
  * @module
  */
-import { hostname } from "node:os";
 import { DigestMismatchError } from "../errors.ts";
-import { processAlive, removeStaleLock } from "./locks.ts";
+import { removeStaleLock } from "./locks.ts";
+import { parsePartialName, partialOwnerState } from "./temp_names.ts";
 import { sweepKept } from "./_blob_resume.ts";
 import { layoutPaths } from "./oci_layout.ts";
-
-const HOST = hostname();
 
 /** The hex part of a sha256 digest, for file names. */
 export function hexOf(digest: string): string {
@@ -59,11 +57,10 @@ export function sweepCacheFolder(root: string, staleMs: number): number {
 
 /** Removes `path` when it is the partial file of a dead process on this host, or older than a day. */
 function sweepPartial(path: string, name: string): boolean {
-  const m =
-    /^(?:[a-f0-9]{64}|index\.json|oci-layout)(?:\.lock(?:\.takeover)?)?\.(.+)\.(\d+)\.\d+\.partial$/
-      .exec(name);
-  if (!m) return false;
-  const deadHere = m[1] === HOST && !processAlive(Number(m[2]));
+  const partial = parsePartialName(name);
+  const ours = /^(?:[a-f0-9]{64}|index\.json|oci-layout)(?:\.lock(?:\.takeover)?)?$/;
+  if (!partial || !ours.test(partial.target)) return false;
+  const deadHere = partialOwnerState(name, partial) === "dead";
   let old = false;
   try {
     old = Date.now() - (Deno.statSync(path).mtime?.getTime() ?? 0) > 86_400_000;
