@@ -63,6 +63,6 @@ export function verifyDiffId(
   if (diffId === undefined) return { stream: tar, verified: Promise.resolve() };
   return verifyingStream(tar, diffId, {
     what: `the uncompressed content of layer ${index + 1} (diff ID)`,
-    advice: ADVICE,
+    fault: "config",
   });
 }

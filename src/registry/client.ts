@@ -214,7 +214,11 @@ export class RegistryClient {
     const parsed = parseManifest(bytes, res.headers.get("content-type"), { origin: url });
     const digest = manifestDigest(bytes, parsed.mediaType);
     if (isDigest(want) && digest !== want) {
-      throw new DigestMismatchError(want, digest, `manifest of ${formatReference(ref)}`);
+      throw new DigestMismatchError({
+        expected: want,
+        actual: digest,
+        what: `manifest of ${formatReference(ref)}`,
+      });
     }
     const rateLimit = this.#rateLimit(res);
     return {

@@ -24,12 +24,12 @@ export function hexOf(digest: string): string {
 
 /** The error for a cached copy whose content is not the blob's (it has been removed). */
 export function damagedError(digest: string, actual: string, path: string): DigestMismatchError {
-  return new DigestMismatchError(
-    digest,
+  return new DigestMismatchError({
+    expected: digest,
     actual,
-    `the cached blob ${path}`,
-    "the cached copy was damaged and is removed: pull again to fetch it anew",
-  );
+    what: `the cached blob ${path}`,
+    fault: "cache",
+  });
 }
 
 /**

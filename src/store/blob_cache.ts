@@ -141,7 +141,9 @@ export class BlobCache {
   putBytes(blob: BlobRef, bytes: Uint8Array): void {
     this.init();
     const actual = sha256Digest(bytes);
-    if (actual !== blob.digest) throw new DigestMismatchError(blob.digest, actual, "blob");
+    if (actual !== blob.digest) {
+      throw new DigestMismatchError({ expected: blob.digest, actual, what: "blob" });
+    }
     if (this.has(blob)) return;
     try {
       writeFileAtomic(this.blobPath(blob.digest), bytes);
@@ -153,12 +155,11 @@ export class BlobCache {
   /** A full disk becomes a clear error naming the cache; anything else is kept as it is. */
   #storeError(what: string, e: unknown): unknown {
     if (!isNoSpace(e)) return e;
-    return new NoSpaceError(
-      `Cannot store ${what} in the blob cache ${this.root}: no space left on device (or quota exceeded): ` +
-        `free space there or set APPTAINER_CACHEDIR to a folder with more room`,
-      { path: this.root, variable: "APPTAINER_CACHEDIR" },
-      { cause: e },
-    );
+    return new NoSpaceError({
+      action: `store ${what} in the blob cache ${this.root}`,
+      path: this.root,
+      variable: "APPTAINER_CACHEDIR",
+    }, { cause: e });
   }
 
   /**
