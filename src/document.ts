@@ -12,9 +12,11 @@
  */
 import * as v from "valibot";
 import { SregistryError } from "./errors.ts";
-import { type DocumentIssue, type DocumentKind, documentMessage } from "./messages.ts";
+import type { DocumentIssue } from "./error_facts.ts";
+import { type DocumentKind, documentMessage } from "./messages.ts";
 
-export { DOCUMENT_LABELS, type DocumentIssue, type DocumentKind } from "./messages.ts";
+export type { DocumentIssue } from "./error_facts.ts";
+export { DOCUMENT_LABELS, type DocumentKind } from "./messages.ts";
 
 function isPlainObject(x: unknown): boolean {
   return typeof x === "object" && x !== null && !Array.isArray(x);

@@ -5,27 +5,29 @@
  *
  * Where messages are made: each typed class below takes its facts (host, URL,
  * path, setting, tool, action, status, ...) and builds its message from them
- * with the one function of `src/messages.ts` for its kind; throw sites pass
- * facts, never sentences. Messages follow "Cannot <action>: <state>: <what to
+ * with the one function of `src/messages.ts` for its kind (the facts' types
+ * are in `src/error_facts.ts`); throw sites pass facts, never sentences. Messages follow "Cannot <action>: <state>: <what to
  * do>" and never contain secrets. `UsageError` and `SregistryError` itself
  * still take a message, for the one-off failures that have no class.
  * @module
  */
+import type {
+  BlockedPortFacts,
+  DigestFault,
+  DigestMismatchFacts,
+  NetworkFacts,
+  NetworkFailure,
+  NoSpaceFacts,
+  RegistryAnswer,
+  RegistryErrorEntry,
+  RegistryFacts,
+  TlsFacts,
+} from "./error_facts.ts";
 import {
-  type BlockedPortFacts,
-  type DigestFault,
-  type DigestMismatchFacts,
   digestMismatchMessage,
-  type NetworkFacts,
-  type NetworkFailure,
   networkMessage,
-  type NoSpaceFacts,
   noSpaceMessage,
-  type RegistryAnswer,
-  type RegistryErrorEntry,
-  type RegistryFacts,
   registryMessage,
-  type TlsFacts,
 } from "./messages.ts";
 
 export type {
@@ -39,7 +41,7 @@ export type {
   RegistryFault,
   TlsFacts,
   TlsSettings,
-} from "./messages.ts";
+} from "./error_facts.ts";
 
 /** A usage error: wrong arguments or options. The CLI exits with code 2. */
 export class UsageError extends Error {
