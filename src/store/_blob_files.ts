@@ -2,11 +2,11 @@
  * File-level pieces of the blob cache: digest to file name, the sweep of
  * leftovers (partial files of dead processes, kept partial downloads older
  * than a week, stale locks), writing a stream to a partial file, and the
- * error for a damaged cached copy.
+ * errors for a damaged cached copy and a full disk.
  * @module
  */
 import { hostname } from "node:os";
-import { DigestMismatchError } from "../errors.ts";
+import { DigestMismatchError, isNoSpace, NoSpaceError } from "../errors.ts";
 import { processAlive, removeStaleLock } from "./locks.ts";
 import { sweepKept } from "./_blob_resume.ts";
 import { layoutPaths } from "./oci_layout.ts";
@@ -30,6 +30,20 @@ export function damagedError(digest: string, actual: string, path: string): Dige
     what: `the cached blob ${path}`,
     fault: "cache",
   });
+}
+
+/**
+ * A full disk while storing `what` in the cache at `root` becomes a
+ * {@linkcode NoSpaceError} naming the cache and APPTAINER_CACHEDIR; any other
+ * error is returned as it is.
+ */
+export function cacheStoreError(root: string, what: string, e: unknown): unknown {
+  if (!isNoSpace(e)) return e;
+  return new NoSpaceError({
+    action: `store ${what} in the blob cache ${root}`,
+    path: root,
+    variable: "APPTAINER_CACHEDIR",
+  }, { cause: e });
 }
 
 /**
