@@ -200,10 +200,15 @@ const DIGEST_ADVICE: Record<DigestFault, string> = {
   config: "the image's config does not describe its layers: ask its publisher to rebuild it",
 };
 
+/** What to do about content that is not what its digest says, by who is to blame. */
+export function digestAdvice(fault: DigestFault): string {
+  return DIGEST_ADVICE[fault];
+}
+
 /** The message of a `DigestMismatchError`. */
 export function digestMismatchMessage(f: DigestMismatchFacts): string {
   return `Cannot verify ${f.what}: expected ${f.expected}, got ${f.actual}: ${
-    DIGEST_ADVICE[f.fault ?? "transfer"]
+    digestAdvice(f.fault ?? "transfer")
   }`;
 }
 
