@@ -15,6 +15,7 @@ import { temporaryDir } from "../store/work_dirs.ts";
 import { parsePlatform, type Platform } from "../image/platform.ts";
 import { defaultNoCacheName, storageNames } from "../store/storage_paths.ts";
 import type { Session } from "./session.ts";
+import { checkFolderSettings, type FolderSetting } from "./folder_settings.ts";
 import { checkScheme, normalizeSource } from "./schemes.ts";
 
 /** What `pull` takes besides the reference; every field optional. */
@@ -60,6 +61,21 @@ function checkJobs(jobs: number): number {
   return jobs;
 }
 
+/** The folders this pull writes or reads, by the setting that chose each. */
+function folderSettings(session: Session, options: PullOptions, cache: boolean): FolderSetting[] {
+  const s = session.settings;
+  const recorded = !options.noCache && !s.catalogueDisabled;
+  const inStorage = recorded && options.name === undefined && options.dir === undefined &&
+    options.sandbox === undefined;
+  return [
+    { path: s.tmpDir, variable: s.explicitTmpDir ? "SREGISTRY_TMPDIR" : "TMPDIR" },
+    ...(recorded ? [{ path: s.databaseDir, variable: "SREGISTRY_DATABASE" }] : []),
+    ...(inStorage ? [{ path: s.storageDir, variable: "SREGISTRY_STORAGE" }] : []),
+    ...(cache ? [{ path: s.cacheDir, variable: "APPTAINER_CACHEDIR" }] : []),
+    ...(options.dir !== undefined ? [{ path: resolve(options.dir), variable: "--dir" }] : []),
+  ];
+}
+
 /**
  * Pulls `reference` with the session's settings.
  *
@@ -83,6 +99,7 @@ export async function runPull(
   const jobs = checkJobs(options.jobs ?? settings.jobs);
   const offline = options.offline || settings.offline;
   const keepBlobs = !settings.layerCacheDisabled && options.blobCache !== false;
+  checkFolderSettings(`pull ${reference}`, folderSettings(session, options, keepBlobs || offline));
   const cache = keepBlobs || offline ? session.blobCache() : undefined;
   const catalogue = options.noCache ? undefined : session.catalogue();
   await using work = await temporaryDir(settings.tmpDir);

@@ -6,6 +6,7 @@
  * `using`) releases them.
  * @module
  */
+import { resolve } from "node:path";
 import { loadSettings, type Settings } from "../config/settings.ts";
 import { readSecrets } from "../config/secrets_file.ts";
 import { secretsFilePath } from "../config/paths.ts";
@@ -22,6 +23,25 @@ import { registryEndpoint } from "../reference.ts";
 import { BlobCache } from "../store/blob_cache.ts";
 import { Catalogue } from "../store/catalogue.ts";
 import { VERSION } from "../version.ts";
+
+/** The settings that are paths: made absolute (against the current folder) when overridden. */
+const PATH_SETTINGS = [
+  "databaseDir",
+  "storageDir",
+  "tmpDir",
+  "explicitTmpDir",
+  "cacheDir",
+] as const;
+
+/** `overrides` with its path settings made absolute, as `loadSettings` makes the others. */
+function absolutePaths(overrides: Partial<Settings>): Partial<Settings> {
+  const out = { ...overrides };
+  for (const key of PATH_SETTINGS) {
+    const value = out[key];
+    if (typeof value === "string") out[key] = resolve(value);
+  }
+  return out;
+}
 
 const USER_AGENT = `sregistry/${VERSION} (deno ${Deno.version.deno})`;
 
@@ -53,7 +73,7 @@ export class Session implements Disposable {
   constructor(options: SessionOptions = {}) {
     this.env = options.env ?? Deno.env.toObject();
     this.#options = options;
-    this.#overrides = { ...options.overrides };
+    this.#overrides = absolutePaths({ ...options.overrides });
   }
 
   /**
@@ -61,7 +81,7 @@ export class Session implements Disposable {
    * `--disable-cache`, `--authfile`). Call it before the catalogue is opened.
    */
   override(overrides: Partial<Settings>): void {
-    this.#overrides = { ...this.#overrides, ...overrides };
+    this.#overrides = { ...this.#overrides, ...absolutePaths(overrides) };
     this.#settings = undefined;
   }
 

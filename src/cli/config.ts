@@ -16,7 +16,7 @@ import {
 } from "../config/backends.ts";
 import { readSecrets, writeSecrets } from "../config/secrets_file.ts";
 import { login, logout } from "../config/login.ts";
-import { dockerConfigPath } from "../config/paths.ts";
+import { dockerConfigPath, secretsFilePath } from "../config/paths.ts";
 import { UsageError } from "../errors.ts";
 import type { CliContext } from "./context.ts";
 import { print, printErr } from "./output.ts";
@@ -27,19 +27,22 @@ import { unreadSettingWarning } from "./setting_names.ts";
 export function addConfigCommands(program: Command, ctx: () => CliContext): void {
   const backend = program.command("backend")
     .description("show or change settings in the settings file (SREGISTRY_CLIENT_SECRETS)");
+  // The backend commands read the file itself, never the settings made from
+  // it: a bad value stored there must not stop the commands that fix it.
+  const secretsPath = () => secretsFilePath(ctx().env);
   const edit = (change: (data: Record<string, unknown>) => Record<string, unknown>) => {
-    const file = readSecrets(ctx().settings.secretsPath);
+    const file = readSecrets(secretsPath());
     writeSecrets({ ...file, data: change(file.data) });
   };
   backend.command("ls").description("list backends, or one backend's settings (secrets masked)")
     .argument("[backend]").option("--reveal", "show secret values")
     .action((name, opts) => {
-      const file = readSecrets(ctx().settings.secretsPath);
+      const file = readSecrets(secretsPath());
       for (const line of backendList(file.data, name, { reveal: opts.reveal })) print(line);
     });
   backend.command("status").description("the active backend")
     .action(() => {
-      for (const line of backendStatus(readSecrets(ctx().settings.secretsPath).data)) print(line);
+      for (const line of backendStatus(readSecrets(secretsPath()).data)) print(line);
     });
   backend.command("activate").argument("<backend>").description("make a backend the default")
     .action((name) => edit((d) => activate(d, name)));

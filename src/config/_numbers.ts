@@ -6,14 +6,40 @@
  */
 import { UsageError } from "../errors.ts";
 
+/**
+ * A setting whose value the parsers below refuse. The message is the one for
+ * a value from the environment; `expected` ("a whole number from 1 to 64")
+ * and `example` let the caller say the same about a value stored in the
+ * settings file or given to `backend add`.
+ */
+export class SettingValueError extends UsageError {
+  /** The variable, e.g. `SREGISTRY_PYTHON_THREADS`. */
+  readonly variable: string;
+  /** The refused value (numbers and words: never a secret). */
+  readonly value: string;
+  /** What the variable takes, e.g. "a whole number from 1 to 64". */
+  readonly expected: string;
+  /** A valid value, e.g. "30", when there is a useful one. */
+  readonly example?: string;
+  constructor(variable: string, value: string, expected: string, example?: string) {
+    super(
+      `Cannot use ${variable}="${value}": it is not ${expected}: set it to one${
+        example ? ` (e.g. ${example})` : ""
+      }, or unset it`,
+    );
+    this.variable = variable;
+    this.value = value;
+    this.expected = expected;
+    this.example = example;
+  }
+}
+
 /** Parses a whole number from `min` to `max`. */
 export function parseCount(name: string, value: string, min: number, max: number): number {
   const text = value.trim();
   const n = Number(text);
   if (!/^\d+$/.test(text) || n < min || n > max) {
-    throw new UsageError(
-      `Cannot use ${name}="${value}": it is not a whole number from ${min} to ${max}: set it to one, or unset it`,
-    );
+    throw new SettingValueError(name, value, `a whole number from ${min} to ${max}`);
   }
   return n;
 }
@@ -27,11 +53,7 @@ export function parseChoice<T extends string>(
   const text = value.trim().toLowerCase();
   const found = choices.find((c) => c === text);
   if (found === undefined) {
-    throw new UsageError(
-      `Cannot use ${name}="${value}": it is not one of ${
-        choices.join(", ")
-      }: set it to one, or unset it`,
-    );
+    throw new SettingValueError(name, value, `one of ${choices.join(", ")}`);
   }
   return found;
 }
@@ -45,14 +67,17 @@ export const MAX_TIMER_S = Math.floor((2 ** 31 - 1) / 1000);
 /**
  * Parses a number of seconds (decimals allowed), at least 1 ms and at most
  * {@linkcode MAX_TIMER_S} (a larger one would make every timer fire at once).
- * @throws {UsageError} naming the variable and the range
+ * @throws {SettingValueError} naming the variable and the range
  */
 export function parseSeconds(name: string, value: string): number {
   const text = value.trim();
   const n = Number(text);
   if (!/^\d+(\.\d+)?$/.test(text) || n < 0.001 || n > MAX_TIMER_S) {
-    throw new UsageError(
-      `Cannot use ${name}="${value}": it is not a number of seconds from 0.001 to ${MAX_TIMER_S} (24 days): set it to one (e.g. 30), or unset it`,
+    throw new SettingValueError(
+      name,
+      value,
+      `a number of seconds from 0.001 to ${MAX_TIMER_S} (24 days)`,
+      "30",
     );
   }
   return n;
@@ -81,8 +106,10 @@ export function parseBytes(name: string, value: string): number {
   const unit = match ? UNITS[match[2].toLowerCase()] : undefined;
   const n = match && unit ? Math.floor(Number(match[1]) * unit) : 0;
   if (!(n > 0) || !Number.isSafeInteger(n)) {
-    throw new UsageError(
-      `Cannot use ${name}="${value}": it is not a size in bytes (e.g. 1073741824, 512M, 10GiB): set it to one, or unset it`,
+    throw new SettingValueError(
+      name,
+      value,
+      "a size in bytes (e.g. 1073741824, 512M, 10GiB)",
     );
   }
   return n;

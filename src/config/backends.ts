@@ -5,6 +5,7 @@
  * @module
  */
 import { UsageError } from "../errors.ts";
+import { checkStoredSetting } from "./settings.ts";
 
 type Data = Record<string, unknown>;
 
@@ -116,8 +117,11 @@ export function backendVariableName(backend: string, variable: string): string {
 }
 
 /**
- * `backend add <backend> <variable> <value> [--force]`.
- * @throws {UsageError} when the variable is set and `force` is false
+ * `backend add <backend> <variable> <value> [--force]`. The value is checked
+ * with the parser `loadSettings` reads it with, so a bad one is refused here
+ * rather than stored (where it would stop every command that reads settings).
+ * @throws {UsageError} when the variable is set and `force` is false, or the
+ *   value is not one the variable takes (`SREGISTRY_PYTHON_THREADS abc`)
  */
 export function addVariable(
   data: Data,
@@ -138,6 +142,7 @@ export function addVariable(
       `Cannot add ${name} to backend "${backend}": it is already set: pass --force to replace it`,
     );
   }
+  checkStoredSetting(backend, name, value);
   return { ...data, [backend]: { ...vars, [name]: value } };
 }
 

@@ -4,7 +4,7 @@
  * @module
  */
 import { homedir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { SregistryError } from "../errors.ts";
 
 type Env = Record<string, string | undefined>;
@@ -39,10 +39,13 @@ export function expandHome(path: string, env: Env): string {
   return path;
 }
 
-/** The settings file: `$SREGISTRY_CLIENT_SECRETS`, default `~/.sregistry`. */
+/**
+ * The settings file: `$SREGISTRY_CLIENT_SECRETS` (made absolute against the
+ * current folder), default `~/.sregistry`.
+ */
 export function secretsFilePath(env: Env): string {
   const set = nonEmpty(env.SREGISTRY_CLIENT_SECRETS);
-  return set ? expandHome(set, env) : join(homeDir(env), ".sregistry");
+  return set ? resolve(expandHome(set, env)) : join(homeDir(env), ".sregistry");
 }
 
 /** Docker's config file: `$DOCKER_CONFIG/config.json`, default `~/.docker/config.json`. */

@@ -8,11 +8,18 @@
  * original persisted NVIDIA tokens found in the environment).
  * @module
  */
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { parseBoolean } from "./booleans.ts";
 import { expandHome, homeDir, nonEmpty, secretsFilePath } from "./paths.ts";
 import type { SecretsFile } from "./secrets_file.ts";
-import { parseBytes, parseChoice, parseCount, parseSeconds } from "./_numbers.ts";
+import {
+  parseBytes,
+  parseChoice,
+  parseCount,
+  parseSeconds,
+  SettingValueError,
+} from "./_numbers.ts";
+import { SregistryError, UsageError } from "../errors.ts";
 import { apptainerValue } from "./apptainer_vars.ts";
 
 const COMPRESSIONS = ["gzip", "zstd", "lz4", "xz"] as const;
@@ -127,12 +134,19 @@ function mirrors(value: string | undefined): string[] {
 }
 
 /**
- * Resolves every setting.
+ * Resolves every setting. Paths (`SREGISTRY_DATABASE`, `SREGISTRY_STORAGE`,
+ * the temp and cache folders, `SREGISTRY_CA_FILE`, ...) are made absolute
+ * here, once, against `cwd`: a relative value names a folder under the
+ * folder the command ran in, and the catalogue records absolute paths.
  *
  * @param env the environment, e.g. `Deno.env.toObject()`
  * @param secrets the settings file, from `readSecrets(secretsFilePath(env))`
+ * @param cwd the folder relative paths are taken from; default the current folder
  * @returns the settings
- * @throws {UsageError} when a numeric variable is not a valid number
+ * @throws {SettingValueError} (a {@linkcode UsageError}) when a variable of the
+ *   environment is not a valid number or word
+ * @throws {StoredSettingError} when the bad value is stored in the settings
+ *   file: the message names the file and the `backend remove` command that fixes it
  * @example
  * ```ts
  * const settings = loadSettings({ HOME: "/home/me", SREGISTRY_PYTHON_THREADS: "2" });
@@ -140,14 +154,88 @@ function mirrors(value: string | undefined): string[] {
  * settings.databaseDir; // "/home/me/.singularity"
  * ```
  */
-export function loadSettings(env: Env, secrets?: SecretsFile): Settings {
+export function loadSettings(env: Env, secrets?: SecretsFile, cwd?: string): Settings {
   const data = secrets?.data ?? {};
+  try {
+    return resolveSettings(env, data, secrets?.path, cwd);
+  } catch (e) {
+    if (!(e instanceof SettingValueError) || nonEmpty(env[e.variable]) !== undefined) throw e;
+    const client = activeClient(env, data);
+    const home = homeBackend(e.variable);
+    const backend = fromEntry(data, client, e.variable) !== undefined ? client : home ?? client;
+    throw new StoredSettingError(e, secrets?.path ?? secretsFilePath(env), backend);
+  }
+}
+
+/**
+ * A bad value stored in the settings file: a failure (exit 1), not a usage
+ * error, whose message names the file, the backend entry and the commands
+ * that fix it (the `backend` commands never read the values, so they work).
+ */
+export class StoredSettingError extends SregistryError {
+  /** The variable, e.g. `SREGISTRY_PYTHON_THREADS`. */
+  readonly variable: string;
+  /** The settings file. */
+  readonly path: string;
+  /** The backend entry holding the value. */
+  readonly backend: string;
+  constructor(fault: SettingValueError, path: string, backend: string) {
+    super(
+      `Cannot use ${fault.variable}="${fault.value}" stored in the settings file ${path} (backend "${backend}"): it is not ${fault.expected}: run "sregistry backend remove ${backend} ${fault.variable}", or "sregistry backend add --force ${backend} ${fault.variable} VALUE"`,
+      { cause: fault },
+    );
+    this.variable = fault.variable;
+    this.path = path;
+    this.backend = backend;
+  }
+}
+
+/**
+ * Checks a value `backend add` is about to store, with the parser
+ * {@linkcode loadSettings} reads it with.
+ *
+ * @param backend the backend entry, e.g. `docker`
+ * @param variable the stored name, e.g. `SREGISTRY_PYTHON_THREADS`
+ * @param value the value
+ * @throws {UsageError} naming the variable and what it takes, when the value would be refused
+ */
+export function checkStoredSetting(backend: string, variable: string, value: string): void {
+  try {
+    resolveSettings(
+      { HOME: "/", SREGISTRY_CLIENT: backend },
+      {
+        [backend]: { [variable]: value },
+      },
+      "/settings",
+      "/",
+    );
+  } catch (e) {
+    if (!(e instanceof SettingValueError)) throw e;
+    throw new UsageError(
+      `Cannot add ${variable}="${value}" to backend "${backend}": it is not ${e.expected}: give ${
+        e.example ? `one, e.g. ${e.example}` : "one"
+      }`,
+    );
+  }
+}
+
+function activeClient(env: Env, data: Record<string, unknown>): string {
   const fileClient = typeof data.SREGISTRY_CLIENT === "string"
     ? nonEmpty(data.SREGISTRY_CLIENT)
     : undefined;
-  const client = (nonEmpty(env.SREGISTRY_CLIENT) ?? fileClient ?? "docker").trim().toLowerCase();
+  return (nonEmpty(env.SREGISTRY_CLIENT) ?? fileClient ?? "docker").trim().toLowerCase();
+}
+
+function resolveSettings(
+  env: Env,
+  data: Record<string, unknown>,
+  secretsPath: string | undefined,
+  cwd = Deno.cwd(),
+): Settings {
+  const client = activeClient(env, data);
   const get = lookup(env, data, client);
-  const path = (name: string, fallback: string) => expandHome(get(name) ?? fallback, env);
+  const abs = (value: string) => resolve(cwd, expandHome(value, env));
+  const path = (name: string, fallback: string) => abs(get(name) ?? fallback);
   const home = homeDir(env);
   const singularityDir = join(home, ".singularity");
   const disable = apptainerValue(get, "DISABLE_CACHE");
@@ -166,11 +254,11 @@ export function loadSettings(env: Env, secrets?: SecretsFile): Settings {
     client,
     databaseDir: path("SREGISTRY_DATABASE", singularityDir),
     storageDir: path("SREGISTRY_STORAGE", join(singularityDir, "shub")),
-    tmpDir: expandHome(tmp.value ?? nonEmpty(env.TMPDIR) ?? "/tmp", env),
-    ...(tmp.value ? { explicitTmpDir: expandHome(tmp.value, env) } : {}),
+    tmpDir: abs(tmp.value ?? nonEmpty(env.TMPDIR) ?? "/tmp"),
+    ...(tmp.value ? { explicitTmpDir: abs(tmp.value) } : {}),
     catalogueDisabled: parseBoolean(get("SREGISTRY_DISABLE")) || disableCache,
     layerCacheDisabled: disableCache,
-    secretsPath: secrets?.path ?? secretsFilePath(env),
+    secretsPath: abs(secretsPath ?? secretsFilePath(env)),
     jobs: jobs ? parseCount("SREGISTRY_PYTHON_THREADS", jobs, 1, 64) : DEFAULT_JOBS,
     httpsNoVerify: parseBoolean(get("SREGISTRY_HTTPS_NOVERIFY")),
     dockerhub: {
@@ -178,7 +266,7 @@ export function loadSettings(env: Env, secrets?: SecretsFile): Settings {
       version: get("SREGISTRY_DOCKERHUB_VERSION") ?? "v2",
       noHttps: parseBoolean(get("SREGISTRY_DOCKERHUB_NOHTTPS")),
       ...envCredential(get),
-      ...(dockerSecrets ? { secretsPath: expandHome(dockerSecrets, env) } : {}),
+      ...(dockerSecrets ? { secretsPath: abs(dockerSecrets) } : {}),
       mirrors: mirrors(get("SREGISTRY_DOCKERHUB_MIRROR")),
     },
     dockerCmd: parseBoolean(get("SREGISTRY_DOCKER_CMD")),
@@ -187,7 +275,7 @@ export function loadSettings(env: Env, secrets?: SecretsFile): Settings {
       username: get("SREGISTRY_NVIDIA_USERNAME") ?? "$oauthtoken",
       ...(get("SREGISTRY_NVIDIA_TOKEN") ? { token: get("SREGISTRY_NVIDIA_TOKEN") } : {}),
     },
-    cacheDir: expandHome(cache.value ?? singularityDir, env),
+    cacheDir: abs(cache.value ?? singularityDir),
     notes: [...disable.notes, ...tmp.notes, ...cache.notes],
     retries: retries ? parseCount("SREGISTRY_RETRIES", retries, 0, 20) : DEFAULT_RETRIES,
     timeoutS: timeout ? parseSeconds("SREGISTRY_TIMEOUT", timeout) : DEFAULT_TIMEOUT_S,
@@ -199,7 +287,7 @@ export function loadSettings(env: Env, secrets?: SecretsFile): Settings {
       ? parseChoice("SREGISTRY_COMPRESSION", compression, COMPRESSIONS)
       : "gzip",
     offline: parseBoolean(get("SREGISTRY_OFFLINE")),
-    ...(caFile ? { caFile: expandHome(caFile, env) } : {}),
+    ...(caFile ? { caFile: abs(caFile) } : {}),
   };
 }
 
