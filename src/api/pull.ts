@@ -15,6 +15,8 @@ import { temporaryDir } from "../store/work_dirs.ts";
 import { parsePlatform, type Platform } from "../image/platform.ts";
 import { defaultNoCacheName, storageNames } from "../store/storage_paths.ts";
 import type { Session } from "./session.ts";
+import type { BlobCache } from "../store/blob_cache.ts";
+import { cacheWriteRefusal } from "../store/cache_writable.ts";
 import { checkFolderSettings, type FolderSetting } from "./folder_settings.ts";
 import { checkScheme, normalizeSource } from "./schemes.ts";
 
@@ -61,6 +63,38 @@ function checkJobs(jobs: number): number {
   return jobs;
 }
 
+/**
+ * The blob cache as this pull can use it: `writable` when it can be written
+ * (a damaged `index.json` is set aside first, with a warning), else only
+ * `readable`, with one note that nothing will be cached.
+ */
+async function usableCache(
+  session: Session,
+  wanted: boolean,
+  onEvent: PullListener | undefined,
+): Promise<{ writable?: BlobCache; readable?: BlobCache }> {
+  if (!wanted) return {};
+  const cache = session.blobCache();
+  const refused = cacheWriteRefusal(cache.root);
+  if (refused) {
+    onEvent?.({
+      kind: "warning",
+      text:
+        `the blob cache cannot be written (${refused.path}: ${refused.reason}): layers already in it are read, nothing will be cached`,
+    });
+    return { readable: cache };
+  }
+  const damaged = await cache.repairIndex();
+  if (damaged) {
+    onEvent?.({
+      kind: "warning",
+      text:
+        `the blob cache's index.json was damaged (${damaged.reason}): set aside as ${damaged.aside}; a new one is started (tags are added back as images are pulled)`,
+    });
+  }
+  return { writable: cache, readable: cache };
+}
+
 /** The folders this pull writes or reads, by the setting that chose each. */
 function folderSettings(session: Session, options: PullOptions, cache: boolean): FolderSetting[] {
   const s = session.settings;
@@ -100,12 +134,13 @@ export async function runPull(
   const offline = options.offline || settings.offline;
   const keepBlobs = !settings.layerCacheDisabled && options.blobCache !== false;
   checkFolderSettings(`pull ${reference}`, folderSettings(session, options, keepBlobs || offline));
-  const cache = keepBlobs || offline ? session.blobCache() : undefined;
+  const cache = await usableCache(session, keepBlobs || offline, options.onEvent);
   const catalogue = options.noCache ? undefined : session.catalogue();
   await using work = await temporaryDir(settings.tmpDir);
   const { source, ref, headDigest } = await openSource(reference, {
     client: () => session.registryClient({ noHttps: options.noHttps, onEvent: options.onEvent }),
-    cache,
+    // A cache that can only be read still serves --offline pulls.
+    cache: cache.writable ?? (offline ? cache.readable : undefined),
     workDir: () => Promise.resolve(work.path),
     offline,
     reference: options.reference,
@@ -134,7 +169,7 @@ export async function runPull(
     compression: options.compression ?? settings.compression,
     sudo: options.sudo,
   }, {
-    cache,
+    cache: cache.writable,
     catalogue,
     storageDir: settings.storageDir,
     tmpDir: settings.tmpDir,

@@ -20,7 +20,7 @@ import {
   sweepCacheFolder,
   writeStreamTo,
 } from "./_blob_files.ts";
-import { readCacheIndex, tagInCache } from "./_cache_index.ts";
+import { type DamagedIndex, readCacheIndex, repairCacheIndex, tagInCache } from "./_cache_index.ts";
 import {
   type IndexEntry,
   initLayout,
@@ -251,6 +251,16 @@ export class BlobCache {
    */
   index(): LayoutIndex {
     return readCacheIndex(this.root);
+  }
+
+  /**
+   * Sets a damaged `index.json` (empty, garbage, `null`) aside as
+   * `index.json.damaged-<time>` and starts a new one: the index is a cache of
+   * tags, rebuilt as images are pulled.
+   * @returns what was set aside, or undefined when the index was sound
+   */
+  repairIndex(): Promise<DamagedIndex | undefined> {
+    return repairCacheIndex(this.root, this.#lockOptions);
   }
 
   /** Points the reference name `name` at a manifest or index (replacing an older entry). */
