@@ -100,7 +100,8 @@ export function renameImage(
   storageDir: string,
 ): string {
   const r = findImage(catalogue, reference);
-  const names = storageNames(parseReference(newReference));
+  // `@version` here is the record's version, not a digest to pull: the tag is kept.
+  const names = storageNames({ ...parseReference(newReference), digest: undefined });
   const target = storageFile(storageDir, { ...names, digest: r.version ?? undefined });
   if (r.image !== target) checkFree(`rename ${reference}`, target);
   // The record changes only if the file moved (and a taken name moves nothing).
@@ -142,7 +143,7 @@ export function addImage(
   checkSif(file, options.force ?? false);
   if (typeof catalogue === "function") catalogue = catalogue();
   const ref = parseReference(options.name);
-  const names = storageNames(ref);
+  const names = storageNames({ ...ref, digest: undefined }); // `@version` keeps the tag
   const version = ref.digest ?? fileDigest(file, `add ${file}`);
   const size = Deno.statSync(file).size;
   const target = storageFile(options.storageDir, { ...names, digest: version });

@@ -50,8 +50,10 @@ export function findImage(catalogue: Catalogue, reference: string): ImageRecord 
   if (byId) return byId;
   const ref = parseReference(reference);
   const names = storageNames(ref);
-  // `repo@digest` names a version under any tag; `repo` alone is `repo:latest`.
-  const record = catalogue.find({ ...names, tag: ref.tag, version: ref.digest });
+  // `repo@digest` (with or without a tag: the digest wins) names a version
+  // under any tag; `repo` alone is `repo:latest`.
+  const tag = ref.digest === undefined ? ref.tag : undefined;
+  const record = catalogue.find({ ...names, tag, version: ref.digest });
   if (!record) {
     throw new SregistryError(
       `Cannot find ${reference}: no such image in the catalogue: run "sregistry images" to list them, or "sregistry pull ${reference}"`,

@@ -107,10 +107,24 @@ function checkNames(names: StorageNames): void {
 }
 
 /**
+ * The tag a digest-pinned pull is recorded under: the digest with `-` for
+ * `:` (`sha256-<hex>`), a valid tag that names the content, not a tag of the
+ * registry's (the OCI referrers fallback spells digests the same way).
+ * @throws {RangeError} for a digest that is not `<algorithm>:<hex>`
+ */
+export function digestTag(digest: string): string {
+  checkDigest(digest);
+  return digest.replace(":", "-").slice(0, 128);
+}
+
+/**
  * The storage names of a parsed reference.
  *
  * @param ref `domain` (e.g. `docker.io`, `ghcr.io`, `127.0.0.1:5000`), repository `path`,
- *   optional `tag` and `digest` (the digest does not change the names).
+ *   optional `tag` and `digest`. With a digest the tag is ignored (the digest
+ *   wins, as in Docker's `ParseDockerRef` and Apptainer) and the image is
+ *   named by the digest: tag `sha256-<hex>` ({@linkcode digestTag}), so that
+ *   `get name:tag` and `get name` never return a digest pull as that tag.
  * @returns registry, collection, name and tag (default `latest`).
  * @throws {RangeError} when a component could name something outside the storage root.
  * @example
@@ -136,7 +150,7 @@ export function storageNames(
     registry,
     collection: cut < 0 ? "" : path.slice(0, cut),
     name: path.slice(cut + 1),
-    tag: ref.tag ?? "latest",
+    tag: ref.digest !== undefined ? digestTag(ref.digest) : ref.tag ?? "latest",
   };
   checkNames(names);
   if (ref.digest !== undefined) checkDigest(ref.digest);

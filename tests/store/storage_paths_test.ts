@@ -43,9 +43,25 @@ Deno.test("storageNames() splits references like Docker and the original client"
       want: { registry: "127.0.0.1:5000", collection: "", name: "busybox", tag: "latest" },
     },
     {
-      name: "digest-only reference keeps tag latest",
+      // Not `latest`: the registry may have no such tag, or another image under it.
+      name: "a digest-only reference is named by its digest",
       ref: { domain: "docker.io", path: "library/busybox", digest: D },
-      want: { registry: "docker.io", collection: "library", name: "busybox", tag: "latest" },
+      want: {
+        registry: "docker.io",
+        collection: "library",
+        name: "busybox",
+        tag: D.replace(":", "-"),
+      },
+    },
+    {
+      name: "tag and digest: the digest wins (Docker's ParseDockerRef), the tag is ignored",
+      ref: { domain: "docker.io", path: "library/busybox", tag: "base", digest: D },
+      want: {
+        registry: "docker.io",
+        collection: "library",
+        name: "busybox",
+        tag: D.replace(":", "-"),
+      },
     },
     {
       name: "case-sensitive tag is kept",
