@@ -13,6 +13,7 @@ import { addImage, moveImage, removeImage, renameImage } from "./catalogue.ts";
 import { findImage, imageFile } from "./find.ts";
 import { type PullOptions, runPull } from "./pull.ts";
 import { Session, type SessionOptions } from "./session.ts";
+import { checkArguments, checkImagesArguments, checkPullArguments } from "./arguments.ts";
 
 /** Where a call reads its settings: a shared session, or a new one from `env`. */
 export interface ApiOptions extends SessionOptions {
@@ -21,9 +22,28 @@ export interface ApiOptions extends SessionOptions {
 }
 
 async function withSession<T>(options: ApiOptions, fn: (s: Session) => T | Promise<T>) {
-  if (options.session) return await fn(options.session);
+  if (options.session) {
+    if (!(options.session instanceof Session)) {
+      throw new TypeError("options.session must be a Session (new Session()), not another object");
+    }
+    return await fn(options.session);
+  }
   using session = new Session(options);
   return await fn(session);
+}
+
+/** A rejected promise when `check` throws (the calls return promises, never throw at once). */
+function argumentError(check: () => void): Promise<never> | undefined {
+  try {
+    check();
+    return undefined;
+  } catch (e) {
+    return Promise.reject(e);
+  }
+}
+
+function argumentsChecked<T>(check: () => void, fn: () => Promise<T>): Promise<T> {
+  return argumentError(check) ?? fn();
 }
 
 /**
@@ -47,7 +67,10 @@ export function pull(
   reference: string,
   options: PullOptions & ApiOptions = {},
 ): Promise<PullResult> {
-  return withSession(options, (s) => runPull(s, reference, options));
+  return argumentsChecked(
+    () => checkPullArguments(reference, options),
+    () => withSession(options, (s) => runPull(s, reference, options)),
+  );
 }
 
 /**
@@ -60,6 +83,8 @@ export function images(
   query: string | string[] = [],
   options: ApiOptions = {},
 ): Promise<ImageRecord[]> {
+  const bad = argumentError(() => checkImagesArguments(query, options));
+  if (bad) return bad;
   const queries = typeof query === "string" ? [query] : query;
   return withSession(
     options,
@@ -73,6 +98,8 @@ export function images(
  * @throws {SregistryError} when no record matches or the catalogue is disabled
  */
 export function inspect(reference: string, options: ApiOptions = {}): Promise<ImageRecord> {
+  const bad = argumentError(() => checkArguments("inspect", { reference }, options));
+  if (bad) return bad;
   return withSession(
     options,
     (s) => findImage(s.requireCatalogue(`inspect ${reference}`, { readOnly: true }), reference),
@@ -85,6 +112,8 @@ export function inspect(reference: string, options: ApiOptions = {}): Promise<Im
  * @throws {SregistryError} when no record matches, or its file is gone
  */
 export function get(reference: string, options: ApiOptions = {}): Promise<string> {
+  const bad = argumentError(() => checkArguments("get", { reference }, options));
+  if (bad) return bad;
   return withSession(options, (s) => {
     return imageFile(s.requireCatalogue(`get ${reference}`, { readOnly: true }), reference);
   });
@@ -98,6 +127,8 @@ export function get(reference: string, options: ApiOptions = {}): Promise<string
  * @throws {SregistryError} when no record matches or the catalogue is disabled
  */
 export function rm(reference: string, options: ApiOptions = {}): Promise<ImageRecord> {
+  const bad = argumentError(() => checkArguments("rm", { reference }, options));
+  if (bad) return bad;
   return withSession(options, (s) => {
     const catalogue = s.requireCatalogue(`remove ${reference}`);
     return removeImage(catalogue, reference).record;
@@ -113,6 +144,8 @@ export function rm(reference: string, options: ApiOptions = {}): Promise<ImageRe
  * @throws {SregistryError} when no record matches, it has no file, or the target exists
  */
 export function mv(reference: string, path: string, options: ApiOptions = {}): Promise<string> {
+  const bad = argumentError(() => checkArguments("mv", { reference, path }, options));
+  if (bad) return bad;
   return withSession(
     options,
     (s) => moveImage(s.requireCatalogue(`move ${reference}`), reference, path),
@@ -131,6 +164,8 @@ export function rename(
   newReference: string,
   options: ApiOptions = {},
 ): Promise<string> {
+  const bad = argumentError(() => checkArguments("rename", { reference, newReference }, options));
+  if (bad) return bad;
   return withSession(options, (s) =>
     renameImage(
       s.requireCatalogue(`rename ${reference}`),
@@ -152,6 +187,8 @@ export function add(
   name: string,
   options: ApiOptions & { copy?: boolean; force?: boolean } = {},
 ): Promise<ImageRecord> {
+  const bad = argumentError(() => checkArguments("add", { file, name }, options, "add"));
+  if (bad) return bad;
   return withSession(options, (s) =>
     addImage(() => s.requireCatalogue(`add ${file}`), file, {
       name,

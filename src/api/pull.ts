@@ -9,13 +9,13 @@ import { basename, join, resolve } from "node:path";
 import type { BuilderName } from "../builders/builder.ts";
 import { UsageError } from "../errors.ts";
 import { pull, type PullResult } from "../pull/pull.ts";
-import type { PullListener } from "../pull/events.ts";
+import type { PullEvent, PullListener } from "../pull/events.ts";
 import { openSource } from "../sources/open.ts";
 import { temporaryDir } from "../store/work_dirs.ts";
 import { parsePlatform, type Platform } from "../image/platform.ts";
 import { defaultNoCacheName, storageNames } from "../store/storage_paths.ts";
 import type { Session } from "./session.ts";
-import type { BlobCache } from "../store/blob_cache.ts";
+import { BlobCache } from "../store/blob_cache.ts";
 import { cacheWriteRefusal } from "../store/cache_writable.ts";
 import { checkFolderSettings, type FolderSetting } from "./folder_settings.ts";
 import { checkScheme, normalizeSource } from "./schemes.ts";
@@ -54,6 +54,26 @@ export interface PullOptions {
   blobCache?: boolean;
   /** Progress events (layers, steps, warnings). */
   onEvent?: PullListener;
+  /**
+   * Stops the pull when aborted: the promise rejects with the signal's reason
+   * (an `AbortError` by default) and the pull cleans up as after any failure
+   * (work folders and the partial image removed, locks and pins released,
+   * nothing recorded). A pull that finished before the abort was noticed
+   * resolves as usual.
+   */
+  signal?: AbortSignal;
+}
+
+/**
+ * Events that also check the signal: each one (a layer's progress, a step)
+ * is a point where an aborted pull stops, by throwing the abort reason.
+ */
+function abortable(signal: AbortSignal | undefined, onEvent: PullListener | undefined) {
+  if (!signal) return onEvent;
+  return (e: PullEvent) => {
+    signal.throwIfAborted();
+    onEvent?.(e);
+  };
 }
 
 function checkJobs(jobs: number): number {
@@ -72,9 +92,12 @@ async function usableCache(
   session: Session,
   wanted: boolean,
   onEvent: PullListener | undefined,
+  signal: AbortSignal | undefined,
 ): Promise<{ writable?: BlobCache; readable?: BlobCache }> {
   if (!wanted) return {};
-  const cache = session.blobCache();
+  let cache = session.blobCache();
+  // Waits for another pull's blob lock end when the signal aborts.
+  if (signal) cache = new BlobCache(cache.root, { signal });
   const refused = cacheWriteRefusal(cache.root);
   if (refused) {
     onEvent?.({
@@ -127,18 +150,21 @@ export async function runPull(
   reference: string,
   options: PullOptions = {},
 ): Promise<PullResult> {
+  options.signal?.throwIfAborted();
   checkScheme(reference);
   reference = normalizeSource(reference);
   const settings = session.settings;
+  const signal = options.signal;
+  const onEvent = abortable(signal, options.onEvent);
   const jobs = checkJobs(options.jobs ?? settings.jobs);
   const offline = options.offline || settings.offline;
   const keepBlobs = !settings.layerCacheDisabled && options.blobCache !== false;
   checkFolderSettings(`pull ${reference}`, folderSettings(session, options, keepBlobs || offline));
-  const cache = await usableCache(session, keepBlobs || offline, options.onEvent);
+  const cache = await usableCache(session, keepBlobs || offline, onEvent, signal);
   const catalogue = options.noCache ? undefined : session.catalogue();
   await using work = await temporaryDir(settings.tmpDir);
   const { source, ref, headDigest } = await openSource(reference, {
-    client: () => session.registryClient({ noHttps: options.noHttps, onEvent: options.onEvent }),
+    client: () => session.registryClient({ noHttps: options.noHttps, onEvent, signal }),
     // A cache that can only be read still serves --offline pulls.
     cache: cache.writable ?? (offline ? cache.readable : undefined),
     workDir: () => Promise.resolve(work.path),
@@ -180,6 +206,6 @@ export async function runPull(
     maxLayerBytes: settings.maxLayerBytes,
     isRoot: Deno.uid() === 0,
     deterministic: session.env.SOURCE_DATE_EPOCH !== undefined,
-    onEvent: options.onEvent,
+    onEvent,
   });
 }

@@ -43,6 +43,15 @@ function absolutePaths(overrides: Partial<Settings>): Partial<Settings> {
   return out;
 }
 
+/** `fetch` whose requests also end when `signal` aborts. */
+function abortableFetch(fetch: Fetcher, signal?: AbortSignal): Fetcher {
+  if (!signal) return fetch;
+  return (req) => {
+    signal.throwIfAborted();
+    return fetch(new Request(req, { signal: AbortSignal.any([req.signal, signal]) }));
+  };
+}
+
 const USER_AGENT = `sregistry/${VERSION} (deno ${Deno.version.deno})`;
 
 /** How a session is made: all optional. */
@@ -152,16 +161,18 @@ export class Session implements Disposable {
    * endpoint (`SREGISTRY_DOCKERHUB_BASE`) and mirrors
    * (`SREGISTRY_DOCKERHUB_MIRROR`). Its events go to `options.onEvent`, else to
    * the session's `onEvent`, each text once; which mirror served only with `debug`.
+   * `options.signal` aborts its requests (and every later one) when it aborts.
    */
   registryClient(
-    options: { noHttps?: boolean; onEvent?: (e: PullEvent) => void } = {},
+    options: { noHttps?: boolean; onEvent?: (e: PullEvent) => void; signal?: AbortSignal } = {},
   ): RegistryClient {
     const settings = this.settings;
+    const fetch = abortableFetch(this.#httpFetch(), options.signal);
     const plainHttp = this.#plainHttp(options.noHttps);
     const hub = hubEndpoint(settings.dockerhub.base, plainHttp("docker.io"));
     const isHub = (domain: string) => domain === "docker.io" || domain === hub.host;
     return new MirroredClient({
-      fetch: this.#httpFetch(),
+      fetch,
       userAgent: USER_AGENT,
       credentials: credentialLookup({ env: this.env, settings }),
       endpoint: (domain) => (domain === "docker.io" ? hub.host : registryEndpoint(domain)),
