@@ -140,8 +140,8 @@ export function rm(reference: string, options: ApiOptions = {}): Promise<ImageRe
  * into) and records it there, as `sregistry mv` does.
  *
  * @returns the new path
- * @throws {UsageError} when the image is already there
- * @throws {SregistryError} when no record matches, it has no file, or the target exists
+ * @throws {SregistryError} when the image is already there, no record matches, it has no
+ *   file, or the target exists
  */
 export function mv(reference: string, path: string, options: ApiOptions = {}): Promise<string> {
   const bad = argumentError(() => checkArguments("mv", { reference, path }, options));

@@ -62,8 +62,7 @@ export function removeImage(
  * file is copied, then the original removed.
  *
  * @returns the new absolute path
- * @throws {UsageError} when the image is already there
- * @throws {SregistryError} when nothing matches, the image has no file, or
+ * @throws {SregistryError} when the image is already there, nothing matches, the image has no file, or
  *   something is at the target already
  */
 export function moveImage(catalogue: Catalogue, reference: string, path: string): string {
@@ -74,7 +73,9 @@ export function moveImage(catalogue: Catalogue, reference: string, path: string)
     if (Deno.statSync(target).isDirectory) target = `${target}/${r.image.split("/").pop()}`;
   } catch { /* a new file name */ }
   if (target === r.image) {
-    throw new UsageError(`Cannot move ${reference}: it is already at ${target}`);
+    throw new SregistryError(
+      `Cannot move ${reference}: it is already at ${target}: give another path, or leave it there`,
+    );
   }
   checkFree(`move ${reference}`, target);
   // The record changes only if the file moved.

@@ -7,7 +7,7 @@
  */
 import { basename, join, resolve } from "node:path";
 import type { BuilderName } from "../builders/builder.ts";
-import { UsageError } from "../errors.ts";
+import { UnauthorizedError, UsageError } from "../errors.ts";
 import { pull, type PullResult } from "../pull/pull.ts";
 import type { PullEvent, PullListener } from "../pull/events.ts";
 import { openSource } from "../sources/open.ts";
@@ -181,7 +181,7 @@ export async function runPull(
   const platform = typeof options.platform === "string"
     ? parsePlatform(options.platform)
     : options.platform;
-  return await pull({
+  const request = {
     ref,
     source,
     headDigest,
@@ -194,7 +194,8 @@ export async function runPull(
     builder: options.builder,
     compression: options.compression ?? settings.compression,
     sudo: options.sudo,
-  }, {
+  };
+  const context = {
     cache: cache.writable,
     catalogue,
     storageDir: settings.storageDir,
@@ -207,5 +208,29 @@ export async function runPull(
     isRoot: Deno.uid() === 0,
     deterministic: session.env.SOURCE_DATE_EPOCH !== undefined,
     onEvent,
-  });
+  };
+  try {
+    return await pull(request, context);
+  } catch (e) {
+    throw nameCredentialSource(session, e);
+  }
+}
+
+/**
+ * A registry's refusal of credentials that came from variables
+ * (`SREGISTRY_DOCKERHUB_USERNAME`/`_PASSWORD`, ...) names those variables:
+ * `sregistry login` alone would not help while they are set (they come
+ * first). Other errors are returned as they are.
+ */
+function nameCredentialSource(session: Session, error: unknown): unknown {
+  if (!(error instanceof UnauthorizedError)) return error;
+  const fromVariables = [...session.credentialSources().values()]
+    .find((source) => /^(SREGISTRY|SINGULARITY|APPTAINER)_/.test(source));
+  if (!fromVariables) return error;
+  error.message = error.message.replace(
+    /: run `sregistry login [^`]*` with an account that may pull it, or check the name$/,
+    "",
+  ) +
+    `: the user name and password came from ${fromVariables} (which come before \`sregistry login\`): check them, or unset them`;
+  return error;
 }

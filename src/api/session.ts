@@ -78,6 +78,7 @@ export class Session implements Disposable {
   #catalogue?: Catalogue;
   #catalogueReadOnly = false;
   #http?: HttpFetcher;
+  readonly #credentialSources = new Map<string, string>();
 
   constructor(options: SessionOptions = {}) {
     this.env = options.env ?? Deno.env.toObject();
@@ -174,7 +175,11 @@ export class Session implements Disposable {
     return new MirroredClient({
       fetch,
       userAgent: USER_AGENT,
-      credentials: credentialLookup({ env: this.env, settings }),
+      credentials: credentialLookup({
+        env: this.env,
+        settings,
+        onFound: (host, source) => this.#credentialSources.set(host, source),
+      }),
       endpoint: (domain) => (domain === "docker.io" ? hub.host : registryEndpoint(domain)),
       plainHttp: (domain) => (isHub(domain) ? hub.plainHttp : plainHttp(domain)),
       retries: settings.retries,
@@ -238,6 +243,15 @@ export class Session implements Disposable {
     if (!res.ok) {
       throw new SregistryError(`Cannot log in to ${domain}: the registry answered ${res.status}`);
     }
+  }
+
+  /**
+   * Where the credentials sent so far came from, by host: a variable
+   * (`SREGISTRY_DOCKERHUB_*`), a credential helper or a config file. Never
+   * the credentials.
+   */
+  credentialSources(): ReadonlyMap<string, string> {
+    return this.#credentialSources;
   }
 
   /** Closes the catalogue and the HTTP client, if they were opened. */

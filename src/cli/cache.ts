@@ -117,7 +117,9 @@ async function prune(
     try {
       return fn();
     } catch (e) {
-      throw new UsageError(`Cannot prune the cache: ${(e as Error).message}`);
+      // The parsers' messages start "Cannot read ...": keep their reason and advice only.
+      const reason = (e as Error).message.replace(/^Cannot read (.*?): /, "$1 is not valid: ");
+      throw new UsageError(`Cannot prune the cache: ${reason}`);
     }
   };
   const olderThanMs = opts.olderThan === undefined

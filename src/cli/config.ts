@@ -15,13 +15,22 @@ import {
   removeVariable,
 } from "../config/backends.ts";
 import { readSecrets, writeSecrets } from "../config/secrets_file.ts";
-import { login, logout } from "../config/login.ts";
+import { login, logout, registryHost } from "../config/login.ts";
 import { dockerConfigPath, secretsFilePath } from "../config/paths.ts";
 import { UsageError } from "../errors.ts";
 import type { CliContext } from "./context.ts";
 import { print, printErr } from "./output.ts";
 import { readSecret } from "./prompt.ts";
 import { unreadSettingWarning } from "./setting_names.ts";
+
+/** The registry host typed to login/logout (a URL is taken as its host), as a usage error. */
+function hostOf(typed: string): { host: string; plainHttp: boolean } {
+  try {
+    return registryHost(typed);
+  } catch (e) {
+    throw new UsageError(`Cannot log in: ${(e as Error).message.replace(/^login: /, "")}`);
+  }
+}
 
 /** Adds `backend`, `login` and `logout`. */
 export function addConfigCommands(program: Command, ctx: () => CliContext): void {
@@ -68,21 +77,34 @@ export function addConfigCommands(program: Command, ctx: () => CliContext): void
     .option("-u, --username <name>", "user name")
     .addOption(new Option("--password-stdin", "read the password from standard input"))
     .option("--no-https", "talk plain HTTP to the registry")
-    .action(async (registry, opts) => {
+    .action(async (typed, opts) => {
       const c = ctx();
+      const { host: registry, plainHttp } = hostOf(typed);
       const username = opts.username ??
         (Deno.stdin.isTerminal() ? await readSecret("Username: ", { echo: true }) : "");
       if (!username) throw new UsageError("Cannot log in: no user name given: pass --username");
       const password = await readSecret("Password: ", { echo: false, stdin: opts.passwordStdin });
-      if (!password) throw new UsageError("Cannot log in: empty password");
+      if (!password) {
+        const piped = opts.passwordStdin || !Deno.stdin.isTerminal();
+        throw new UsageError(
+          `Cannot log in to ${registry}: no password given${
+            piped ? " (nothing came on standard input)" : ""
+          }: ${
+            piped
+              ? `pipe it with --password-stdin, e.g. sregistry login -u ${username} --password-stdin ${registry} < token.txt`
+              : "type it at the prompt"
+          }`,
+        );
+      }
       const path = dockerConfigPath(c.env);
-      await c.verifyLogin(registry, { username, password }, opts.https === false);
+      await c.verifyLogin(registry, { username, password }, opts.https === false || plainHttp);
       login(path, registry, username, password);
       printErr(`Login Succeeded: credentials for ${registry} saved in ${path}`);
     });
   program.command("logout").description("remove stored credentials for a registry")
     .argument("[registry]", "registry host", "docker.io")
-    .action((registry) => {
+    .action((typed) => {
+      const registry = hostOf(typed).host;
       const path = dockerConfigPath(ctx().env);
       const removed = logout(path, registry);
       printErr(

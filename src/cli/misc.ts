@@ -25,7 +25,7 @@ export function addMiscCommands(program: Command, ctx: () => CliContext): void {
     program.command(name, { hidden: true }).allowUnknownOption().allowExcessArguments()
       .action(() => {
         throw new SregistryError(
-          `Cannot ${name}: the docker backend of sregistry pulls only; ${name} belonged to other backends of the Python client, which are not supported`,
+          `Cannot run sregistry ${name}: the docker backend of sregistry pulls only; ${name} belonged to other backends of the Python client, which are not supported`,
         );
       });
   }

@@ -48,6 +48,12 @@ export interface CredentialLookupOptions {
   warn?: (message: string) => void;
   /** Told where a host's credential came from (never the credential). */
   debug?: (message: string) => void;
+  /**
+   * Told which source supplied a host's credential (`SREGISTRY_DOCKERHUB_*`,
+   * `docker-credential-pass (named in ...)`, a config file), so a refusal can
+   * name it. Never the credential.
+   */
+  onFound?: (host: string, source: string) => void;
 }
 
 type Found = { credential: Credential; source: string };
@@ -161,6 +167,7 @@ export function credentialLookup(
     let pending = cache.get(key);
     if (!pending) {
       pending = lookupHost(opts, host).then((found) => {
+        if (found) opts.onFound?.(host, found.source);
         opts.debug?.(
           found
             ? `credentials for ${host} from ${found.source}`

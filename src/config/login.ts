@@ -71,6 +71,25 @@ function writeConfig(path: string, config: Json): void {
   }
 }
 
+/**
+ * The registry `login`/`logout` were given, as a host: `https://ghcr.io/`,
+ * `ghcr.io/v2/` and `ghcr.io` all give `ghcr.io` (docker takes URLs the same
+ * way); `http://host` also asks for plain HTTP.
+ *
+ * @param registry what the user typed
+ * @returns the host (with its port) and whether `http://` was given
+ * @throws {TypeError} when no host is left, or it holds spaces
+ */
+export function registryHost(registry: string): { host: string; plainHttp: boolean } {
+  const text = registry.trim();
+  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(text)?.[1]?.toLowerCase();
+  const host = text.replace(/^[a-z][a-z0-9+.-]*:\/\//i, "").replace(/\/.*$/, "");
+  if (host === "" || /\s/.test(host) || (scheme && scheme !== "http" && scheme !== "https")) {
+    throw new TypeError(`login: "${registry}" is not a registry host (e.g. ghcr.io)`);
+  }
+  return { host, plainHttp: scheme === "http" };
+}
+
 function checkHost(host: string): void {
   if (host.trim() === "" || /[\s/]/.test(host.replace(/^https?:\/\//, "").replace(/\/.*$/, ""))) {
     throw new TypeError(`login: "${host}" is not a registry host`);

@@ -7,7 +7,7 @@
  * the only proof. Folders and other non-files are never replaced.
  * @module
  */
-import { UsageError } from "../errors.ts";
+import { SregistryError, UsageError } from "../errors.ts";
 import type { Catalogue } from "../store/catalogue.ts";
 import type { ImageRecord } from "../store/record.ts";
 import { isRecorded } from "./_records.ts";
@@ -27,8 +27,8 @@ export type TargetState = "new" | "ours" | "forced";
  * the message, e.g. "--name").
  * @returns "new" when nothing is there, "ours" when a record names the file,
  * "forced" when `force` allows replacing another file.
- * @throws {UsageError} When the path is a folder or another kind of file, or
- * a file no record names and `force` is not given.
+ * @throws {UsageError} When the path is a folder or another kind of file.
+ * @throws {SregistryError} When it is a file no record names and `force` is not given.
  */
 export function checkOverwrite(
   path: string,
@@ -53,7 +53,8 @@ export function checkOverwrite(
   }
   if (o.catalogue && isRecorded(o.catalogue, path)) return "ours";
   if (o.force) return "forced";
-  throw new UsageError(
+  // A failure (exit 1), not a usage error: the command was well formed.
+  throw new SregistryError(
     `Cannot write the image to ${path}: the file exists and sregistry did not write it (no catalogue record names it): ` +
       `remove it, give ${o.option} another name, or add --force to replace it`,
   );

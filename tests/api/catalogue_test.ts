@@ -80,7 +80,7 @@ Deno.test("moveImage() moves the file and the record; refuses a taken path", () 
     );
     assertEquals(Deno.readTextFileSync(`${dir}/taken.sif`), "mine");
     assertEquals(catalogue.all()[0].image, target);
-    assertThrows(() => moveImage(catalogue, "example/app:1", target), UsageError, "already at");
+    assertThrows(() => moveImage(catalogue, "example/app:1", target), SregistryError, "already at");
   }));
 
 Deno.test("renameImage() gives a new reference and moves the file in storage", () =>
