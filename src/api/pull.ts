@@ -103,7 +103,7 @@ async function usableCache(
     onEvent?.({
       kind: "warning",
       text:
-        `the blob cache cannot be written (${refused.path}: ${refused.reason}): layers already in it are read, nothing will be cached`,
+        `the blob cache ${cache.root} cannot be written (${refused.path}: ${refused.reason}): layers already in it are read, nothing will be cached; set APPTAINER_CACHEDIR to a folder you can write to cache them`,
     });
     return { readable: cache };
   }

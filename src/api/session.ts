@@ -120,7 +120,11 @@ export class Session implements Disposable {
       this.#catalogue = undefined;
     }
     if (!this.#catalogue) {
-      this.#catalogue = Catalogue.open(this.settings.databaseDir, options);
+      const onEvent = this.#options.onEvent;
+      this.#catalogue = Catalogue.open(this.settings.databaseDir, {
+        ...options,
+        onWait: onEvent && ((text) => onEvent({ kind: "step", text })),
+      });
       this.#catalogueReadOnly = options.readOnly === true;
     }
     return this.#catalogue;

@@ -12,7 +12,8 @@
  */
 import type { DatabaseSync } from "node:sqlite";
 import { SregistryError } from "../errors.ts";
-import { openDatabase, openDatabaseReadOnly } from "./_database.ts";
+import { BUSY_TIMEOUT_MS, DATABASE_FILE, openDatabase, openDatabaseReadOnly } from "./_database.ts";
+import { beginWrite } from "./write_lock.ts";
 import {
   type ImageQuery,
   type ImageRecord,
@@ -47,6 +48,9 @@ function likePattern(query: string): string {
 export class Catalogue {
   #db: DatabaseSync;
 
+  #file = "";
+  #onWait?: (text: string) => void;
+
   private constructor(db: DatabaseSync) {
     this.#db = db;
   }
@@ -61,8 +65,16 @@ export class Catalogue {
    * @throws {TypeError} when `dir` is empty.
    * @throws {SregistryError} when the folder or file cannot be opened or the schema is newer.
    */
-  static open(dir: string, options: { readOnly?: boolean } = {}): Catalogue {
-    return new Catalogue(options.readOnly ? openDatabaseReadOnly(dir) : openDatabase(dir));
+  static open(
+    dir: string,
+    options: { readOnly?: boolean; onWait?: (text: string) => void } = {},
+  ): Catalogue {
+    const catalogue = new Catalogue(
+      options.readOnly ? openDatabaseReadOnly(dir) : openDatabase(dir),
+    );
+    catalogue.#file = `${dir.replace(/\/+$/, "")}/${DATABASE_FILE}`;
+    catalogue.#onWait = options.onWait; // told before a write waits for another process
+    return catalogue;
   }
 
   /** Closes the connection. */
@@ -84,7 +96,8 @@ export class Catalogue {
    */
   transaction<T>(fn: () => T): T {
     const nested = this.#db.isTransaction;
-    this.#db.exec(nested ? "SAVEPOINT sregistry" : "BEGIN IMMEDIATE");
+    if (nested) this.#db.exec("SAVEPOINT sregistry");
+    else beginWrite(this.#db, this.#file, BUSY_TIMEOUT_MS, this.#onWait);
     try {
       const result = fn();
       if (result instanceof Promise) {

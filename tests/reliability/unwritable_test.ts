@@ -107,6 +107,14 @@ for (const variable of VARIABLES) {
           }
           chownTree(h.dirs[variable], 0); // root's now, mode 755: nobody cannot write
           const r = await run(AS_NOBODY, h.env, ["pull", "--no-https", `${reg.host}/test/b:v1`]);
+          if (variable === "APPTAINER_CACHEDIR") {
+            // A cache that can only be read is read, and left alone (tests/cli/cache_faults_test.ts).
+            const refused = state === "empty" ? h.dirs[variable] : `${h.dirs[variable]}/oci`;
+            assertEquals(r.code, 0, r.stderr);
+            assertStringIncludes(r.stderr, `(${refused}: permission denied)`);
+            assertStringIncludes(r.stderr, "nothing will be cached; set APPTAINER_CACHEDIR");
+            return;
+          }
           assertEquals(r.code, 1, r.stderr);
           assertStringIncludes(
             r.stderr,
@@ -139,6 +147,12 @@ for (const variable of VARIABLES) {
         const script = `mount --bind "$0" "$0" && mount -o remount,bind,ro "$0" && exec "$@"`;
         const wrap = ["unshare", "-m", "--propagation", "private", "sh", "-c", script, dir];
         const r = await run(wrap, h.env, ["pull", "--no-https", `${reg.host}/test/b:v1`]);
+        if (variable === "APPTAINER_CACHEDIR") {
+          assertEquals(r.code, 0, r.stderr);
+          assertStringIncludes(r.stderr, `(${dir}/oci: read-only file system)`);
+          assertStringIncludes(r.stderr, "nothing will be cached; set APPTAINER_CACHEDIR");
+          return;
+        }
         assertEquals(r.code, 1, r.stderr);
         assertStringIncludes(
           r.stderr,
