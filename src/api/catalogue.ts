@@ -8,7 +8,7 @@
  */
 import { createHash } from "node:crypto";
 import { resolve } from "node:path";
-import { SregistryError, UsageError } from "../errors.ts";
+import { SregistryError } from "../errors.ts";
 import { checkOverwrite } from "../pull/overwrite.ts";
 import { parseReference } from "../reference.ts";
 import { isSifFile } from "../sif/sif_file.ts";

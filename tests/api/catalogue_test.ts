@@ -4,7 +4,7 @@
  */
 import { assert, assertEquals, assertThrows } from "../_assert.ts";
 import { addImage, moveImage, removeImage, renameImage } from "../../src/api/catalogue.ts";
-import { SregistryError, UsageError } from "../../src/errors.ts";
+import { SregistryError } from "../../src/errors.ts";
 import { Catalogue } from "../../src/store/catalogue.ts";
 import { add, Client, images, rm } from "../../mod.ts";
 import { cliHome } from "../_cli.ts";
