@@ -9,6 +9,7 @@ import { assert, assertEquals, assertStringIncludes } from "../_assert.ts";
 import { cliHome } from "../_cli.ts";
 import { buildImage } from "../_images.ts";
 import { pushImage, startRegistry } from "../_registry.ts";
+import { exists } from "../_tree.ts";
 
 Deno.test("a bad stored setting is refused by backend add, and one already stored can be fixed", async () => {
   await using home = await cliHome();
@@ -94,12 +95,3 @@ Deno.test("relative path settings are recorded absolute; a storage that is a fil
     assert(!exists(`${home.home}/fresh/oci/blobs`), "nothing was downloaded");
   }
 });
-
-function exists(path: string): boolean {
-  try {
-    Deno.statSync(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
