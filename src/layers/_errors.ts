@@ -77,9 +77,19 @@ export function wrapError(
     );
   }
   if (!where.inEntry || e instanceof TarFormatError || e instanceof TarTruncatedError) {
+    const places = [
+      where.entry === undefined
+        ? "before its first entry"
+        : where.inEntry
+        ? `in ${entry}`
+        : `after ${entry}`,
+    ];
+    if (e instanceof TarFormatError && e.offset !== undefined) {
+      places.push(`at byte ${e.offset} of the uncompressed layer`);
+    }
     return new LayerFormatError(
       `Cannot unpack ${layer}: ${message} (${
-        where.entry === undefined ? "in its first header" : `after ${entry}`
+        places.join(", ")
       }): the layer is truncated or not a tar archive; pull it again, and report the image if it persists`,
       { cause: e },
     );

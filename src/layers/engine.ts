@@ -14,7 +14,7 @@
  * @module
  */
 import type { ByteString } from "../byte_string.ts";
-import { checkEntryName, cleanEntryName, wasReRooted } from "./paths.ts";
+import { checkEntryName, cleanEntryName, MAX_PATH_BYTES, wasReRooted } from "./paths.ts";
 import { classify } from "./whiteouts.ts";
 import { tarEntries } from "../tar/entries.ts";
 import type { TarHeader } from "../tar/reader.ts";
@@ -156,6 +156,14 @@ export class LayerEngine {
             h.name,
             label,
             "the symbolic link has an empty or NUL-containing target",
+          );
+        }
+        if (h.linkname.length > MAX_PATH_BYTES) {
+          // Linux: symlink(2) gives ENAMETOOLONG, and squashfs refuses a link over a page.
+          throw refuseEntry(
+            h.name,
+            label,
+            `the symbolic link's target is ${h.linkname.length} bytes long, over ${MAX_PATH_BYTES} (Linux's PATH_MAX)`,
           );
         }
         return await this.#special(

@@ -13,6 +13,12 @@ export const BLOCK = 512;
 
 /** A header that is not valid tar (bad checksum, number or PAX record). */
 export class TarFormatError extends Error {
+  /**
+   * Where in the uncompressed archive the fault is, in bytes from its start:
+   * the start of the bad header block (or of the bytes being read); set by
+   * the reader.
+   */
+  offset?: number;
   constructor(message: string) {
     super(message);
     this.name = "TarFormatError";

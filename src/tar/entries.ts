@@ -62,8 +62,8 @@ type Item = TarHeader | Uint8Array | null;
 
 /**
  * Yields the entries of `stream`. Parser and read errors (truncation, bad
- * headers, `TooLargeError`) are thrown from the iteration; leaving the loop
- * early cancels the stream.
+ * headers, `TooLargeError`) are thrown from the iteration once every entry
+ * before the fault was yielded; leaving the loop early cancels the stream.
  */
 export async function* tarEntries(
   stream: ReadableStream<Uint8Array>,
@@ -78,12 +78,20 @@ export async function* tarEntries(
   }, { maxHoleBytes: opts.maxBytes }); // sparse holes count like inflated bytes
   const chunks = feedTar(stream, parser, opts);
   let ended = false;
+  // A chunk's fault is thrown once the entries parsed before it are consumed,
+  // so the caller knows the last good entry.
+  let fault: { error: unknown } | undefined;
   const next = async (): Promise<Item | undefined> => {
     while (head === queue.length) {
+      if (fault) throw fault.error;
       if (ended) return undefined;
       queue = [];
       head = 0;
-      ended = (await chunks.next()).done === true;
+      try {
+        ended = (await chunks.next()).done === true;
+      } catch (error) {
+        fault = { error };
+      }
     }
     return queue[head++];
   };

@@ -31,6 +31,7 @@ import {
   TarHolesError,
   TarTruncatedError,
 } from "./_fields.ts";
+import { displayName } from "../byte_string.ts";
 import { entryHeader, HEADER_ONLY, type Pending, type TarHeader } from "./_entry.ts";
 import {
   checkMap,
@@ -110,6 +111,10 @@ export class TarReader {
   #sparseMap?: PendingSparse;
   #holes: number;
   #maxHoles: number;
+  /** Bytes of the archive given to `write`. */
+  #offset = 0;
+  /** Where the block or bytes being parsed start in the archive. */
+  #faultAt = 0;
   #body = (chunk: Uint8Array) => this.#visitor.body(chunk);
   #hole = (n: number) => {
     this.#holes -= n;
@@ -127,11 +132,32 @@ export class TarReader {
     return this.#state === State.Done;
   }
 
-  /** Parses `chunk`; throws {@link TarFormatError} on a bad header. */
+  /** Bytes of the archive parsed so far. */
+  get offset(): number {
+    return this.#offset;
+  }
+
+  /**
+   * Parses `chunk`; throws {@link TarFormatError} on a bad header, its
+   * `offset` set to where the bad block (or bytes) starts in the archive.
+   */
   write(chunk: Uint8Array): void {
+    const base = this.#offset;
+    try {
+      this.#write(chunk, base);
+    } catch (e) {
+      if (e instanceof TarFormatError) e.offset ??= this.#faultAt;
+      throw e;
+    } finally {
+      this.#offset = base + chunk.length;
+    }
+  }
+
+  #write(chunk: Uint8Array, base: number): void {
     let at = 0;
     while (at < chunk.length && this.#state !== State.Done) {
       const n = chunk.length - at;
+      this.#faultAt = base + at - this.#partialLength;
       switch (this.#state) {
         case State.Header:
         case State.AfterZero:
@@ -224,7 +250,7 @@ export class TarReader {
     const h = entryHeader(block, typeflag, size, this.#pending);
     this.#pending = {};
     if (typeflag === "S") return this.#oldGnuSparse(block, h);
-    const sparse = paxSparse(h.pax);
+    const sparse = namedFault(h.name, () => paxSparse(h.pax));
     if (sparse === undefined) return this.#startBody(h, h.size, h.size);
     if (HEADER_ONLY.has(h.type)) {
       throw new TarFormatError("invalid header: a sparse map on a link or folder");
@@ -251,7 +277,7 @@ export class TarReader {
 
   /** Emits a sparse file's header, then expands the `left` bytes of data that follow. */
   #startSparse(h: TarHeader, map: SparseMap, stored: number, left: number): void {
-    checkMap(map, h.size, left);
+    namedFault(h.name, () => checkMap(map, h.size, left));
     this.#sparse = new SparseBody(map, h.size, this.#body, this.#hole);
     this.#startBody(h, stored, left);
   }
@@ -312,5 +338,16 @@ export class TarReader {
     else if (type === "L") this.#pending.longName = field(bytes, 0, bytes.length);
     else if (type === "K") this.#pending.longLink = field(bytes, 0, bytes.length);
     else parsePax(bytes); // "g": checked, then ignored as Go does
+  }
+}
+
+/** Runs `fn`; a {@link TarFormatError} it throws names entry `name`. */
+function namedFault<T>(name: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    if (!(e instanceof TarFormatError)) throw e;
+    const entry = `entry ${JSON.stringify(displayName(name))}: `;
+    throw new TarFormatError(e.message.replace(/^(invalid header: )?/, `$1${entry}`));
   }
 }
