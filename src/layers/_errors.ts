@@ -5,7 +5,7 @@
  */
 import { SregistryError } from "../errors.ts";
 import { type ByteString, byteStringToText, displayName } from "../byte_string.ts";
-import { TooLargeError } from "../tar/entries.ts";
+import { isSourceError, TooLargeError } from "../tar/entries.ts";
 import { TarFormatError, TarHolesError, TarTruncatedError } from "../tar/reader.ts";
 
 /** A bad, truncated or hostile layer archive; the message names the entry and the layer. */
@@ -76,10 +76,13 @@ export function wrapError(
       { cause: e },
     );
   }
-  if (!where.inEntry || e instanceof TarFormatError || e instanceof TarTruncatedError) {
+  if (
+    !where.inEntry || isSourceError(e) || e instanceof TarFormatError ||
+    e instanceof TarTruncatedError
+  ) {
     const places = [
       where.entry === undefined
-        ? "before its first entry"
+        ? "with no entry read"
         : where.inEntry
         ? `in ${entry}`
         : `after ${entry}`,

@@ -57,6 +57,17 @@ export async function* feedTar(
   }
 }
 
+const SOURCE_ERRORS = new WeakSet<object>();
+
+/**
+ * True for an error {@link tarEntries} threw because of its input (the
+ * archive, or the stream it reads: decompression, a bomb), as opposed to an
+ * error of the caller's handling of an entry.
+ */
+export function isSourceError(e: unknown): boolean {
+  return typeof e === "object" && e !== null && SOURCE_ERRORS.has(e);
+}
+
 /** A parsed item: an entry's header, a slice of its body, or `null` at the end of its body. */
 type Item = TarHeader | Uint8Array | null;
 
@@ -90,6 +101,7 @@ export async function* tarEntries(
       try {
         ended = (await chunks.next()).done === true;
       } catch (error) {
+        if (typeof error === "object" && error !== null) SOURCE_ERRORS.add(error);
         fault = { error };
       }
     }

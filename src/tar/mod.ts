@@ -15,4 +15,4 @@ export {
   type TarType,
   type TarVisitor,
 } from "./reader.ts";
-export { type SourceEntry, tarEntries, TooLargeError } from "./entries.ts";
+export { isSourceError, type SourceEntry, tarEntries, TooLargeError } from "./entries.ts";
