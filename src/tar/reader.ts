@@ -57,6 +57,12 @@ export interface TarVisitor {
   body(chunk: Uint8Array): void;
   /** The current entry's body is complete. */
   end(): void;
+  /**
+   * `n` zero bytes of the current entry's body: a hole of a sparse file
+   * (never 0). Without this method the reader gives holes to `body` as
+   * slices of a shared zero buffer.
+   */
+  hole?(n: number): void;
 }
 
 /** Ceiling of a PAX or GNU long-name record body kept in memory. */
@@ -119,7 +125,9 @@ export class TarReader {
   #hole = (n: number) => {
     this.#holes -= n;
     if (this.#holes < 0) throw new TarHolesError(this.#maxHoles);
-    emitZeros(n, this.#body);
+    if (n === 0) return;
+    if (this.#visitor.hole) this.#visitor.hole(n);
+    else emitZeros(n, this.#body);
   };
 
   constructor(visitor: TarVisitor, options: TarReaderOptions = {}) {
