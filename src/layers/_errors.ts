@@ -87,9 +87,8 @@ export function wrapError(
         ? `in ${entry}`
         : `after ${entry}`,
     ];
-    if (e instanceof TarFormatError && e.offset !== undefined) {
-      places.push(`at byte ${e.offset} of the uncompressed layer`);
-    }
+    const offset = (e as TarFormatError | TarTruncatedError).offset;
+    if (typeof offset === "number") places.push(`at byte ${offset} of the uncompressed layer`);
     return new LayerFormatError(
       `Cannot unpack ${layer}: ${message} (${
         places.join(", ")

@@ -154,7 +154,7 @@ function quote(s: string): string {
 /** A PAX `uid` or `gid` record: decimal digits only, at most {@link MAX_ID}. */
 function paxInt(value: string, key: string, bad: Bad): number {
   const rule = `a decimal id from 0 to ${MAX_ID}`;
-  if (!/^\d{1,10}$/.test(value) || Number(value) > MAX_ID) {
+  if (!/^\d+$/.test(value) || Number(value) > MAX_ID) {
     throw bad(`the PAX record ${key}=`, value, rule);
   }
   return Number(value);

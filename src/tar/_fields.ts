@@ -27,6 +27,8 @@ export class TarFormatError extends Error {
 
 /** The archive ends inside an entry: in its body (`inBody`), or in a header. */
 export class TarTruncatedError extends Error {
+  /** Bytes of the archive read before it ended; set by the reader. */
+  offset?: number;
   constructor(readonly inBody: boolean) {
     super(inBody ? "the archive ends inside an entry" : "the archive ends inside a header");
     this.name = "TarTruncatedError";

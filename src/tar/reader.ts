@@ -227,7 +227,9 @@ export class TarReader {
     }
     const inBody = this.#state === State.Body || this.#state === State.Padding ||
       this.#state === State.SparseMap;
-    throw new TarTruncatedError(inBody);
+    const e = new TarTruncatedError(inBody);
+    e.offset = this.#offset;
+    throw e;
   }
 
   #block(block: Uint8Array): void {

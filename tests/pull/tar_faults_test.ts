@@ -167,6 +167,24 @@ Deno.test("a fault after good entries names the last good entry and the byte off
       '(after entry "d/", at byte 2560 of the uncompressed layer)',
     ],
   );
+  // The archive ends halfway through a header.
+  const cut = concat([body, rawHeader({ name: "c", typeflag: "0" }).subarray(0, 256)]);
+  await refusedEverywhere(reg, home, "cut-header", [cut], [
+    'the archive ends inside a header (after entry "b", at byte 2304 of the uncompressed layer)',
+  ]);
+  // A PAX record whose length runs past its entry.
+  const pax = new TextEncoder().encode("99 path=x\n");
+  const badPax = concat([
+    body,
+    rawHeader({ name: "PaxHeader", typeflag: "x", size: pax.length }),
+    pax,
+    new Uint8Array(512 - pax.length),
+    rawHeader({ name: "c", typeflag: "0" }),
+    new Uint8Array(1024),
+  ]);
+  await refusedEverywhere(reg, home, "bad-pax", [badPax], [
+    'a PAX record has a bad length (after entry "b", at byte 2560 of the uncompressed layer)',
+  ]);
 });
 
 Deno.test("junk after the gzip member names an entry read before it, on every road", async () => {
