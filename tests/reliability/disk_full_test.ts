@@ -7,6 +7,7 @@
 import { assertEquals, assertMatch } from "../_assert.ts";
 import { cliHome } from "../_cli.ts";
 import type { TarEntry } from "../_tar.ts";
+import { exists } from "../_tree.ts";
 import { pushImage, registryBinary, startRegistry } from "../_registry.ts";
 import {
   checkInvariants,
@@ -142,12 +143,3 @@ Deno.test({
     assertEquals(exists(sandbox), false);
   },
 });
-
-function exists(path: string): boolean {
-  try {
-    Deno.lstatSync(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
