@@ -127,18 +127,19 @@ export function chooseWorkspace(
   const free = probe.exists(dir) ? probe.free(dir) : undefined;
   if (free === undefined || free >= options.needed) return dir;
   const variable = options.variable ?? "SREGISTRY_TMPDIR";
-  const move = `${variable.startsWith("--") ? "give" : "set"} ${variable} ${
-    variable.startsWith("--") ? "a folder" : "to a folder"
-  } with more room`;
   const least = options.least ?? options.needed;
   if (free < least) {
-    throw new NoSpaceError(
-      `Cannot unpack the image in ${dir}: no space left on device: its layers alone are ${
-        humanSize(least)
-      } compressed and ${humanSize(free)} are free: free space there or ${move}`,
-      { path: dir, variable },
-    );
+    throw new NoSpaceError({
+      action: `unpack the image in ${dir}`,
+      path: dir,
+      variable,
+      needed: least,
+      free,
+    });
   }
+  const move = variable.startsWith("--")
+    ? `give ${variable} a folder with more room`
+    : `set ${variable} to a folder with more room`;
   options.onWarning?.(
     `${dir} has ${humanSize(free)} free and the image may need about ${
       humanSize(options.needed)

@@ -51,7 +51,26 @@ export interface TarHeader {
   xattrs?: Map<ByteString, Uint8Array>;
 }
 
-/** Receives the archive/** Types that never have a body, whatever their size field says. */
+/** Receives the archive's entries in order (the reader's visitor). */
+export interface TarVisitor {
+  /** An entry starts; its `size` bytes of body follow through `body`, then `end`. */
+  header(h: TarHeader): void;
+  /**
+   * A slice of the current entry's body: a view of the written chunk (or, for
+   * a sparse file's hole, of a shared zero buffer), not a copy; never modify it.
+   */
+  body(chunk: Uint8Array): void;
+  /** The current entry's body is complete. */
+  end(): void;
+  /**
+   * `n` zero bytes of the current entry's body: a hole of a sparse file
+   * (never 0). Without this method the reader gives holes to `body` as
+   * slices of a shared zero buffer.
+   */
+  hole?(n: number): void;
+}
+
+/** Types that never have a body, whatever their size field says. */
 export const HEADER_ONLY = new Set<TarType>([
   "link",
   "symlink",

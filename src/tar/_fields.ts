@@ -6,7 +6,7 @@
  * bytes that are not UTF-8 must stay two names.
  * @module
  */
-import { bytesToByteString, type ByteString } from "../byte_string.ts";
+import { bytesToByteString, type ByteString, displayName } from "../byte_string.ts";
 
 /** The tar block size. */
 export const BLOCK = 512;
@@ -192,4 +192,15 @@ export function parsePax(bytes: Uint8Array): Record<ByteString, ByteString> {
   }
   if (sparse.length > 0) records["GNU.sparse.map"] = sparse.join(",");
   return records;
+}
+
+/** Runs `fn`; a {@link TarFormatError} it throws names entry `name`. */
+export function namedFault<T>(name: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    if (!(e instanceof TarFormatError)) throw e;
+    const entry = `entry ${JSON.stringify(displayName(name))}: `;
+    throw new TarFormatError(e.message.replace(/^(invalid header: )?/, `$1${entry}`));
+  }
 }

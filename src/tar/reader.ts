@@ -4,8 +4,9 @@
  * promise per entry. It reads what container layers hold: ustar, PAX (`x`
  * records; `g` global headers are skipped, as Go's archive/tar and so umoci
  * do), GNU long names (`L`, `K`), GNU sparse files in every form GNU tar
- * writes (old GNU `S`, PAX 0.0, 0.1 and 1.0; see `_tar_sparse.ts`: the
- * visitor sees the real name, the real size and the holes as zeros),
+ * writes (old GNU `S`, PAX 0.0, 0.1 and 1.0; see `_sparse.ts`: the
+ * visitor sees the real name, the real size and the holes as zeros, or as
+ * lengths when it has `hole`),
  * base-256 numbers, V7 headers, and the end-of-archive marker. Every header's
  * checksum is checked (unsigned or signed sum).
  *
@@ -23,47 +24,33 @@ import {
   BLOCK,
   checkSum,
   field,
-  isGnu,
   isZero,
+  namedFault,
   number,
   parsePax,
   TarFormatError,
   TarHolesError,
   TarTruncatedError,
 } from "./_fields.ts";
-import { displayName } from "../byte_string.ts";
-import { entryHeader, HEADER_ONLY, type Pending, type TarHeader } from "./_entry.ts";
+import {
+  entryHeader,
+  HEADER_ONLY,
+  type Pending,
+  type TarHeader,
+  type TarVisitor,
+} from "./_entry.ts";
 import {
   checkMap,
   emitZeros,
-  MapText,
-  oldGnuRegions,
+  oldGnuSparse,
   paxSparse,
+  PendingSparse,
   SparseBody,
   type SparseMap,
 } from "./_sparse.ts";
 
 export { parsePax, TarFormatError, TarHolesError, TarTruncatedError };
-export type { TarHeader, TarType } from "./_entry.ts";
-
-/** Receives the archive's entries in order. */
-export interface TarVisitor {
-  /** An entry starts; its `size` bytes of body follow through `body`, then `end`. */
-  header(h: TarHeader): void;
-  /**
-   * A slice of the current entry's body: a view of the written chunk (or, for
-   * a sparse file's hole, of a shared zero buffer), not a copy; never modify it.
-   */
-  body(chunk: Uint8Array): void;
-  /** The current entry's body is complete. */
-  end(): void;
-  /**
-   * `n` zero bytes of the current entry's body: a hole of a sparse file
-   * (never 0). Without this method the reader gives holes to `body` as
-   * slices of a shared zero buffer.
-   */
-  hole?(n: number): void;
-}
+export type { TarHeader, TarType, TarVisitor } from "./_entry.ts";
 
 /** Ceiling of a PAX or GNU long-name record body kept in memory. */
 const MAX_META = 1 << 20;
@@ -81,15 +68,6 @@ const enum State {
   /** The 1.0 sparse map at the start of the body, read a block at a time. */
   SparseMap,
   Done,
-}
-
-/** A sparse entry whose map is still being read. */
-interface PendingSparse {
-  header: TarHeader;
-  map: SparseMap;
-  /** Bytes stored for the entry (its size field), map blocks included. */
-  stored: number;
-  text?: MapText;
 }
 
 /** Options of {@link TarReader}. */
@@ -138,11 +116,6 @@ export class TarReader {
   /** True once the end-of-archive marker was read (later bytes are ignored). */
   get done(): boolean {
     return this.#state === State.Done;
-  }
-
-  /** Bytes of the archive parsed so far. */
-  get offset(): number {
-    return this.#offset;
   }
 
   /**
@@ -259,7 +232,14 @@ export class TarReader {
     }
     const h = entryHeader(block, typeflag, size, this.#pending);
     this.#pending = {};
-    if (typeflag === "S") return this.#oldGnuSparse(block, h);
+    if (typeflag === "S") {
+      const stored = h.size;
+      const { map, more } = oldGnuSparse(block, h);
+      if (!more) return this.#startSparse(h, map, stored, stored);
+      this.#sparseMap = new PendingSparse(h, stored, map);
+      this.#state = State.SparseExtension;
+      return;
+    }
     const sparse = namedFault(h.name, () => paxSparse(h.pax));
     if (sparse === undefined) return this.#startBody(h, h.size, h.size);
     if (HEADER_ONLY.has(h.type)) {
@@ -270,7 +250,7 @@ export class TarReader {
     h.size = sparse.realSize ?? stored;
     if (sparse.map) return this.#startSparse(h, sparse.map, stored, stored);
     // 1.0: the map opens the data
-    this.#sparseMap = { header: h, map: [], stored, text: new MapText() };
+    this.#sparseMap = new PendingSparse(h, stored);
     this.#left = stored;
     this.#state = State.SparseMap;
     if (stored < BLOCK) throw new TarFormatError("invalid header: the GNU sparse map is missing");
@@ -292,40 +272,18 @@ export class TarReader {
     this.#startBody(h, stored, left);
   }
 
-  /** Typeflag `S`: the map in the header, then in extension blocks while flagged. */
-  #oldGnuSparse(block: Uint8Array, h: TarHeader): void {
-    if (!isGnu(block)) throw new TarFormatError("invalid header: a sparse entry without GNU magic");
-    const map: SparseMap = [];
-    const more = oldGnuRegions(block, 386, 4, map);
-    const stored = h.size;
-    Object.assign(h, { type: "file", size: number(block, 483, 12, "real size") });
-    if (!more) return this.#startSparse(h, map, stored, stored);
-    this.#sparseMap = { header: h, map, stored };
-    this.#state = State.SparseExtension;
-  }
-
   /** One block of an old GNU sparse extension, or of a 1.0 map. */
   #sparseBlock(block: Uint8Array): void {
     const pending = this.#sparseMap!;
-    let done: boolean;
-    if (pending.text) {
-      this.#left -= BLOCK;
-      done = pending.text.push(block);
-      if (!done && this.#left < BLOCK) {
-        throw new TarFormatError("invalid header: the GNU sparse map runs past the entry's data");
-      }
-    } else {
-      done = !oldGnuRegions(block, 0, 21, pending.map);
+    if (pending.inData) this.#left -= BLOCK;
+    const done = pending.push(block);
+    if (!done && pending.inData && this.#left < BLOCK) {
+      throw new TarFormatError("invalid header: the GNU sparse map runs past the entry's data");
     }
     if (!done) return;
     this.#sparseMap = undefined;
-    const map = pending.text ? pending.text.map : pending.map;
-    this.#startSparse(
-      pending.header,
-      map,
-      pending.stored,
-      pending.text ? this.#left : pending.stored,
-    );
+    const left = pending.inData ? this.#left : pending.stored;
+    this.#startSparse(pending.header, pending.map, pending.stored, left);
   }
 
   #endBody(): void {
@@ -348,16 +306,5 @@ export class TarReader {
     else if (type === "L") this.#pending.longName = field(bytes, 0, bytes.length);
     else if (type === "K") this.#pending.longLink = field(bytes, 0, bytes.length);
     else parsePax(bytes); // "g": checked, then ignored as Go does
-  }
-}
-
-/** Runs `fn`; a {@link TarFormatError} it throws names entry `name`. */
-function namedFault<T>(name: string, fn: () => T): T {
-  try {
-    return fn();
-  } catch (e) {
-    if (!(e instanceof TarFormatError)) throw e;
-    const entry = `entry ${JSON.stringify(displayName(name))}: `;
-    throw new TarFormatError(e.message.replace(/^(invalid header: )?/, `$1${entry}`));
   }
 }

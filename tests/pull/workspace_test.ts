@@ -104,7 +104,7 @@ Deno.test("chooseWorkspace() refuses only under the least the image needs; under
     () =>
       chooseWorkspace({ ...options, needed: 2000 * MB, least: 501 * MB, variable: "--sandbox" }, p),
     SregistryError,
-    "its layers alone are 501.0 MB compressed and 500.0 MB are free",
+    "it needs about 501.0 MB and 500.0 MB are free",
   );
   assertStringIncludes(e.message, "give --sandbox a folder with more room");
 });
