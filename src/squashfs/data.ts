@@ -29,6 +29,11 @@ type Slot =
   | { kind: "end"; file: FileRecord; tail?: Uint8Array; cost: number; result: true }
   | { kind: "flush"; result: true };
 
+/** What the Workers give for an all-zero data block: no bytes, a digest of 32 zeros. */
+const ZERO_BLOCK: PoolResult = { zero: true, digest: new Uint8Array(32) };
+/** Zeros written for the parts of a hole that do not fill a whole block. */
+const ZERO_CHUNK = new Uint8Array(64 * 1024);
+
 /** Writes file contents and fragment blocks; see the module doc. */
 export class DataWriter {
   /** This writer's number, in each record it makes. */
@@ -71,16 +76,20 @@ export class DataWriter {
     this.#tails = new TailRing(8 * blockSize);
   }
 
-  /** Starts a file; contents are given to the returned sink in order. */
-  beginFile(): { write(chunk: Uint8Array): void; end(): FileRecord } {
+  /**
+   * Starts a file; contents are given to the returned sink in order, `zeros(n)`
+   * adding `n` zero bytes without materialising whole blocks of them (each
+   * becomes a sparse block at once, as an all-zero block written would).
+   */
+  beginFile(): { write(chunk: Uint8Array): void; zeros(n: number): void; end(): FileRecord } {
     this.#check();
     if (this.#open) throw new Error("A file is still being written: end() it first");
     this.#open = true;
     const file = new FileRecord(0, this.owner);
     let fill = 0;
     let first = true;
-    return {
-      write: (chunk) => {
+    const sink = {
+      write: (chunk: Uint8Array) => {
         this.#check();
         file.size += chunk.length;
         let at = 0;
@@ -96,6 +105,25 @@ export class DataWriter {
             first = false;
             fill = 0;
           }
+        }
+      },
+      zeros: (n: number) => {
+        // The block being filled gets real zeros; whole blocks after it are sparse.
+        const head = Math.min(n, (this.#blockSize - fill) % this.#blockSize);
+        for (let at = 0; at < head; at += ZERO_CHUNK.length) {
+          sink.write(ZERO_CHUNK.subarray(0, Math.min(ZERO_CHUNK.length, head - at)));
+        }
+        const blocks = Math.floor((n - head) / this.#blockSize);
+        if (blocks > 0) {
+          this.#check();
+          file.size += blocks * this.#blockSize;
+          for (let i = 0; i < blocks; i++, first = false) {
+            this.#heavy++;
+            this.#push({ kind: "block", file, first, result: ZERO_BLOCK });
+          }
+        }
+        for (let rest = n - head - blocks * this.#blockSize; rest > 0; rest -= ZERO_CHUNK.length) {
+          sink.write(ZERO_CHUNK.subarray(0, Math.min(ZERO_CHUNK.length, rest)));
         }
       },
       end: () => {
@@ -115,6 +143,7 @@ export class DataWriter {
         return file;
       },
     };
+    return sink;
   }
 
   /**

@@ -60,6 +60,8 @@ export interface SquashfsWriterOptions {
 export interface FileSink {
   /** Adds `chunk` (read during the call only; the writer copies what it keeps). */
   write(chunk: Uint8Array): void;
+  /** Adds `n` zero bytes; whole blocks of them become sparse blocks without being built. */
+  zeros(n: number): void;
   /** Ends the file; its record is final once `finish()` resolves. */
   end(): FileData;
 }
