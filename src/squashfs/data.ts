@@ -18,21 +18,23 @@
 
 import { createHash } from "node:crypto";
 import { DATA_UNCOMPRESSED, SUPERBLOCK_SIZE } from "./format.ts";
-import { FileRecord, newOwner } from "./file_record.ts";
+import type { FileData } from "../layers/image_tree.ts";
+import { ContentIndex } from "./content_index.ts";
+import { FileTable } from "./file_table.ts";
 import type { CompressionPool, PoolResult } from "./pool.ts";
 import type { OutputSink } from "./sink.ts";
 import { TailRing } from "./tail_ring.ts";
 
 type Slot =
-  | { kind: "block"; file: FileRecord; first: boolean; result?: PoolResult }
+  | { kind: "block"; file: FileData; first: boolean; result?: PoolResult }
   | { kind: "fragment"; index: number; result?: PoolResult }
-  | { kind: "end"; file: FileRecord; tail?: Uint8Array; cost: number; result: true }
+  | { kind: "end"; file: FileData; tail?: Uint8Array; cost: number; result: true }
   | { kind: "flush"; result: true };
 
 /** Writes file contents and fragment blocks; see the module doc. */
 export class DataWriter {
-  /** This writer's number, in each record it makes. */
-  readonly owner: number = newOwner();
+  /** The records of the contents stored (the {@link FileData} each sink's `end()` gives). */
+  readonly files: FileTable = new FileTable();
   #pool: CompressionPool;
   #out: OutputSink;
   #blockSize: number;
@@ -47,7 +49,7 @@ export class DataWriter {
   #fragments: number[] = []; // pairs: start, size word
   #fragment = new Uint8Array(0);
   #fragmentFill = 0;
-  #seen = new Map<string, FileRecord>();
+  #seen: ContentIndex = new ContentIndex(this.files);
   #error: Error | undefined;
   #waiters: { ready: () => boolean; resolve: () => void; reject: (e: Error) => void }[] = [];
   /** Block and fragment slots not applied yet (each holds up to a block). */
@@ -72,17 +74,19 @@ export class DataWriter {
   }
 
   /** Starts a file; contents are given to the returned sink in order. */
-  beginFile(): { write(chunk: Uint8Array): void; end(): FileRecord } {
+  beginFile(): { write(chunk: Uint8Array): void; end(): FileData } {
     this.#check();
     if (this.#open) throw new Error("A file is still being written: end() it first");
     this.#open = true;
-    const file = new FileRecord(0, this.owner);
+    const files = this.files;
+    const file = files.add();
+    let size = 0;
     let fill = 0;
     let first = true;
     return {
       write: (chunk) => {
         this.#check();
-        file.size += chunk.length;
+        size += chunk.length;
         let at = 0;
         while (at < chunk.length) {
           const block = this.#staging ??= new Uint8Array(this.#blockSize);
@@ -101,7 +105,8 @@ export class DataWriter {
       end: () => {
         this.#check();
         this.#open = false;
-        if (file.size === 0) return file;
+        files.setSize(file, size);
+        if (size === 0) return file;
         let tail: Uint8Array | undefined;
         let cost = 0;
         if (fill > 0) {
@@ -218,8 +223,8 @@ export class DataWriter {
     this.#heavy--;
     const result = slot.result!;
     if (slot.kind === "block" && slot.first) {
-      slot.file.start = this.#position;
-      slot.file.blocks = this.#sizeCount;
+      this.files.setStart(slot.file, this.#position);
+      this.files.setBlocks(slot.file, this.#sizeCount);
       this.#digests = [];
     }
     let word = 0;
@@ -234,45 +239,43 @@ export class DataWriter {
       this.#fragments[2 * slot.index + 1] = word;
       return;
     }
-    if (result.zero) slot.file.sparse += this.#blockSize;
+    if (result.zero) {
+      this.files.setSparse(slot.file, this.files.sparse(slot.file) + this.#blockSize);
+    }
     this.#digests.push(result.digest!);
     this.#pushSize(word);
   }
 
   /** A file's blocks are all applied: store it once, or point it at the same content. */
-  #endFile(file: FileRecord, tail: Uint8Array | undefined): void {
+  #endFile(file: FileData, tail: Uint8Array | undefined): void {
+    const files = this.files;
     const hash = createHash("sha256");
-    if (file.blocks >= 0) { for (const digest of this.#digests) hash.update(digest); }
+    const blocks = files.blocks(file);
+    if (blocks >= 0) { for (const digest of this.#digests) hash.update(digest); }
     if (tail) hash.update(tail);
-    // The digest alone is the key (one flat 16-character string; appending
-    // the size made a cons string per file), the size is compared on a hit.
-    const key = hash.digest().toString("latin1", 0, 16);
+    files.setKey(file, hash.digest());
     this.#digests = [];
-    const original = this.#seen.get(key);
-    if (original && original.size === file.size) {
-      if (file.blocks >= 0) {
-        this.#position = file.start; // rewind over the duplicate's blocks
-        this.#sizeCount = file.blocks;
+    const original = this.#seen.find(file);
+    if (original >= 0) {
+      if (blocks >= 0) {
+        this.#position = files.start(file); // rewind over the duplicate's blocks
+        this.#sizeCount = blocks;
       }
-      file.start = original.start;
-      file.blocks = original.blocks;
-      file.sparse = original.sparse;
-      file.fragment = original.fragment;
-      file.fragmentOffset = original.fragmentOffset;
+      files.copyPlace(file, original);
       return;
     }
-    this.#seen.set(key, file);
+    this.#seen.add(file);
     if (tail) this.#addTail(file, tail);
   }
 
-  #addTail(file: FileRecord, tail: Uint8Array): void {
+  #addTail(file: FileData, tail: Uint8Array): void {
     if (this.#fragmentFill + tail.length > this.#fragment.length) {
       this.#flushFragment();
       this.#fragment = new Uint8Array(this.#blockSize);
       this.#fragments.push(0, 0);
     }
-    file.fragment = this.#fragments.length / 2 - 1;
-    file.fragmentOffset = this.#fragmentFill;
+    this.files.setFragment(file, this.#fragments.length / 2 - 1);
+    this.files.setFragmentOffset(file, this.#fragmentFill);
     this.#fragment.set(tail, this.#fragmentFill);
     this.#fragmentFill += tail.length;
   }

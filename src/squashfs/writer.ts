@@ -182,7 +182,7 @@ export class SquashfsWriter {
       compress,
       blockSize: this.#blockSize,
       blockSizes: (first, count) => this.#data.blockSizes(first, count),
-      owner: this.#data.owner,
+      files: this.#data.files,
     });
     let at = dataEnd;
     const put = (part: { chunks: Uint8Array[]; length: number }) => {
