@@ -85,8 +85,8 @@ function nodeStream(
   kind: "gzip" | "zstd",
 ): { readable: ReadableStream<Uint8Array>; writable: WritableStream<Uint8Array> } {
   const z = kind === "gzip"
-    ? createGunzip({ chunkSize: 1 << 20 })
-    : createZstdDecompress({ chunkSize: 1 << 20 });
+    ? createGunzip({ chunkSize: 1 << 16 })
+    : createZstdDecompress({ chunkSize: 1 << 16 });
   let finished = false;
   let failure: unknown;
   let output!: ReadableStreamDefaultController<Uint8Array>;
