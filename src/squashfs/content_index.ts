@@ -8,7 +8,7 @@
  */
 
 import type { FileData } from "../layers/image_tree.ts";
-import { type FileTable, KEY_BYTES } from "./file_table.ts";
+import { FIELD, type FileTable, KEY_BYTES } from "./file_table.ts";
 
 /** Contents stored once, by key and size. */
 export class ContentIndex {
@@ -24,12 +24,12 @@ export class ContentIndex {
   /** The record stored with the same key (`table.key(record)`) and size, or -1. */
   find(record: FileData): FileData | -1 {
     const mask = this.#slots.length - 1;
-    const size = this.#table.size(record);
+    const size = this.#table.get(record, FIELD.size);
     for (let at = this.#hash(record) & mask;; at = (at + 1) & mask) {
       const slot = this.#slots[at];
       if (slot === 0) return -1;
       const other = slot - 1;
-      if (this.#sameKey(other, record) && this.#table.size(other) === size) return other;
+      if (this.#sameKey(other, record) && this.#table.get(other, FIELD.size) === size) return other;
     }
   }
 

@@ -20,7 +20,7 @@ import { createHash } from "node:crypto";
 import { DATA_UNCOMPRESSED, SUPERBLOCK_SIZE } from "./format.ts";
 import type { FileData } from "../layers/image_tree.ts";
 import { ContentIndex } from "./content_index.ts";
-import { FileTable } from "./file_table.ts";
+import { FIELD, FileTable } from "./file_table.ts";
 import { Sha256 } from "./sha256.ts";
 import type { CompressionPool, PoolResult } from "./pool.ts";
 import type { OutputSink } from "./sink.ts";
@@ -114,7 +114,7 @@ export class DataWriter {
       end: () => {
         this.#check();
         this.#open = false;
-        files.setSize(file, size);
+        files.set(file, FIELD.size, size);
         if (size === 0) return file;
         let tail: Uint8Array | undefined;
         let cost = 0;
@@ -238,8 +238,8 @@ export class DataWriter {
     this.#heavy--;
     const result = slot.result!;
     if (slot.kind === "block" && slot.first) {
-      this.files.setStart(slot.file, this.#position);
-      this.files.setBlocks(slot.file, this.#sizeCount);
+      this.files.set(slot.file, FIELD.start, this.#position);
+      this.files.set(slot.file, FIELD.blocks, this.#sizeCount);
       this.#digests = [];
     }
     let word = 0;
@@ -264,7 +264,7 @@ export class DataWriter {
   /** A file's blocks are all applied: store it once, or point it at the same content. */
   #endFile(file: FileData, tail: Uint8Array | undefined): void {
     const files = this.files;
-    const blocks = files.blocks(file);
+    const blocks = files.get(file, FIELD.blocks);
     const digests = blocks >= 0 ? this.#digests : [];
     // The same SHA-256 either way: node:crypto's costs a native object and a
     // Buffer per call (about 6 us), ours is slower per byte (60 MB/s).
@@ -278,7 +278,7 @@ export class DataWriter {
     const original = this.#seen.find(file);
     if (original >= 0) {
       if (blocks >= 0) {
-        this.#position = files.start(file); // rewind over the duplicate's blocks
+        this.#position = files.get(file, FIELD.start); // rewind over the duplicate's blocks
         this.#sizeCount = blocks;
       }
       files.copyPlace(file, original);
@@ -294,8 +294,8 @@ export class DataWriter {
       this.#fragment = new Uint8Array(this.#blockSize);
       this.#fragments.push(0, 0);
     }
-    this.files.setFragment(file, this.#fragments.length / 2 - 1);
-    this.files.setFragmentOffset(file, this.#fragmentFill);
+    this.files.set(file, FIELD.fragment, this.#fragments.length / 2 - 1);
+    this.files.set(file, FIELD.fragmentOffset, this.#fragmentFill);
     this.#fragment.set(tail, this.#fragmentFill);
     this.#fragmentFill += tail.length;
   }

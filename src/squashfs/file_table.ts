@@ -17,14 +17,16 @@ const PAGE_BITS = 12;
 const PAGE = 1 << PAGE_BITS;
 const MASK = PAGE - 1;
 
-/** Float64 fields of a record. */
-const SIZE = 0;
-const START = 1;
+/**
+ * The numeric fields of a record: size and data start in bytes (Float64),
+ * the index of the first block size word in the data writer's list (-1:
+ * none), the fragment table index of the block holding the tail (-1: none),
+ * and the tail's offset inside the uncompressed fragment block (Int32).
+ */
+export const FIELD = { size: 0, start: 1, blocks: 2, fragment: 3, fragmentOffset: 4 } as const;
+/** A field of {@link FIELD}. */
+export type Field = typeof FIELD[keyof typeof FIELD];
 const F64_FIELDS = 2;
-/** Int32 fields of a record. */
-const BLOCKS = 0;
-const FRAGMENT = 1;
-const FRAGMENT_OFFSET = 2;
 const I32_FIELDS = 3;
 /** Bytes of the content key kept per record. */
 export const KEY_BYTES = 16;
@@ -58,8 +60,8 @@ export class FileTable {
       this.#i32.push(new Int32Array(PAGE * I32_FIELDS).fill(-1));
       this.#keys.push(new Uint8Array(PAGE * KEY_BYTES));
     }
-    this.#f64[page][(index & MASK) * F64_FIELDS + SIZE] = size;
-    this.#i32[page][(index & MASK) * I32_FIELDS + FRAGMENT_OFFSET] = 0;
+    this.set(index, FIELD.size, size);
+    this.set(index, FIELD.fragmentOffset, 0);
     return index;
   }
 
@@ -68,40 +70,21 @@ export class FileTable {
     return typeof data === "number" && Number.isInteger(data) && data >= 0 && data < this.#count;
   }
 
-  size(i: FileData): number {
-    return this.#f64[i >>> PAGE_BITS][(i & MASK) * F64_FIELDS + SIZE];
+  /** Field `field` of record `i`. */
+  get(i: FileData, field: Field): number {
+    const at = i & MASK;
+    return field < F64_FIELDS
+      ? this.#f64[i >>> PAGE_BITS][at * F64_FIELDS + field]
+      : this.#i32[i >>> PAGE_BITS][at * I32_FIELDS + field - F64_FIELDS];
   }
-  setSize(i: FileData, v: number): void {
-    this.#f64[i >>> PAGE_BITS][(i & MASK) * F64_FIELDS + SIZE] = v;
+
+  /** Sets field `field` of record `i`. */
+  set(i: FileData, field: Field, value: number): void {
+    const at = i & MASK;
+    if (field < F64_FIELDS) this.#f64[i >>> PAGE_BITS][at * F64_FIELDS + field] = value;
+    else this.#i32[i >>> PAGE_BITS][at * I32_FIELDS + field - F64_FIELDS] = value;
   }
-  /** Offset of the first data block from the start of the squashfs. */
-  start(i: FileData): number {
-    return this.#f64[i >>> PAGE_BITS][(i & MASK) * F64_FIELDS + START];
-  }
-  setStart(i: FileData, v: number): void {
-    this.#f64[i >>> PAGE_BITS][(i & MASK) * F64_FIELDS + START] = v;
-  }
-  /** Index of the first block size word in the data writer's list; -1 when none. */
-  blocks(i: FileData): number {
-    return this.#i32[i >>> PAGE_BITS][(i & MASK) * I32_FIELDS + BLOCKS];
-  }
-  setBlocks(i: FileData, v: number): void {
-    this.#i32[i >>> PAGE_BITS][(i & MASK) * I32_FIELDS + BLOCKS] = v;
-  }
-  /** Fragment table index of the block holding the tail, or -1. */
-  fragment(i: FileData): number {
-    return this.#i32[i >>> PAGE_BITS][(i & MASK) * I32_FIELDS + FRAGMENT];
-  }
-  setFragment(i: FileData, v: number): void {
-    this.#i32[i >>> PAGE_BITS][(i & MASK) * I32_FIELDS + FRAGMENT] = v;
-  }
-  /** Offset of the tail inside the uncompressed fragment block. */
-  fragmentOffset(i: FileData): number {
-    return this.#i32[i >>> PAGE_BITS][(i & MASK) * I32_FIELDS + FRAGMENT_OFFSET];
-  }
-  setFragmentOffset(i: FileData, v: number): void {
-    this.#i32[i >>> PAGE_BITS][(i & MASK) * I32_FIELDS + FRAGMENT_OFFSET] = v;
-  }
+
   /** Bytes stored as sparse (all-zero, 0-size) blocks. */
   sparse(i: FileData): number {
     return this.#sparse.get(i) ?? 0;
@@ -125,10 +108,9 @@ export class FileTable {
 
   /** Makes record `to` point at the same stored content as `from` (a duplicate). */
   copyPlace(to: FileData, from: FileData): void {
-    this.setStart(to, this.start(from));
-    this.setBlocks(to, this.blocks(from));
+    for (const field of [FIELD.start, FIELD.blocks, FIELD.fragment, FIELD.fragmentOffset]) {
+      this.set(to, field, this.get(from, field));
+    }
     this.setSparse(to, this.sparse(from));
-    this.setFragment(to, this.fragment(from));
-    this.setFragmentOffset(to, this.fragmentOffset(from));
   }
 }

@@ -12,7 +12,7 @@
 import type { DirNode, FileData, FileNode, ImageNode, NodeAttrs } from "../layers/image_tree.ts";
 import { writeListing } from "./directory.ts";
 import type { DirEntry } from "./directory.ts";
-import type { FileTable } from "./file_table.ts";
+import { FIELD, type FileTable } from "./file_table.ts";
 import {
   BASIC_TYPE,
   encodeDeviceInode,
@@ -167,19 +167,19 @@ class TreeEncoder {
 
   #writeFile(node: FileNode, record: FileData): void {
     const files = this.#files;
-    const size = files.size(record);
-    const fragment = files.fragment(record);
-    const blocks = files.blocks(record);
+    const size = files.get(record, FIELD.size);
+    const fragment = files.get(record, FIELD.fragment);
+    const blocks = files.get(record, FIELD.blocks);
     const count = fragment >= 0
       ? Math.floor(size / this.#blockSize)
       : Math.ceil(size / this.#blockSize);
     if (count > 0 && blocks < 0) throw new Error("A file's blocks were never written");
     const blockSizes = count > 0 ? this.#blockSizes(blocks, count) : new Uint32Array(0);
     encodeFileInode(this.#out.reset(), this.#header(node, this.#ino[record]), {
-      start: files.start(record),
+      start: files.get(record, FIELD.start),
       size,
       fragment,
-      fragmentOffset: files.fragmentOffset(record),
+      fragmentOffset: files.get(record, FIELD.fragmentOffset),
       sparse: files.sparse(record),
       nlink: this.#nlink[record],
       blockSizes,
@@ -209,13 +209,17 @@ class TreeEncoder {
           count++;
         } else if (node.kind === "file") {
           if (node.data === undefined) {
-            if (node.size !== 0) throw new Error(`A file of ${node.size} bytes has no stored content`);
+            if (node.size !== 0) {
+              throw new Error(`A file of ${node.size} bytes has no stored content`);
+            }
             if (!this.#dataless.has(node)) this.#dataless.set(node, files.add(0));
           } else if (!files.has(node.data)) {
             throw new TypeError("A file's content was not stored by this SquashfsWriter");
-          } else if (files.size(node.data) !== node.size) {
+          } else if (files.get(node.data, FIELD.size) !== node.size) {
             throw new Error(
-              `A file's size is ${node.size} bytes but ${files.size(node.data)} bytes were stored`,
+              `A file's size is ${node.size} bytes but ${
+                files.get(node.data, FIELD.size)
+              } bytes were stored`,
             );
           }
           fileNodes.push(node);
@@ -259,4 +263,3 @@ class TreeEncoder {
     return index;
   }
 }
-
