@@ -9,6 +9,7 @@ import { cliHome, DENO_DIR, RUN_FLAGS } from "./_cli.ts";
 import { buildImage } from "./_images.ts";
 import { exists } from "./_tree.ts";
 import { pushImage, registryBinary, startRegistry } from "./_registry.ts";
+import { settingsTable } from "../src/config/settings.ts";
 
 const README = Deno.readTextFileSync(new URL("../README.md", import.meta.url));
 const MOD = new URL("../mod.ts", import.meta.url).href;
@@ -71,4 +72,13 @@ Deno.test({
       assertEquals(exists(path), false, "rm() removed the file");
     }
   },
+});
+
+Deno.test("the README's table of environment variables is settingsTable(), row for row", () => {
+  const section = README.split("## Environment variables")[1]?.split("\n## ")[0] ?? "";
+  const rows = section.split("\n").filter((l) => l.startsWith("| `")).map((l) => {
+    const cells = l.slice(1, -1).split(/(?<!\\)\|/).map((c) => c.trim());
+    return { name: cells[0].replaceAll("`", ""), default: cells[1], meaning: cells[2] };
+  });
+  assertEquals(rows, settingsTable());
 });

@@ -2,13 +2,15 @@
  * Ctrl-C (SIGINT) and SIGTERM (a batch system ending the job) during a pull:
  * instead of dying in silence, the pull keeps each partial layer download in
  * the blob cache for the next pull to continue with `Range`, removes its work
- * folders and partial image, says what was kept, and exits 130 (SIGINT) or
+ * folders, partial image and the sandbox folder it filled, releases its pins
+ * on cache blobs, says what was kept, and exits 130 (SIGINT) or
  * 143 (SIGTERM), as a shell reports a process killed by that signal.
  * @module
  */
 import { removeTemporaryNow } from "../store/work_dirs.ts";
 import { humanSize } from "../size.ts";
 import { keepPartialDownloads } from "../store/blob_cache.ts";
+import { releasePinsNow } from "../store/blob_pins.ts";
 import { SIGNAL_EXIT_CODES } from "./exit.ts";
 import { printErr } from "./output.ts";
 
@@ -40,6 +42,7 @@ export function handleInterrupts(what: string): Disposable {
     const listener = () => {
       const kept = keepPartialDownloads();
       removeTemporaryNow();
+      releasePinsNow();
       printErr(interruptMessage(signal as keyof typeof SIGNALS, what, kept));
       Deno.exit(code);
     };

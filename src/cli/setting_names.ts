@@ -7,7 +7,7 @@
 import { settingsTable } from "../config/settings.ts";
 
 /** Read from the environment only: stored in the settings file, it does nothing. */
-const ENVIRONMENT_ONLY = new Set(["SREGISTRY_CLIENT_SECRETS"]);
+const ENVIRONMENT_ONLY = new Set(["SREGISTRY_CLIENT_SECRETS", "SREGISTRY_PROGRESS_INTERVAL"]);
 
 /** The edit distance between `a` and `b` (insertions, deletions, substitutions). */
 function distance(a: string, b: string): number {

@@ -99,7 +99,8 @@ export const SETTINGS_DOCS: readonly SettingDoc[] = Object.freeze([
   {
     name: "SREGISTRY_TIMEOUT",
     default: String(DEFAULT_TIMEOUT_S),
-    meaning: "seconds a registry request may stall before it fails (and is retried)",
+    meaning:
+      "seconds (0.001 to 2147483) a registry request may stall before it fails (and is retried)",
   },
   {
     name: "SREGISTRY_MAX_LAYER_SIZE",
@@ -109,7 +110,14 @@ export const SETTINGS_DOCS: readonly SettingDoc[] = Object.freeze([
   {
     name: "SREGISTRY_PROCESSORS",
     default: "all",
-    meaning: "processors `mksquashfs` may use",
+    meaning:
+      "processors the build may use: the native builder's compression Workers (at most 4) and `mksquashfs`",
+  },
+  {
+    name: "SREGISTRY_PROGRESS_INTERVAL",
+    default: "20",
+    meaning:
+      "seconds between heartbeat lines of a pull without a terminal (batch jobs, CI), taken between 1 and 2147483; environment only",
   },
   {
     name: "SREGISTRY_COMPRESSION",

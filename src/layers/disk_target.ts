@@ -6,11 +6,13 @@
  * written by worker threads (`_write_pool.ts`); a removal or hard link that
  * could touch a pending file waits for them first.
  *
- * Folders stay owner-writable (0700) while layers are written; their modes
- * and times are applied last, deepest first, from the final tree. Without
- * root, owners are not applied, device nodes and FIFOs are skipped, and
- * folders keep the owner's rwx so the sandbox stays deletable; these are the
- * only relaxations, and they exist only here (the image keeps everything).
+ * Folders stay owner-writable (0700) while layers are written; extended
+ * attributes, then folder modes and times, are applied last, from the final
+ * tree (`lsetxattr` through `_xattr.ts`). Without root, owners are not
+ * applied, device nodes and FIFOs are skipped, folders keep the owner's rwx
+ * so the sandbox stays deletable, and xattrs Linux keeps for root
+ * (`security.*`, `trusted.*`) are counted, not set; these are the only
+ * relaxations, and they exist only here (the image keeps everything).
  * @module
  */
 import { join } from "node:path";
@@ -20,6 +22,7 @@ import type { BodyWriter, EntryTimes, LayerTarget } from "./target.ts";
 import { treeError } from "./tree_paths.ts";
 import { makeNode, removeAll, setOwner, setTimes } from "./_fsops.ts";
 import { SMALL_FILE, WritePool } from "./_write_pool.ts";
+import { ERRNO, openSetXattr, type SetXattr } from "./_xattr.ts";
 
 /** Options of {@link DiskTarget}. */
 export interface DiskTargetOptions {
@@ -36,12 +39,17 @@ export class DiskTarget implements LayerTarget {
   readonly isRoot: boolean;
   /** Device nodes and FIFOs not created (no root). */
   devices = 0;
-  /** Extended attributes not applied (a folder cannot be given them here). */
+  /** Extended attributes not set (set by `finish`). */
   xattrs = 0;
+  /** Why they were not set: `<namespace>.* (<reason>)` to a count (set by `finish`). */
+  readonly xattrKinds: Map<string, number> = new Map();
   /** Folders kept owner-writable against their mode (set by `finish`). */
   relaxed = 0;
   #pool?: WritePool;
   #rootDeclared = false;
+  /** Device nodes and FIFOs not created. */
+  #absent = new WeakSet<ImageNode>();
+  #setXattr?: SetXattr | { unavailable: string };
 
   /** @param root an absolute, existing folder */
   constructor(root: string, options: DiskTargetOptions = {}) {
@@ -66,13 +74,11 @@ export class DiskTarget implements LayerTarget {
     Deno.mkdirSync(abs);
     Deno.chmodSync(abs, 0o700);
     if (this.isRoot) Deno.chownSync(abs, implicit ? 0 : dir.uid, implicit ? 0 : dir.gid);
-    if (!implicit) this.#countXattrs(dir);
   }
 
   updateDir(rel: ByteString, dir: DirNode): void {
     if (rel === "") this.#rootDeclared = true;
     if (this.isRoot) Deno.chownSync(this.path(rel), dir.uid, dir.gid);
-    this.#countXattrs(dir);
   }
 
   async remove(rel: ByteString, node: ImageNode): Promise<void> {
@@ -87,7 +93,6 @@ export class DiskTarget implements LayerTarget {
 
   file(rel: ByteString, node: FileNode, times: EntryTimes, rewrite = false): BodyWriter {
     const abs = this.path(rel);
-    this.#countXattrs(node);
     if (rewrite || (this.#pool && node.size <= SMALL_FILE)) {
       // A buffer of its own: it is transferred to a worker.
       const data = new Uint8Array(node.size);
@@ -126,7 +131,6 @@ export class DiskTarget implements LayerTarget {
 
   special(rel: ByteString, node: ImageNode, times: EntryTimes): void {
     const abs = this.path(rel);
-    this.#countXattrs(node);
     if (node.kind === "symlink") {
       const target = byteStringToText(node.target);
       if (target === undefined) {
@@ -135,10 +139,13 @@ export class DiskTarget implements LayerTarget {
       Deno.symlinkSync(target, abs);
       return this.#metadata(abs, node, times, true);
     }
-    if (node.kind === "socket") return;
+    if (node.kind === "socket") return void this.#absent.add(node);
     const made = this.isRoot && node.kind !== "dir" && node.kind !== "file" &&
       makeNode(abs, node.kind, "major" in node ? node.major : 0, "minor" in node ? node.minor : 0);
-    if (!made) return void this.devices++;
+    if (!made) {
+      this.#absent.add(node);
+      return void this.devices++;
+    }
     this.#metadata(abs, node, times, false);
   }
 
@@ -146,6 +153,7 @@ export class DiskTarget implements LayerTarget {
     const from = this.path(target);
     if (this.#pool?.has(from)) await this.flush();
     if (node.kind !== "file" && node.kind !== "symlink" && !this.isRoot) {
+      this.#absent.add(node);
       return void this.devices++; // its target was not created either
     }
     Deno.linkSync(from, this.path(rel));
@@ -164,13 +172,14 @@ export class DiskTarget implements LayerTarget {
     }
   }
 
-  /** Writes the pending files, then folder modes and times, deepest first. */
+  /** Writes the pending files, then extended attributes, then folder modes and times, deepest first. */
   async finish(root: DirNode): Promise<void> {
     try {
       await this.flush();
     } finally {
       this.abort();
     }
+    this.#applyXattrs(root);
     const dirs: [string, DirNode, number][] = [];
     const walk = (dir: DirNode, rel: ByteString, depth: number) => {
       for (const [name, node] of dir.children) {
@@ -183,6 +192,9 @@ export class DiskTarget implements LayerTarget {
     walk(root, "", 1);
     dirs.sort((a, b) => b[2] - a[2]);
     if (this.#rootDeclared) dirs.push(["", root, 0]);
+    // An undeclared root keeps the folder's mode but takes the image's time
+    // (the build's), as in the native writer's image.
+    else setTimes(this.path(""), root.mtime, root.mtime, false);
     for (const [rel, dir] of dirs) {
       const mode = this.isRoot ? dir.mode : dir.mode | 0o700;
       if (mode !== dir.mode) this.relaxed++;
@@ -211,7 +223,51 @@ export class DiskTarget implements LayerTarget {
     setTimes(abs, node.mtime, node.mtime, false);
   }
 
-  #countXattrs(node: ImageNode): void {
-    if (node.xattrs) this.xattrs += node.xattrs.size;
+  /** Sets every node's xattrs once (hard links share the node); failures are counted by kind. */
+  #applyXattrs(root: DirNode): void {
+    const seen = new Set<ImageNode>();
+    const walk = (node: ImageNode, rel: ByteString) => {
+      if (node.xattrs && !seen.has(node) && !this.#absent.has(node)) {
+        seen.add(node);
+        this.#setXattrs(rel, node);
+      }
+      if (node.kind !== "dir") return;
+      for (const [name, child] of node.children) walk(child, rel ? `${rel}/${name}` : name);
+    };
+    walk(root, "");
   }
+
+  #setXattrs(rel: ByteString, node: ImageNode): void {
+    this.#setXattr ??= openSetXattr();
+    const set = this.#setXattr;
+    const abs = this.path(rel);
+    // Without root, user.* needs write permission: a read-only file is opened up meanwhile.
+    const opened = !this.isRoot && node.kind === "file" && (node.mode & 0o200) === 0;
+    if (opened) Deno.chmodSync(abs, node.mode | 0o200);
+    try {
+      for (const [name, value] of node.xattrs ?? []) {
+        const errno = typeof set === "function" ? set(abs, name, value) : -1;
+        if (errno === 0) continue;
+        const why = typeof set === "function" ? xattrFailure(errno, this.isRoot) : set.unavailable;
+        const kind = `${name.split(".")[0]}.* (${why})`;
+        this.xattrs++;
+        this.xattrKinds.set(kind, (this.xattrKinds.get(kind) ?? 0) + 1);
+      }
+    } finally {
+      if (opened) Deno.chmodSync(abs, node.mode);
+    }
+  }
+}
+
+/** Why `lsetxattr` refused an attribute, for the summary. */
+function xattrFailure(errno: number, isRoot: boolean): string {
+  if (errno === ERRNO.EPERM || errno === ERRNO.EACCES) {
+    return isRoot ? "not permitted" : "needs root";
+  }
+  if (errno === ERRNO.EOPNOTSUPP) return "not supported by the folder's file system";
+  if (errno === ERRNO.EINVAL) return "a value Linux refuses";
+  if (errno === ERRNO.ENOSPC || errno === ERRNO.E2BIG || errno === ERRNO.ERANGE) {
+    return "too large for the folder's file system";
+  }
+  return `refused with errno ${errno}`;
 }

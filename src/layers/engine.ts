@@ -23,6 +23,7 @@ import type { DirNode, FileNode, ImageNode } from "./image_tree.ts";
 import { lookup, newDir, resolveInTree, treeError } from "./tree_paths.ts";
 import type { BodyWriter, EntryTimes, LayerTarget } from "./target.ts";
 import { applyOpaque, applyWhiteout, WrittenMarks } from "./_written.ts";
+import { clampEntryTimes, deviceFits, dropUserXattrs } from "./limits.ts";
 
 /** Options of {@link LayerEngine}. */
 export interface EngineOptions {
@@ -61,7 +62,14 @@ export class LayerEngine {
   /** The image tree. */
   readonly root: DirNode;
   /** Entries adjusted or skipped, for the summary warnings. */
-  readonly totals = { reRooted: 0, other: 0, badWhiteouts: 0 };
+  readonly totals = {
+    reRooted: 0,
+    other: 0,
+    badWhiteouts: 0,
+    clampedTimes: 0,
+    badDevices: 0,
+    userXattrs: 0,
+  };
   /** True once a tar entry declared the root folder itself. */
   rootDeclared = false;
   readonly now: number;
@@ -132,6 +140,7 @@ export class LayerEngine {
     if (name === "" && h.type !== "directory") {
       throw refuseEntry(h.name, label, "the root must be a directory");
     }
+    if (clampEntryTimes(h)) this.totals.clampedTimes++; // limits.ts: the same on every road
     const times = { atime: h.atime, mtime: h.mtime };
     switch (h.type) {
       case "directory":
@@ -158,6 +167,7 @@ export class LayerEngine {
         return await this.#hardlink(name, h, label);
       case "char":
       case "block":
+        if (!deviceFits(h.devmajor, h.devminor)) return void this.totals.badDevices++;
         return await this.#special(name, {
           kind: h.type,
           ...attrs(h),
@@ -251,6 +261,7 @@ export class LayerEngine {
   }
 
   async #special(name: ByteString, node: ImageNode, times: EntryTimes): Promise<void> {
+    this.totals.userXattrs += dropUserXattrs(node); // limits.ts: the same on every road
     const place = await this.put(name, node);
     for (const t of this.targets) await t.special(place.rel, node, times);
   }

@@ -95,7 +95,12 @@ export class RootfsWriter {
     if (this.#finished) return;
     this.#finished = true;
     await this.engine.finish();
-    const totals = { ...this.engine.totals, devices: this.disk.devices, xattrs: this.disk.xattrs };
+    const totals = {
+      ...this.engine.totals,
+      devices: this.disk.devices,
+      xattrs: this.disk.xattrs,
+      xattrKinds: this.disk.xattrKinds,
+    };
     for (const line of summaryWarnings(totals, this.disk.relaxed)) this.#warn(line);
   }
 }

@@ -9,14 +9,14 @@
 import { chooseBuilder, type ChosenBuilder } from "../builders/builder.ts";
 import { which } from "../builders/command.ts";
 import { singularityMetadata } from "../sif/metadata.ts";
-import { sweepPartials, temporaryDir } from "../store/work_dirs.ts";
+import { openSandbox, sweepPartials, temporaryDir } from "../store/work_dirs.ts";
 import { noSpaceIn } from "./_no_space.ts";
 import { buildImage } from "./build_image.ts";
 import { unpackImage } from "./download.ts";
 import type { PullPlan } from "./plan.ts";
 import type { PulledImage } from "./resolve.ts";
 import type { PullResult } from "./reuse.ts";
-import { type ImageOutput, removeSandbox, type Targets } from "./targets.ts";
+import type { ImageOutput } from "./targets.ts";
 import { chooseWorkspace, estimateUnpacked } from "./workspace.ts";
 
 /** A work folder, removed on dispose, and the root filesystem folder of the road taken. */
@@ -29,17 +29,18 @@ interface Workspace extends AsyncDisposable {
   readonly rootfs?: string;
   /** Runs the unpacking, a full disk named as the rootfs folder's. */
   readonly unpacking: <T>(fn: () => Promise<T>) => Promise<T>;
+  /**
+   * Removes the `--sandbox` / `--keep-sandbox` folder (only its content when
+   * the user had made it); an interrupt does the same until disposal.
+   */
+  readonly removeSandbox: () => void;
 }
 
 /**
- * Fills the plan's `--sandbox` folder with the image's layers; on failure
- * removes what it wrote (and the folder unless it existed before).
+ * Fills the plan's `--sandbox` folder with the image's layers; on failure or
+ * interrupt removes what it wrote (and the folder unless it existed before).
  */
-export async function unpackSandbox(
-  plan: PullPlan,
-  image: PulledImage,
-  targets: Targets,
-): Promise<PullResult> {
+export async function unpackSandbox(plan: PullPlan, image: PulledImage): Promise<PullResult> {
   const sandbox = plan.sandbox!;
   await using work = await openWorkspace(plan, image);
   try {
@@ -48,14 +49,15 @@ export async function unpackSandbox(
     );
     return { path: sandbox, reused: false, downloaded };
   } catch (e) {
-    removeSandbox(sandbox, targets.sandboxExisted); // no partial root filesystem is left
+    work.removeSandbox(); // no partial root filesystem is left
     throw e;
   }
 }
 
 /**
  * Builds the image's SIF at `output.partial` with the builder the plan asks
- * for; returns how many blobs were downloaded.
+ * for; returns how many blobs were downloaded. On failure or interrupt the
+ * `--keep-sandbox` folder is removed as `--sandbox`'s is.
  * @throws {UsageError} for a builder that cannot use the compression asked
  * @throws {SregistryError} for a builder not installed, a full disk, a failed build
  */
@@ -66,8 +68,6 @@ export async function buildSifFile(
 ): Promise<number> {
   const builder = chooseBuilder(plan.builder, which, plan.compression);
   await using work = await openWorkspace(plan, image, builder);
-  Deno.mkdirSync(output.dir, { recursive: true });
-  sweepPartials(output.target);
   const storageVar = plan.name ? "--name" : plan.recording ? "SREGISTRY_STORAGE" : "--name";
   const job = {
     builder,
@@ -78,9 +78,16 @@ export async function buildSifFile(
     tmpDir: work.path,
     unpacking: work.unpacking,
   };
-  return await noSpaceIn(output.dir, storageVar, () => buildImage(plan, job), {
-    tmpDir: work.parent,
-  });
+  try {
+    Deno.mkdirSync(output.dir, { recursive: true });
+    sweepPartials(output.target);
+    return await noSpaceIn(output.dir, storageVar, () => buildImage(plan, job), {
+      tmpDir: work.parent,
+    });
+  } catch (e) {
+    work.removeSandbox();
+    throw e;
+  }
 }
 
 /**
@@ -111,8 +118,11 @@ async function openWorkspace(
   }
   const work = await noSpaceIn(parent, "SREGISTRY_TMPDIR", () => temporaryDir(parent));
   const rootfs = sandboxDir ?? (folderRoad ? `${work.path}/rootfs` : undefined);
+  let sandbox: ReturnType<typeof openSandbox> | undefined;
   try {
-    if (rootfs) Deno.mkdirSync(rootfs, { recursive: true });
+    // Checked empty (or missing) by targets.ts: an existing one is emptied, never removed.
+    if (sandboxDir) sandbox = openSandbox(sandboxDir);
+    else if (rootfs) Deno.mkdirSync(rootfs, { recursive: true });
   } catch (e) {
     await work[Symbol.asyncDispose]();
     throw e;
@@ -123,7 +133,11 @@ async function openWorkspace(
     parent,
     rootfs,
     unpacking: (fn) => noSpaceIn(unpackDir, variable, fn),
-    [Symbol.asyncDispose]: () => work[Symbol.asyncDispose](),
+    removeSandbox: () => sandbox?.remove(),
+    [Symbol.asyncDispose]: () => {
+      sandbox?.[Symbol.dispose]();
+      return work[Symbol.asyncDispose]();
+    },
   };
 }
 

@@ -130,7 +130,12 @@ async function buildNative(plan: PullPlan, o: BuildJob, now: number): Promise<nu
     );
     await applyExtraFiles(engine, o.metadata);
     await engine.finish();
-    const totals = { ...engine.totals, devices: disk?.devices ?? 0, xattrs: disk?.xattrs ?? 0 };
+    const totals = {
+      ...engine.totals,
+      devices: disk?.devices ?? 0,
+      xattrs: disk?.xattrs ?? 0,
+      xattrKinds: disk?.xattrKinds,
+    };
     for (const text of summaryWarnings(totals, disk?.relaxed ?? 0)) {
       plan.onEvent?.({ kind: "warning", text });
     }

@@ -47,7 +47,7 @@ export async function pull(req: PullRequest, ctx: PullContext): Promise<PullResu
   const targets = checkTargets(plan);
   const { image, pin } = await resolveAndPin(plan);
   using _pin = pin;
-  if (plan.sandbox) return await unpackSandbox(plan, image, targets);
+  if (plan.sandbox) return await unpackSandbox(plan, image);
   const output = imageOutput(plan, image.resolved.manifestDigest);
   try {
     const downloaded = await buildSifFile(plan, image, output);

@@ -15,7 +15,7 @@ import {
 } from "../image/platform.ts";
 import type { ImageConfig } from "../image/schemas.ts";
 import type { Resolved } from "../sources/source.ts";
-import { useBlobs } from "../store/cache_usage.ts";
+import { useBlobs } from "../store/blob_pins.ts";
 import { describeWait } from "../store/locks.ts";
 import { platformString } from "./_records.ts";
 import { layerDiffIds } from "./diff_ids.ts";

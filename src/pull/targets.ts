@@ -1,12 +1,13 @@
 /**
  * Where a pull writes, checked before anything is fetched: a file the user
  * named is never replaced unless sregistry wrote it (`overwrite.ts`), and a
- * sandbox folder must be new or empty. A failed unpack removes what it wrote.
+ * sandbox folder must be new or empty. A failed or interrupted unpack removes
+ * what it wrote (`store/work_dirs.ts` `openSandbox`).
  * @module
  */
 import { SregistryError, UsageError } from "../errors.ts";
 import { storageFile, storageNames } from "../store/storage_paths.ts";
-import { partialPath } from "../store/work_dirs.ts";
+import { trackedPartial } from "../store/work_dirs.ts";
 import { checkOverwrite, type OverwriteRule, type TargetState } from "./overwrite.ts";
 import type { PullPlan } from "./plan.ts";
 
@@ -14,8 +15,6 @@ import type { PullPlan } from "./plan.ts";
 export interface Targets {
   /** How the named file (or the storage path: "ours") was judged. */
   readonly state: TargetState;
-  /** The `--sandbox` folder existed (empty) before the pull. */
-  readonly sandboxExisted: boolean;
 }
 
 /** The rule `checkOverwrite` and `placeImage` apply to the plan's named file. */
@@ -30,38 +29,27 @@ export function overwriteRule(plan: PullPlan): OverwriteRule {
  */
 export function checkTargets(plan: PullPlan): Targets {
   const state = plan.named ? checkOverwrite(plan.named, overwriteRule(plan)) : "ours";
-  const sandboxExisted = plan.sandbox !== undefined && checkSandboxTarget(plan.sandbox);
-  if (plan.keepSandbox) checkSandboxTarget(plan.keepSandbox);
-  return Object.freeze({ state, sandboxExisted });
+  if (plan.sandbox) checkSandboxTarget(plan.sandbox, "--sandbox");
+  if (plan.keepSandbox) checkSandboxTarget(plan.keepSandbox, "--keep-sandbox");
+  return Object.freeze({ state });
 }
 
-/** Checks that `dir` is missing or empty; true when it exists. */
-function checkSandboxTarget(dir: string): boolean {
+/** Checks that `dir`, given with `option`, is missing or empty. */
+function checkSandboxTarget(dir: string, option: string): void {
   try {
     const entries = [...Deno.readDirSync(dir)];
     if (entries.length > 0) {
       throw new UsageError(
-        `Cannot unpack into ${dir}: the folder is not empty: give a new or empty folder to --sandbox`,
+        `Cannot unpack into ${dir}: the folder is not empty: give a new or empty folder to ${option}`,
       );
     }
-    return true;
   } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return false;
+    if (e instanceof Deno.errors.NotFound) return;
     if (e instanceof UsageError) throw e;
     throw new SregistryError(`Cannot use ${dir} as a sandbox: ${(e as Error).message}`, {
       cause: e,
     });
   }
-}
-
-/** Removes what a failed unpack left in sandbox `dir` (`dir` too unless it existed, empty, before). */
-export function removeSandbox(dir: string, existed: boolean): void {
-  try {
-    if (!existed) return Deno.removeSync(dir, { recursive: true });
-    for (const entry of Deno.readDirSync(dir)) {
-      Deno.removeSync(`${dir}/${entry.name}`, { recursive: true });
-    }
-  } catch { /* the error being thrown says more */ }
 }
 
 /** The SIF a pull writes: its final path, that path's folder, and the partial file built first. */
@@ -80,5 +68,5 @@ export function imageOutput(plan: PullPlan, manifestDigest: string): ImageOutput
   const target = plan.named ??
     storageFile(plan.storageDir, { ...storageNames(plan.ref), digest: manifestDigest });
   const dir = target.includes("/") ? target.slice(0, target.lastIndexOf("/")) || "/" : ".";
-  return Object.freeze({ target, dir, partial: partialPath(target) });
+  return Object.freeze({ target, dir, partial: trackedPartial(target) });
 }

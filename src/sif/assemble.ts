@@ -4,15 +4,17 @@
  * always written them) have known sizes, so the partition's aligned offset
  * is computed up front and the {@link SquashfsWriter} writes straight at it;
  * once the squashfs size is known the header, descriptors and small objects
- * are written and the file is renamed into place. No temporary squashfs, no
- * copy.
+ * are written. No temporary squashfs, no copy.
  *
- * The file is built under a hidden `.<name>.<uuid>.partial` beside the
- * output (removed on failure) and renamed over the output at the end.
+ * The file is written at `output` itself, which must not exist: callers pass
+ * a temporary name (a pull gives its partial file, `store/temp_names.ts`
+ * `partialPath`, which it renames into place inside the catalogue's lock), so
+ * a second temporary name and rename here would add nothing to crash safety.
+ * On failure the file is removed.
  * @module
  */
 
-import { basename, dirname, join } from "node:path";
+import { dirname } from "node:path";
 import { definitionFile, ociConfigJson } from "./metadata.ts";
 import { SregistryError } from "../errors.ts";
 import { layoutSif, SIF_DATA, SIF_FS, SIF_PART, type SifObject } from "./encoder.ts";
@@ -21,7 +23,10 @@ import { SquashfsWriter, type SquashfsWriterOptions } from "../squashfs/writer.t
 
 /** Options of {@link SifAssembly.create}. */
 export interface SifAssemblyOptions {
-  /** The SIF to write (replaced at the end). */
+  /**
+   * The file to write, created (never replaced: it must not exist) and
+   * removed on failure; a temporary name the caller renames after `commit`.
+   */
   output: string;
   /** The reference pulled, for the definition file. */
   from: string;
@@ -74,7 +79,7 @@ export function sifObjects(
  *
  * const dir = await Deno.makeTempDir();
  * const sif = await SifAssembly.create({
- *   output: `${dir}/image.sif`,
+ *   output: `${dir}/.image.sif.partial`, // renamed to image.sif after commit
  *   from: "docker://example/image:1",
  *   config: { architecture: "amd64" },
  *   arch: "amd64",
@@ -83,6 +88,7 @@ export function sifObjects(
  * });
  * const root: DirNode = { kind: "dir", mode: 0o755, uid: 0, gid: 0, mtime: 0, children: new Map() };
  * const size = await sif.commit(root); // `siftool list` shows Def.FILE, JSON.Generic, FS
+ * await Deno.rename(`${dir}/.image.sif.partial`, `${dir}/image.sif`);
  * await Deno.remove(dir, { recursive: true });
  * ```
  */
@@ -118,21 +124,25 @@ export class SifAssembly {
   }
 
   /**
-   * Creates the partial file beside `options.output` and the squashfs writer
-   * at the partition offset. Throws SregistryError when the folder is missing
-   * or not writable, what opening the file throws otherwise (no space), and
-   * RangeError on bad writer options.
+   * Creates `options.output` and the squashfs writer at the partition
+   * offset. Throws SregistryError when the folder is missing or not
+   * writable, or the file exists; what opening the file throws otherwise (no
+   * space), and RangeError on bad writer options.
    */
   static async create(options: SifAssemblyOptions): Promise<SifAssembly> {
     const offset = partitionOffset(options);
-    const partial = join(
-      dirname(options.output),
-      `.${basename(options.output)}.${crypto.randomUUID()}.partial`,
-    );
+    const partial = options.output;
     let file: Deno.FsFile;
     try {
       file = await Deno.open(partial, { read: true, write: true, createNew: true });
     } catch (error) {
+      if (error instanceof Deno.errors.AlreadyExists) {
+        throw new SregistryError(
+          `Cannot write the image ${options.output}: a file is already there: ` +
+            `give a temporary name that does not exist (it is never replaced)`,
+          { cause: error },
+        );
+      }
       if (
         !(error instanceof Deno.errors.NotFound || error instanceof Deno.errors.PermissionDenied)
       ) {
@@ -155,8 +165,8 @@ export class SifAssembly {
 
   /**
    * Finishes the squashfs for `root`, writes the header, descriptors and
-   * small objects, and renames the file over the output. Returns the SIF's
-   * size. On failure the partial file is removed and the error rethrown.
+   * small objects, and flushes the file to disk. Returns the SIF's size. On
+   * failure the file is removed and the error rethrown.
    */
   async commit(root: DirNode): Promise<number> {
     if (this.#done) throw new Error("This SIF is already committed or aborted");
@@ -175,7 +185,6 @@ export class SifAssembly {
       this.#file.truncateSync(layout.fileSize);
       this.#file.syncSync();
       this.#file.close();
-      await Deno.rename(this.#partial, this.#options.output);
       return layout.fileSize;
     } catch (error) {
       await this.#cleanup();
@@ -183,7 +192,7 @@ export class SifAssembly {
     }
   }
 
-  /** Stops the squashfs writer and removes the partial file. */
+  /** Stops the squashfs writer and removes the file. */
   async abort(): Promise<void> {
     if (this.#done) return;
     this.#done = true;

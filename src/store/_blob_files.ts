@@ -2,16 +2,14 @@
  * File-level pieces of the blob cache: digest to file name, the sweep of
  * leftovers (partial files of dead processes, kept partial downloads older
  * than a week, stale locks), writing a stream to a partial file, and the
- * error for a damaged cached copy.
+ * errors for a damaged cached copy and a full disk.
  * @module
  */
-import { hostname } from "node:os";
-import { DigestMismatchError } from "../errors.ts";
-import { processAlive, removeStaleLock } from "./locks.ts";
+import { DigestMismatchError, isNoSpace, NoSpaceError } from "../errors.ts";
+import { removeStaleLock } from "./locks.ts";
+import { parsePartialName, partialOwnerState } from "./temp_names.ts";
 import { sweepKept } from "./_blob_resume.ts";
 import { layoutPaths } from "./oci_layout.ts";
-
-const HOST = hostname();
 
 /** The hex part of a sha256 digest, for file names. */
 export function hexOf(digest: string): string {
@@ -24,12 +22,26 @@ export function hexOf(digest: string): string {
 
 /** The error for a cached copy whose content is not the blob's (it has been removed). */
 export function damagedError(digest: string, actual: string, path: string): DigestMismatchError {
-  return new DigestMismatchError(
-    digest,
+  return new DigestMismatchError({
+    expected: digest,
     actual,
-    `the cached blob ${path}`,
-    "the cached copy was damaged and is removed: pull again to fetch it anew",
-  );
+    what: `the cached blob ${path}`,
+    fault: "cache",
+  });
+}
+
+/**
+ * A full disk while storing `what` in the cache at `root` becomes a
+ * {@linkcode NoSpaceError} naming the cache and APPTAINER_CACHEDIR; any other
+ * error is returned as it is.
+ */
+export function cacheStoreError(root: string, what: string, e: unknown): unknown {
+  if (!isNoSpace(e)) return e;
+  return new NoSpaceError({
+    action: `store ${what} in the blob cache ${root}`,
+    path: root,
+    variable: "APPTAINER_CACHEDIR",
+  }, { cause: e });
 }
 
 /**
@@ -59,11 +71,10 @@ export function sweepCacheFolder(root: string, staleMs: number): number {
 
 /** Removes `path` when it is the partial file of a dead process on this host, or older than a day. */
 function sweepPartial(path: string, name: string): boolean {
-  const m =
-    /^(?:[a-f0-9]{64}|index\.json|oci-layout)(?:\.lock(?:\.takeover)?)?\.(.+)\.(\d+)\.\d+\.partial$/
-      .exec(name);
-  if (!m) return false;
-  const deadHere = m[1] === HOST && !processAlive(Number(m[2]));
+  const partial = parsePartialName(name);
+  const ours = /^(?:[a-f0-9]{64}|index\.json|oci-layout)(?:\.lock(?:\.takeover)?)?$/;
+  if (!partial || !ours.test(partial.target)) return false;
+  const deadHere = partialOwnerState(name, partial) === "dead";
   let old = false;
   try {
     old = Date.now() - (Deno.statSync(path).mtime?.getTime() ?? 0) > 86_400_000;

@@ -7,8 +7,11 @@
  * removed and the target is left as it was.
  * @module
  */
-import { hostname } from "node:os";
 import { dirname } from "node:path";
+import { partialPath } from "./temp_names.ts";
+
+/** Re-exported for callers of earlier versions; the names are temp_names.ts's. */
+export { partialPath };
 
 /** How {@linkcode writeFileAtomic} writes. */
 export interface AtomicWriteOptions {
@@ -18,18 +21,6 @@ export interface AtomicWriteOptions {
   fsync?: boolean;
   /** When given, a missing parent folder is created with this mode; otherwise it must exist. */
   dirMode?: number;
-}
-
-const HOST = hostname();
-let counter = 0;
-
-/**
- * A fresh temporary name next to `path`: `<path>.<host>.<pid>.<n>.partial`,
- * unique on this host while this process lives. The blob cache's sweep reads
- * the host and pid back to remove the partial files of dead processes.
- */
-export function partialPath(path: string): string {
-  return `${path}.${HOST}.${Deno.pid}.${counter++}.partial`;
 }
 
 /**

@@ -6,19 +6,12 @@
  * locked or in use by a running pull are skipped.
  * @module
  */
-import { hostname } from "node:os";
 import type { BlobCache } from "./blob_cache.ts";
 import { layoutPaths, writeLayoutIndex } from "./oci_layout.ts";
-import {
-  type BlobUsage,
-  type CacheUsage,
-  holdLock,
-  listBlobs,
-  pidAlive,
-  pinnedDigests,
-  taggedBlobs,
-} from "./cache_usage.ts";
+import { type BlobUsage, type CacheUsage, listBlobs, taggedBlobs } from "./cache_usage.ts";
+import { holdLock, pinnedDigests } from "./blob_pins.ts";
 import { withLock } from "./locks.ts";
+import { ownerState, parseWorkDirName, type TempOwner } from "./temp_names.ts";
 import type { ImageRecord } from "./record.ts";
 
 /** What `prune` may remove. */
@@ -61,7 +54,6 @@ export function parseSize(text: string): number {
   return Math.floor(Number(m[1]) * unit);
 }
 
-const HOST = hostname();
 const DURATIONS: Record<string, number> = { s: 1e3, m: 6e4, h: 36e5, d: 864e5, w: 6048e5 };
 
 /**
@@ -227,10 +219,10 @@ export async function dropDanglingTags(cache: BlobCache): Promise<number> {
   return dropped;
 }
 
-/** A work folder's pull runs when its pid lives or, when that cannot be told, for a day. */
-function running(pid: string, host: string | undefined, dir: string): boolean {
-  const alive = host !== undefined && host !== HOST ? undefined : pidAlive(Number(pid));
-  if (alive !== undefined) return alive;
+/** A work folder's pull runs when its owner lives or, when that cannot be told, for a day. */
+function running(owner: TempOwner, dir: string): boolean {
+  const state = ownerState(owner);
+  if (state !== "unknown") return state === "alive";
   try {
     const info = Deno.statSync(dir);
     return Date.now() - ((info.birthtime ?? info.mtime)?.getTime() ?? 0) < 86_400_000;
@@ -240,9 +232,9 @@ function running(pid: string, host: string | undefined, dir: string): boolean {
 }
 
 /**
- * When the oldest running pull began (from the work folders
- * `sregistry-work-<pid>[@<host>]-*` that pulls keep in the temporary folder),
- * or undefined when none runs.
+ * When the oldest running pull began (from the work folders that pulls keep
+ * in the temporary folder, named by `temp_names.ts`), or undefined when none
+ * runs.
  *
  * @param tmpDir the pulls' temporary folder (SREGISTRY_TMPDIR).
  */
@@ -250,9 +242,9 @@ export function runningPullsSince(tmpDir: string): number | undefined {
   let since: number | undefined;
   try {
     for (const entry of Deno.readDirSync(tmpDir)) {
-      const m = /^sregistry-work-(\d+)(?:@(.*))?-[^-]+$/.exec(entry.name);
-      if (!m || !entry.isDirectory) continue;
-      if (Number(m[1]) === Deno.pid || !running(m[1], m[2], `${tmpDir}/${entry.name}`)) continue;
+      const owner = parseWorkDirName(entry.name);
+      if (!owner || !entry.isDirectory) continue;
+      if (owner.pid === Deno.pid || !running(owner, `${tmpDir}/${entry.name}`)) continue;
       try {
         const info = Deno.statSync(`${tmpDir}/${entry.name}`);
         const t = (info.birthtime ?? info.mtime)?.getTime() ?? 0;

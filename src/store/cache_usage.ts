@@ -2,17 +2,13 @@
  * What the blob cache holds and who uses it: the blobs each catalogue record
  * needs to be rebuilt offline (resolved index or manifest, platform manifest,
  * config, layers), each blob's size and last use, and the blobs running pulls
- * hold ("pins"), which a prune must never remove.
+ * hold ("pins", `blob_pins.ts`), which a prune must never remove.
  *
  * Last use is the blob file's mtime: the cache writes a blob once and never
  * rewrites it, so a pull marks the blobs it uses by touching them
  * ({@linkcode markUsed}, {@linkcode useBlobs}).
  * @module
  */
-import * as v from "valibot";
-import { acquireLock, type LockOptions, pidState } from "./locks.ts";
-import { PinSchema } from "./_schemas.ts";
-import { hostname } from "node:os";
 import type { BlobCache } from "./blob_cache.ts";
 import { layoutPaths } from "./oci_layout.ts";
 import type { ImageRecord } from "./record.ts";
@@ -40,10 +36,7 @@ export interface CacheUsage {
   total: number;
 }
 
-const HOST = hostname();
 const BLOB_NAME = /^[a-f0-9]{64}$/;
-const PIN_STALE_MS = 10 * 60_000;
-let pinCounter = 0;
 
 function digestsOf(list: unknown, key: string): string[] {
   if (!Array.isArray(list)) return [];
@@ -142,85 +135,6 @@ export function markUsed(
   }
 }
 
-/** A pull's hold on blobs; release it when the pull no longer reads them. */
-export interface BlobPin extends Disposable {
-  readonly path: string;
-  release(): void;
-}
-
-function pinDir(cache: BlobCache): string {
-  return `${cache.root}/.pins`;
-}
-
-/**
- * Holds `digests` for a running pull: no prune removes them until the pin is
- * released (or its process dies). Call it before checking which blobs are
- * cached. It writes the pin, then takes and releases each blob's lock, so a
- * prune that was removing one of them has finished and any later prune sees
- * the pin; then it marks the blobs used.
- *
- * @param cache the blob cache.
- * @param digests the blobs the pull will read (index, manifest, config, layers).
- * @param options.onWait told who holds a blob's lock while waiting for it.
- * @returns the pin; `using pin = await useBlobs(...)`.
- */
-export async function useBlobs(
-  cache: BlobCache,
-  digests: Iterable<string>,
-  options: { onWait?: LockOptions["onWait"] } = {},
-): Promise<BlobPin> {
-  const list = [...new Set(digests)];
-  cache.init();
-  Deno.mkdirSync(pinDir(cache), { recursive: true });
-  const path = `${pinDir(cache)}/${HOST}.${Deno.pid}.${pinCounter++}.json`;
-  Deno.writeTextFileSync(path, JSON.stringify({ host: HOST, pid: Deno.pid, digests: list }));
-  const heartbeat = setInterval(() => {
-    try {
-      const now = new Date();
-      Deno.utimeSync(path, now, now);
-    } catch { /* released */ }
-  }, PIN_STALE_MS / 4);
-  Deno.unrefTimer(heartbeat);
-  const release = () => {
-    clearInterval(heartbeat);
-    try {
-      Deno.removeSync(path);
-    } catch { /* already released */ }
-  };
-  try {
-    const hold = async (d: string) => (await holdLock(`${cache.blobPath(d)}.lock`, options))?.();
-    await Promise.all(list.map(hold));
-  } catch (e) {
-    release();
-    throw e;
-  }
-  markUsed(cache, list);
-  return { path, release, [Symbol.dispose]: release };
-}
-
-/** Digests held by live pins; removes pins of dead processes on this host. */
-export function pinnedDigests(cache: BlobCache): Set<string> {
-  const held = new Set<string>();
-  let entries: Deno.DirEntry[];
-  try {
-    entries = [...Deno.readDirSync(pinDir(cache))];
-  } catch {
-    return held;
-  }
-  for (const entry of entries) {
-    const path = `${pinDir(cache)}/${entry.name}`;
-    try {
-      const pin = v.parse(PinSchema, JSON.parse(Deno.readTextFileSync(path)));
-      const age = Date.now() - (Deno.statSync(path).mtime?.getTime() ?? 0);
-      const alive = pin.host === HOST ? pidAlive(pin.pid) : undefined;
-      const dead = alive === false || (alive === undefined && age > PIN_STALE_MS);
-      if (dead) Deno.removeSync(path);
-      else for (const d of pin.digests) held.add(d);
-    } catch { /* released meanwhile, half-written (its owner is still barriering), or not a pin */ }
-  }
-  return held;
-}
-
 /**
  * Every blob reachable from the layout's `index.json` tags (what `--offline`
  * and other OCI tools can still resolve).
@@ -248,44 +162,4 @@ export function taggedBlobs(cache: BlobCache): Set<string> {
   };
   for (const entry of cache.index().manifests) if (isDigest(entry.digest)) visit(entry.digest, 0);
   return found;
-}
-
-/**
- * Whether process `pid` of this host lives, or undefined when this process
- * may not tell (Deno refuses `/proc` without `--allow-all`).
- */
-export function pidAlive(pid: number): boolean | undefined {
-  const state = pidState(pid);
-  return state === "unknown" ? undefined : state === "alive";
-}
-
-/**
- * Takes a blob lock file (the one `BlobCache.ensure` holds while
- * downloading) with `acquireLock` of locks.ts: the same owner record, the
- * same takeover rules (a dead owner on this host, an owner that stopped
- * refreshing it for `staleMs`, an empty or garbage lock file), and the same
- * account to `onWait` of who holds it.
- *
- * @param path the lock file.
- * @param options.waitMs give up after this long (default: wait).
- * @param options.onWait told who holds the lock, when waiting starts and periodically.
- * @returns the release function, or undefined when it gave up.
- */
-export async function holdLock(
-  path: string,
-  options: { waitMs?: number; staleMs?: number; onWait?: LockOptions["onWait"] } = {},
-): Promise<(() => void) | undefined> {
-  const signal = options.waitMs === undefined ? undefined : AbortSignal.timeout(options.waitMs);
-  try {
-    const lock = await acquireLock(path, {
-      staleMs: options.staleMs ?? PIN_STALE_MS,
-      pollMs: 20,
-      signal,
-      onWait: options.onWait,
-    });
-    return () => lock.release();
-  } catch (e) {
-    if (signal?.aborted) return undefined;
-    throw e;
-  }
 }

@@ -13,7 +13,7 @@
  */
 import { hostname } from "node:os";
 import { parseLockOwner } from "./_schemas.ts";
-import { partialPath } from "./atomic_file.ts";
+import { partialPath, pidState } from "./temp_names.ts";
 
 /** A held lock; release it with `release()` or `using`. */
 export interface Lock extends Disposable {
@@ -68,25 +68,6 @@ export const GARBAGE_GRACE_MS = 2000;
 /** True unless process `pid` of this host is known to be gone. */
 export function processAlive(pid: number): boolean {
   return pidState(pid) !== "dead";
-}
-
-/**
- * Whether process `pid` of this host runs: asks `ps` (Deno reads another
- * process's `/proc` entry only with --allow-all). "unknown" when `ps` cannot
- * be run; callers must then treat the process as alive.
- */
-export function pidState(pid: number): "alive" | "dead" | "unknown" {
-  if (pid === Deno.pid) return "alive";
-  try {
-    const out = new Deno.Command("ps", {
-      args: ["-p", String(pid), "-o", "pid="],
-      stdout: "null",
-      stderr: "null",
-    }).outputSync();
-    return out.success ? "alive" : "dead";
-  } catch {
-    return "unknown";
-  }
 }
 
 /** The owner a lock file names, or undefined when it is empty, not JSON, or not an owner. */
@@ -149,7 +130,7 @@ export function lockIsStale(path: string, staleMs: number): boolean {
  * Creates the lock file with its owner already written: the owner goes to a
  * private temp file first, which is then hard-linked to `path` (link fails
  * when `path` exists, atomically, NFS included). A process killed midway
- * leaves at worst the temp file (`<path>.<host>.<pid>.<n>.partial`, swept),
+ * leaves at worst the temp file (`partialPath`'s name, swept),
  * never an ownerless lock that only ageing could clear.
  */
 function tryCreate(path: string): boolean {

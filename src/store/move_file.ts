@@ -4,7 +4,7 @@
  * @module
  */
 import { SregistryError } from "../errors.ts";
-import { partialPath } from "./atomic_file.ts";
+import { partialPath } from "./temp_names.ts";
 
 /** Moves or copies `from` to `to`, creating `to`'s folder. */
 export function moveFile(from: string, to: string, options: { copy?: boolean } = {}): void {

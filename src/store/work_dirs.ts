@@ -1,48 +1,94 @@
 /**
- * Temporary files of a pull and the leftovers of pulls that died:
+ * Temporary files of a pull and the leftovers of pulls that died (names from
+ * `temp_names.ts`, which reads them back):
  * - work folders under SREGISTRY_TMPDIR, named with the owner's pid and host,
  *   removed when disposed even when the image made parts of them read-only,
  *   and swept when their owner is a dead process on this host;
- * - partial SIF files beside their final path (`.<file>.<host>.<pid>.partial`),
- *   swept the same way;
+ * - partial SIF files beside their final path, swept the same way;
+ * - the `--sandbox` / `--keep-sandbox` folder a pull fills, removed (emptied
+ *   when the user had made it) when the pull is interrupted;
  * - image files in storage that no record names (a crash between renaming the
  *   SIF into place and committing its record), removed by the next pull of
  *   that image while it holds the catalogue's write lock.
  * @module
  */
-import { hostname } from "node:os";
-import { processAlive } from "./locks.ts";
+import {
+  ownerState,
+  parsePartialName,
+  parseWorkDirName,
+  partialOwnerState,
+  partialPath,
+  workDirPrefix,
+} from "./temp_names.ts";
 
-const PREFIX = "sregistry-work-";
-const HOST = hostname();
 const DAY_MS = 86_400_000;
 
-/** Work folders and partial image files of this process (see `removeTemporaryNow`). */
-const live = new Set<string>();
+/**
+ * What this process removes when interrupted (see `removeTemporaryNow`):
+ * each path, and whether only its content goes (a folder the user had made).
+ */
+const live = new Map<string, { contentOnly: boolean }>();
 
 /**
- * Removes this process's work folders and partial image files at once,
- * synchronously: for a pull that the user interrupts and that exits without
- * unwinding. What remains (a folder being written meanwhile) is swept by the
- * next pull.
+ * Removes this process's work folders, partial image files and sandbox
+ * folders at once, synchronously: for a pull that the user interrupts and
+ * that exits without unwinding. What remains (a folder being written
+ * meanwhile) is swept by the next pull.
  */
 export function removeTemporaryNow(): void {
-  for (const path of live) {
+  for (const [path, { contentOnly }] of live) {
     makeWritable(path);
-    try {
-      Deno.removeSync(path, { recursive: true });
-    } catch { /* gone */ }
-    // The SIF assembly's own file beside a partial image: `.<partial's name>.<uuid>.partial`.
-    const { dir, base } = split(path);
-    try {
-      for (const e of Deno.readDirSync(dir)) {
-        if (e.name.startsWith(`.${base}.`) && e.name.endsWith(".partial")) {
-          removeFile(`${dir}/${e.name}`);
-        }
-      }
-    } catch { /* no folder */ }
+    if (contentOnly) emptyFolder(path);
+    else {
+      try {
+        Deno.removeSync(path, { recursive: true });
+      } catch { /* gone */ }
+    }
   }
   live.clear();
+}
+
+/**
+ * Creates the sandbox folder `dir` a pull fills (with its parents) unless it
+ * exists, and registers it until disposed: an interrupt removes it, or only
+ * its content when it existed before. `remove()` does the same at once (for
+ * a failed pull).
+ * @throws what creating the folder throws (`Deno.errors.PermissionDenied`...)
+ */
+export function openSandbox(dir: string): Disposable & { remove(): void } {
+  let existed = false;
+  try {
+    Deno.mkdirSync(dir);
+  } catch (e) {
+    if (e instanceof Deno.errors.AlreadyExists) existed = true;
+    else if (e instanceof Deno.errors.NotFound) Deno.mkdirSync(dir, { recursive: true });
+    else throw e;
+  }
+  live.set(dir, { contentOnly: existed });
+  const untrack = () => void live.delete(dir);
+  return {
+    remove: () => {
+      untrack();
+      makeWritable(dir);
+      if (existed) emptyFolder(dir);
+      else {
+        try {
+          Deno.removeSync(dir, { recursive: true });
+        } catch { /* the error being thrown says more */ }
+      }
+    },
+    [Symbol.dispose]: untrack,
+  };
+}
+
+function emptyFolder(dir: string): void {
+  try {
+    for (const entry of Deno.readDirSync(dir)) {
+      try {
+        Deno.removeSync(`${dir}/${entry.name}`, { recursive: true });
+      } catch { /* best effort */ }
+    }
+  } catch { /* gone */ }
 }
 
 /** A temporary folder removed on dispose. */
@@ -79,14 +125,14 @@ export async function temporaryDir(parent: string): Promise<TempDir> {
   try {
     Deno.mkdirSync(parent, { recursive: true });
     await sweepWorkDirs(parent);
-    path = Deno.makeTempDirSync({ dir: parent, prefix: `${PREFIX}${Deno.pid}@${HOST}-` });
+    path = Deno.makeTempDirSync({ dir: parent, prefix: workDirPrefix() });
   } catch (e) {
     // Deno's message for makeTempDir names no path; the caller's error report needs it.
     throw new Error(`Cannot create a work folder in '${parent}': ${(e as Error).message}`, {
       cause: e,
     });
   }
-  live.add(path);
+  live.set(path, { contentOnly: false });
   return {
     path,
     [Symbol.asyncDispose]: () => {
@@ -104,10 +150,8 @@ export async function temporaryDir(parent: string): Promise<TempDir> {
 export async function sweepWorkDirs(parent: string): Promise<number> {
   let removed = 0;
   for (const entry of Deno.readDirSync(parent)) {
-    const m = new RegExp(`^${PREFIX}(\\d+)(@.*)?-[^-]+$`).exec(entry.name);
-    if (!m || !entry.isDirectory) continue;
-    const here = m[2] === undefined || entry.name.startsWith(`${PREFIX}${m[1]}@${HOST}-`);
-    if (!here || processAlive(Number(m[1]))) continue;
+    const owner = parseWorkDirName(entry.name);
+    if (!owner || !entry.isDirectory || ownerState(owner) !== "dead") continue;
     await removeTree(`${parent}/${entry.name}`);
     removed++;
   }
@@ -122,18 +166,20 @@ function split(path: string): { dir: string; base: string } {
 
 /**
  * The partial file this process builds `target` in: hidden, beside it, named
- * with host and pid (and removed by `removeTemporaryNow` if still there).
+ * by `temp_names.ts` `partialPath` (and removed by `removeTemporaryNow` if
+ * still there).
  */
-export function partialPath(target: string): string {
-  const { dir, base } = split(target);
-  const path = `${dir}/.${base}.${HOST}.${Deno.pid}.partial`;
-  live.add(path);
+export function trackedPartial(target: string): string {
+  const path = partialPath(target);
+  live.set(path, { contentOnly: false });
   return path;
 }
 
 /**
  * Removes partial files of `target` (any host's, older than a day) and of
- * dead processes on this host (those of managed storage names too, any tag).
+ * dead processes on this host (those of managed storage names too, any tag;
+ * names of earlier versions too). A file named with this process's pid that
+ * it did not create is a dead process's whose pid was reused: removed too.
  * @returns how many files were removed.
  */
 export function sweepPartials(target: string): number {
@@ -145,21 +191,16 @@ export function sweepPartials(target: string): number {
   } catch {
     return 0;
   }
-  // Also `.<partial>.<uuid>.partial`: the SIF assembly's own file beside this process's partial.
-  const own = new RegExp(
-    `^\\.\\.?(.+)\\.${
-      HOST.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")
-    }\\.(\\d+)\\.partial(?:\\.[0-9a-f-]{36}\\.partial)?$`,
-  );
   for (const entry of entries) {
     if (!entry.isFile || !entry.name.endsWith(".partial")) continue;
     const path = `${dir}/${entry.name}`;
-    const m = own.exec(entry.name);
-    const dead = m !== null &&
-      (m[1] === base || `.${m[1]}` === base || /@[a-z0-9]+:[A-Za-z0-9=_-]+\.sif$/.test(m[1])) &&
-      !processAlive(Number(m[2]));
-    const old = entry.name.startsWith(`.${base}.`) && ageMs(path) > DAY_MS;
-    if (dead || old) removed += removeFile(path);
+    const partial = parsePartialName(entry.name);
+    // Another host's name of an earlier version does not parse: known by its start.
+    const mine = partial?.target === base || entry.name.startsWith(`.${base}.`);
+    const related = mine || /@[a-z0-9]+:[A-Za-z0-9=_-]+\.sif$/.test(partial?.target ?? "");
+    const dead = partial !== undefined && related &&
+      partialOwnerState(entry.name, partial) === "dead";
+    if (dead || (mine && ageMs(path) > DAY_MS)) removed += removeFile(path);
   }
   return removed;
 }

@@ -108,7 +108,7 @@ export function entryHeader(
     }
     size = Number(pax.size);
   }
-  const mtime = paxTime(pax.mtime, number(block, 136, 12, "mtime"));
+  const mtime = paxTime(pax.mtime, number(block, 136, 12, "mtime", true));
   return {
     name,
     linkname,

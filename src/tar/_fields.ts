@@ -85,10 +85,28 @@ export function field(block: Uint8Array, offset: number, length: number): ByteSt
   return bytesToByteString(block.subarray(offset, end));
 }
 
-/** An octal field (spaces and NULs around the digits), or base-256 when the top bit is set. */
-export function number(block: Uint8Array, offset: number, length: number, field: string): number {
+/**
+ * An octal field (spaces and NULs around the digits), or base-256 when the top
+ * bit is set; a negative base-256 value (leading 0xff, two's complement: GNU
+ * tar's form of a time before 1970) only when `signed`.
+ */
+export function number(
+  block: Uint8Array,
+  offset: number,
+  length: number,
+  field: string,
+  signed = false,
+): number {
   if (block[offset] & 0x80) {
-    if (block[offset] === 0xff) throw new TarFormatError(`invalid header: negative ${field}`);
+    if (block[offset] === 0xff) {
+      if (!signed) throw new TarFormatError(`invalid header: negative ${field}`);
+      let complement = 0;
+      for (let i = offset; i < offset + length; i++) complement = complement * 256 + 255 - block[i];
+      if (!Number.isSafeInteger(complement)) {
+        throw new TarFormatError(`invalid header: ${field} too large`);
+      }
+      return -complement - 1;
+    }
     let value = block[offset] & 0x7f;
     for (let i = offset + 1; i < offset + length; i++) value = value * 256 + block[i];
     if (!Number.isSafeInteger(value)) {

@@ -2,6 +2,7 @@ import { hostname } from "node:os";
 import { assert, assertEquals, assertRejects } from "../_assert.ts";
 import { sha256 } from "../_images.ts";
 import { BlobCache } from "../../src/store/blob_cache.ts";
+import { partialPath } from "../../src/store/temp_names.ts";
 import { deadPid, runScript, sleep } from "./_procs.ts";
 
 function randomBytes(n: number): Uint8Array {
@@ -84,7 +85,7 @@ Deno.test("BlobCache ensure() keeps nothing when the bytes do not match the dige
   Deno.removeSync(root, { recursive: true });
 });
 
-Deno.test("BlobCache sweep() removes partials and locks of dead processes, keeps live ones", async () => {
+Deno.test("BlobCache sweep() removes partials (earlier versions' names too) and locks of dead processes, keeps live ones", async () => {
   const root = Deno.makeTempDirSync();
   const cache = new BlobCache(root);
   cache.init();
@@ -93,18 +94,31 @@ Deno.test("BlobCache sweep() removes partials and locks of dead processes, keeps
   const dead = await deadPid();
   const host = hostname();
   const deadFiles = [
+    `.${hex}.${dead}@${host}.0.partial`,
+    `.index.json.${dead}@${host}.3.partial`,
+    `.${hex}.lock.${dead}@${host}.5.partial`, // a lock's owner file, killed before linking it
+    // Names of earlier versions.
     `${hex}.${host}.${dead}.0.partial`,
     `index.json.${host}.${dead}.3.partial`,
-    `${hex}.lock.${host}.${dead}.5.partial`, // a lock's owner file, killed before linking it
+    `${hex}.lock.${host}.${dead}.5.partial`,
+    // This pid, but not handed out by this process: a dead process's whose pid was reused.
+    `.${hex}.${Deno.pid}@${host}.999999.partial`,
   ];
-  const liveFiles = [`${hex}.${host}.${Deno.pid}.7.partial`, `${hex}.other-node.${dead}.0.partial`];
+  const ours = partialPath(`${dir}/${hex}`).slice(dir.length + 1);
+  const liveFiles = [
+    ours,
+    `.${hex}.${Deno.ppid}@${host}.0.partial`, // a live process
+    `${hex}.${host}.${Deno.ppid}.0.partial`,
+    `.${hex}.${dead}@other-node.0.partial`, // another host's (swept only after a day)
+    `${hex}.other-node.${dead}.0.partial`,
+  ];
   for (const name of deadFiles.concat(liveFiles)) {
-    Deno.writeTextFileSync(name.startsWith("index") ? `${root}/${name}` : `${dir}/${name}`, "x");
+    Deno.writeTextFileSync(name.includes("index") ? `${root}/${name}` : `${dir}/${name}`, "x");
   }
   const owner = (pid: number) => JSON.stringify({ host, pid, since: new Date().toISOString() });
   Deno.writeTextFileSync(`${dir}/${"b".repeat(64)}.lock`, owner(dead));
   Deno.writeTextFileSync(`${dir}/${"c".repeat(64)}.lock`, owner(Deno.pid));
-  assertEquals(cache.sweep(), 4);
+  assertEquals(cache.sweep(), deadFiles.length + 1);
   assertEquals(
     leftovers(root).toSorted(),
     [...liveFiles, `${"c".repeat(64)}.lock`].toSorted(),

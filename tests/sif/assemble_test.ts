@@ -101,20 +101,29 @@ Deno.test("SifAssembly gives the same bytes as the existing SIF writer around th
   }
 });
 
-Deno.test("SifAssembly on failure leaves no partial file and the existing output untouched", async () => {
+Deno.test("SifAssembly on failure leaves no file; it never opens an existing file", async () => {
   const dirPath = await Deno.makeTempDir();
   try {
-    const output = `${dirPath}/image.sif`;
-    await Deno.writeTextFile(output, "previous image");
+    const output = `${dirPath}/.image.sif.partial`;
     const root = tree();
     root.children.set("x".repeat(300), file("too long a name"));
     await assertRejects(() => build(output, root), SquashfsLimitError, "squashfs holds 1 to 256");
-    assertEquals(await Deno.readTextFile(output), "previous image");
-    assertEquals([...Deno.readDirSync(dirPath)].map((e) => e.name), ["image.sif"]);
+    assertEquals([...Deno.readDirSync(dirPath)], [], "the failed build's file was removed");
 
     const sif = await SifAssembly.create(options(output));
     sif.squashfs.beginFile().write(new Uint8Array(10));
     await sif.abort();
+    assertEquals([...Deno.readDirSync(dirPath)], [], "the aborted build's file was removed");
+
+    // The file is written in place, so an existing one is refused, never truncated.
+    const existing = `${dirPath}/image.sif`;
+    await Deno.writeTextFile(existing, "previous image");
+    await assertRejects(
+      () => SifAssembly.create(options(existing)),
+      SregistryError,
+      "a file is already there",
+    );
+    assertEquals(await Deno.readTextFile(existing), "previous image");
     assertEquals([...Deno.readDirSync(dirPath)].map((e) => e.name), ["image.sif"]);
   } finally {
     await Deno.remove(dirPath, { recursive: true });

@@ -1,6 +1,7 @@
 import { hostname } from "node:os";
 import { assert, assertEquals, assertThrows } from "../_assert.ts";
-import { partialPath, writeFileAtomic } from "../../src/store/atomic_file.ts";
+import { writeFileAtomic } from "../../src/store/atomic_file.ts";
+import { parsePartialName, partialPath } from "../../src/store/temp_names.ts";
 
 /** A temporary folder removed at the end of the scope. */
 function tempDir(): { path: string } & Disposable {
@@ -100,8 +101,10 @@ Deno.test("partialPath() names the host and pid the blob cache's sweep reads bac
   const a = partialPath("/c/blobs/sha256/ab");
   const b = partialPath("/c/blobs/sha256/ab");
   assert(a !== b, "each call gives a fresh name");
-  const m = /^\/c\/blobs\/sha256\/ab\.(.+)\.(\d+)\.\d+\.partial$/.exec(a);
-  assertEquals(m?.slice(1), [hostname(), String(Deno.pid)]);
+  const m = /^\/c\/blobs\/sha256\/\.ab\.(\d+)@(.+)\.\d+\.partial$/.exec(a);
+  assertEquals(m?.slice(1), [String(Deno.pid), hostname()]);
+  const name = a.slice(a.lastIndexOf("/") + 1);
+  assertEquals(parsePartialName(name), { target: "ab", pid: Deno.pid, host: hostname() });
 });
 
 function canMount(): boolean {

@@ -1,14 +1,8 @@
 import { assert, assertEquals, assertThrows } from "../_assert.ts";
 import { hostname } from "node:os";
 import { BlobCache } from "../../src/store/blob_cache.ts";
-import {
-  type CachedBlob,
-  cacheUsage,
-  holdLock,
-  joinUsage,
-  listBlobs,
-  useBlobs,
-} from "../../src/store/cache_usage.ts";
+import { type CachedBlob, cacheUsage, joinUsage, listBlobs } from "../../src/store/cache_usage.ts";
+import { holdLock, useBlobs } from "../../src/store/blob_pins.ts";
 import {
   blobsInUse,
   parseDuration,

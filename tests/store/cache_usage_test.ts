@@ -2,14 +2,12 @@ import { assert, assertEquals } from "../_assert.ts";
 import { BlobCache } from "../../src/store/blob_cache.ts";
 import {
   cacheUsage,
-  holdLock,
   listBlobs,
   markUsed,
-  pinnedDigests,
   recordBlobs,
   taggedBlobs,
-  useBlobs,
 } from "../../src/store/cache_usage.ts";
+import { holdLock, pinnedDigests, useBlobs } from "../../src/store/blob_pins.ts";
 import type { ImageRecord } from "../../src/store/record.ts";
 import { sha256 } from "../_images.ts";
 
