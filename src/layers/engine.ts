@@ -243,8 +243,10 @@ export class LayerEngine {
   async put(name: ByteString, node: ImageNode): Promise<Placed> {
     const place = await this.place(name);
     if (place.existing) await this.remove(place.parent, place.base, place.rel);
-    place.parent.children.set(ownName(place.base), node);
-    this.#marks.mark(this.root, place.parent, place.base, place.rel);
+    const base = ownName(place.base);
+    place.parent.children.set(base, node);
+    // The mark holds the map's own copy of the name: a slice would keep the entry's path alive.
+    this.#marks.mark(this.root, place.parent, base, place.rel);
     return place;
   }
 

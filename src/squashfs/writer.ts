@@ -204,7 +204,7 @@ export class SquashfsWriter {
     if (file === undefined || this.#compaction === "never") return { end, fragments };
     const plan = planCompaction(
       liveExtents(root, {
-        owner: this.#data.owner,
+        files: this.#data.files,
         blockSize: this.#blockSize,
         blockSizes: (first, count) => this.#data.blockSizes(first, count),
         fragments,
@@ -237,7 +237,7 @@ export class SquashfsWriter {
       compress,
       blockSize: this.#blockSize,
       blockSizes: (first, count) => this.#data.blockSizes(first, count),
-      owner: this.#data.owner,
+      files: this.#data.files,
       relocate,
     });
     let at = dataEnd;
