@@ -113,7 +113,7 @@ export interface RegistryFacts {
 export type RegistryAnswer = "other" | "not-found" | "unauthorized" | "rate-limited";
 
 /** Who is to blame for content that is not what its digest says, which decides what to do. */
-export type DigestFault = "transfer" | "cache" | "config";
+export type DigestFault = "transfer" | "cache" | "config" | "descriptor";
 
 /** Facts of a digest or size mismatch. */
 export interface DigestMismatchFacts {
@@ -123,7 +123,12 @@ export interface DigestMismatchFacts {
   actual: string;
   /** What was read: `blob sha256:...`, `manifest of REF`, `the cached blob PATH`. */
   what: string;
-  /** Default `transfer`: the registry or a proxy served corrupt data. */
+  /**
+   * Default `transfer`: the registry or a proxy served corrupt data.
+   * `descriptor`: the registry holds a blob of another size than the
+   * manifest's descriptor says (`expected` the descriptor's, `actual` the
+   * registry's, both `N bytes`).
+   */
   fault?: DigestFault;
 }
 

@@ -198,6 +198,8 @@ const DIGEST_ADVICE: Record<DigestFault, string> = {
   transfer: "the registry or a proxy served corrupt data; pull again, and report it if it persists",
   cache: "the cached copy was damaged and is removed: pull again to fetch it anew",
   config: "the image's config does not describe its layers: ask its publisher to rebuild it",
+  descriptor:
+    "the blob and its descriptor in the manifest disagree, so the image is broken at the registry: ask its publisher to push it again",
 };
 
 /** What to do about content that is not what its digest says, by who is to blame. */
@@ -207,6 +209,11 @@ export function digestAdvice(fault: DigestFault): string {
 
 /** The message of a `DigestMismatchError`. */
 export function digestMismatchMessage(f: DigestMismatchFacts): string {
+  if (f.fault === "descriptor") {
+    return `Cannot download ${f.what}: the registry sent ${f.actual}, the manifest says ${f.expected}: ${
+      digestAdvice("descriptor")
+    }`;
+  }
   return `Cannot verify ${f.what}: expected ${f.expected}, got ${f.actual}: ${
     digestAdvice(f.fault ?? "transfer")
   }`;
