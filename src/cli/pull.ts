@@ -14,7 +14,7 @@ import type { CliContext } from "./context.ts";
 import { print } from "./output.ts";
 import { Progress } from "./progress.ts";
 import { handleInterrupts } from "./interrupt.ts";
-import { checkPullConflicts, outputAndReference } from "./pull_args.ts";
+import { checkFolderOption, checkPullConflicts, outputAndReference } from "./pull_args.ts";
 
 type PullFlags = {
   name?: string;
@@ -130,6 +130,17 @@ export function pullCommand(ctx: () => CliContext): Command<[string], Record<str
         ? (opts.name !== undefined ? `--name ${opts.name}` : undefined)
         : `the output file ${first}`;
       checkPullConflicts({ ...opts, name, sudo: opts.sudo === true }, output, reference);
+      for (
+        const [path, option] of [
+          [opts.dir, "--dir"],
+          [opts.tmpdir, "--tmpdir"],
+          [opts.sandbox, "--sandbox"],
+          [opts.keepSandbox, "--keep-sandbox"],
+        ] as const
+      ) if (path !== undefined) checkFolderOption(path, option);
+      if (name !== undefined) {
+        checkFolderOption(name, second === undefined ? "--name" : "OUT", true);
+      }
       const platform = platformOf(flags);
       const c = ctx();
       applySettingFlags(c, flags);

@@ -7,7 +7,7 @@
  * never made `y`; `pull REF1 REF2` wrote REF2 into a file named REF1.
  * @module
  */
-import { isAbsolute } from "node:path";
+import { dirname, isAbsolute, resolve } from "node:path";
 import { isLocalSource } from "../api/schemes.ts";
 import { UsageError } from "../errors.ts";
 
@@ -140,6 +140,39 @@ export function checkPullConflicts(
   if (flags.reference !== undefined && !isLocalSource(reference)) {
     throw new UsageError(
       `Cannot pull ${reference} with --reference ${flags.reference}: --reference names a local source (oci:, oci-archive:, docker-archive:) in the catalogue; a registry image is recorded under its own reference: drop --reference`,
+    );
+  }
+}
+
+/**
+ * Refuses a folder option (`--dir`, `--tmpdir`, `--sandbox`, ...) naming a
+ * file, or a path through a file (`file/sub`), before anything is fetched;
+ * with `isFile`, the same for the folder of an output file (`--name`, OUT).
+ * A missing folder is fine (it is created later). Before, `--dir FILE` failed
+ * after the download with "Not a directory (os error 20): lstat ...".
+ * @param path the folder (or output file) as given
+ * @param option the option, for the message (`--dir`)
+ * @throws {UsageError} `Cannot pull: --dir X is a file, not a folder: ...`
+ */
+export function checkFolderOption(path: string, option: string, isFile = false): void {
+  const full = resolve(path);
+  for (let p = isFile ? dirname(full) : full;; p = dirname(p)) {
+    let info: Deno.FileInfo;
+    try {
+      info = Deno.statSync(p);
+    } catch (e) {
+      const missing = e instanceof Deno.errors.NotFound || e instanceof Deno.errors.NotADirectory;
+      if (missing && dirname(p) !== p) continue;
+      return; // unreadable: the step that uses it says why
+    }
+    if (info.isDirectory) return;
+    const which = p === full ? path : `${path}: ${p}`;
+    throw new UsageError(
+      `Cannot pull: ${option} ${which} is a file, not a folder: ${
+        isFile
+          ? `give ${option} a path in a folder`
+          : `give ${option} a folder (a missing one is created)`
+      }`,
     );
   }
 }

@@ -95,3 +95,28 @@ Deno.test("looksLikeReference() tells references from output files", () => {
     assertEquals(looksLikeReference(f), false, f);
   }
 });
+
+Deno.test("sregistry pull refuses a folder option that names a file, before any request", async () => {
+  await using reg = await startRegistry();
+  await using home = await cliHome();
+  const cwd = await Deno.makeTempDir({ dir: home.home });
+  Deno.writeTextFileSync(`${cwd}/afile`, "mine\n");
+  const ref = `${reg.host}/never/asked:v1`;
+  const cases: [string[], string][] = [
+    [["--dir", "afile"], "Cannot pull: --dir afile is a file, not a folder: give --dir a folder"],
+    [["--dir", "afile/sub"], `--dir afile/sub: ${cwd}/afile is a file, not a folder`],
+    [["--tmpdir", "afile"], "--tmpdir afile is a file, not a folder"],
+    [["--sandbox", "afile"], "--sandbox afile is a file, not a folder"],
+    [["--keep-sandbox", "afile/x"], `--keep-sandbox afile/x: ${cwd}/afile is a file`],
+    [["--name", "afile/x.sif"], `--name afile/x.sif: ${cwd}/afile is a file, not a folder`],
+    [["afile/x.sif"], `OUT afile/x.sif: ${cwd}/afile is a file, not a folder`],
+  ];
+  for (const [args, says] of cases) {
+    const res = await home.run(["pull", "--no-https", ...args, ref], { cwd });
+    assertEquals(res.code, 2, `${args.join(" ")}: ${res.stderr}`);
+    assertStringIncludes(res.stderr, says);
+    assertEquals(Deno.readTextFileSync(`${cwd}/afile`), "mine\n");
+  }
+  assertEquals(listing(cwd), ["afile"]);
+  assertEquals((await reg.requests()).filter((r) => r.path.includes("never")), []);
+});
