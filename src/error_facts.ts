@@ -42,6 +42,16 @@ export interface NetworkFacts {
    * `networkError` (registry/errors.ts) sets it.
    */
   action?: string;
+  /** The proxy the request went through, when one applied (never its credentials). */
+  proxy?: ProxyFacts;
+}
+
+/** A proxy from the environment: which variable, and its address without credentials. */
+export interface ProxyFacts {
+  /** `HTTPS_PROXY`, `http_proxy`, `ALL_PROXY`, ... */
+  variable: string;
+  /** `http://proxy.example:3128`: scheme, host and port only. */
+  address: string;
 }
 
 /** Facts of a TLS failure. */
