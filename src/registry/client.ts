@@ -5,7 +5,7 @@
  * never reaches another host).
  * @module
  */
-import { DigestMismatchError, RegistryError, type SregistryError } from "../errors.ts";
+import { DigestMismatchError, RegistryError } from "../errors.ts";
 import { type DigestVerifier, isDigest } from "../digest.ts";
 import { formatReference, pullScope, type Reference } from "../reference.ts";
 import { verifiedBlobStream } from "./_blob_stream.ts";
