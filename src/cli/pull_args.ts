@@ -49,7 +49,8 @@ export function looksLikeReference(arg: string): boolean {
 
 /**
  * `[OUT.sif] REF` and `--name`: the output file and the reference.
- * @throws {UsageError} when the output file is given twice, when the first of
+ * @throws {UsageError} when the output file is given twice, when the only
+ *   positional names an image file (`out.sif`, no reference), when the first of
  *   two positionals reads as a reference (`looksLikeReference`), or when the
  *   second names an image file (`x.sif`): the order is `pull OUT.sif REF`
  */
@@ -58,7 +59,14 @@ export function outputAndReference(
   second: string | undefined,
   name?: string,
 ): { reference: string; name?: string } {
-  if (second === undefined) return { reference: first, name };
+  if (second === undefined) {
+    if (IMAGE_FILE.test(first) && !looksLikeReference(first) && !first.includes(":")) {
+      throw new UsageError(
+        `Cannot pull: ${first} names an output file, and no reference follows: sregistry pull ${first} REF`,
+      );
+    }
+    return { reference: first, name };
+  }
   if (IMAGE_FILE.test(second) && !looksLikeReference(second)) {
     throw new UsageError(
       `Cannot pull: ${second} comes after the reference: the output file comes first, as in apptainer: sregistry pull ${second} ${first}`,

@@ -34,6 +34,7 @@ Deno.test("sregistry pull refuses two references and the reversed order, writing
     [["busybox:latest", `${reg.host}/t/zstd:v1`], "sregistry pull OUT.sif REF"],
     [[`${reg.host}/t/zstd:v1`, "out.sif"], `sregistry pull out.sif ${reg.host}/t/zstd:v1`],
     [[`docker://${reg.host}/t/zstd:v1`, "out.simg"], "the output file comes first"],
+    [["out.sif"], "out.sif names an output file, and no reference follows"],
   ];
   for (const [args, says] of cases) {
     const res = await home.run(["pull", "--no-https", ...args], { cwd });
