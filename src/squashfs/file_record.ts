@@ -54,3 +54,16 @@ export function asRecord(data: FileData | undefined, size: number, owner: number
   }
   return data;
 }
+
+/**
+ * The number of blocks (full or sparse) of a stored content: all of it in
+ * blocks, or all but the tail when the tail is in a fragment block.
+ */
+export function fileBlockCount(
+  record: { size: number; fragment: number },
+  blockSize: number,
+): number {
+  return record.fragment >= 0
+    ? Math.floor(record.size / blockSize)
+    : Math.ceil(record.size / blockSize);
+}

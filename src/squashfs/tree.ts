@@ -12,7 +12,7 @@
 import type { DirNode, FileNode, ImageNode, NodeAttrs } from "../layers/image_tree.ts";
 import { writeListing } from "./directory.ts";
 import type { DirEntry } from "./directory.ts";
-import { asRecord, type FileRecord } from "./file_record.ts";
+import { asRecord, fileBlockCount, type FileRecord } from "./file_record.ts";
 import {
   BASIC_TYPE,
   encodeDeviceInode,
@@ -56,6 +56,8 @@ export function encodeTree(
     blockSizes: BlockSizes;
     /** The number of the writer that stored the contents (`DataWriter.owner`). */
     owner: number;
+    /** Where a content's first block moved to (compaction); default where it was written. */
+    relocate?: (start: number) => number;
   },
 ): EncodedTree {
   const encoder = new TreeEncoder(options);
@@ -73,9 +75,16 @@ class TreeEncoder {
   #blockSize: number;
   #blockSizes: BlockSizes;
   #owner: number;
+  #relocate: (start: number) => number;
 
   constructor(
-    o: { compress: BlockCompressor; blockSize: number; blockSizes: BlockSizes; owner: number },
+    o: {
+      compress: BlockCompressor;
+      blockSize: number;
+      blockSizes: BlockSizes;
+      owner: number;
+      relocate?: (start: number) => number;
+    },
   ) {
     this.#inodes = new MetadataWriter(o.compress);
     this.#dirs = new MetadataWriter(o.compress);
@@ -83,6 +92,7 @@ class TreeEncoder {
     this.#blockSize = o.blockSize;
     this.#blockSizes = o.blockSizes;
     this.#owner = o.owner;
+    this.#relocate = o.relocate ?? ((start) => start);
   }
 
   encode(root: DirNode): EncodedTree {
@@ -158,13 +168,11 @@ class TreeEncoder {
   }
 
   #writeFile(node: FileNode, record: FileRecord): void {
-    const count = record.fragment >= 0
-      ? Math.floor(record.size / this.#blockSize)
-      : Math.ceil(record.size / this.#blockSize);
+    const count = fileBlockCount(record, this.#blockSize);
     if (count > 0 && record.blocks < 0) throw new Error("A file's blocks were never written");
     const blockSizes = count > 0 ? this.#blockSizes(record.blocks, count) : new Uint32Array(0);
     encodeFileInode(this.#out.reset(), this.#header(node, record.ino), {
-      start: record.start,
+      start: this.#relocate(record.start),
       size: record.size,
       fragment: record.fragment,
       fragmentOffset: record.fragmentOffset,
