@@ -183,6 +183,12 @@ export class Session implements Disposable {
         env: this.env,
         settings,
         onFound: (host, source) => this.#credentialSources.set(host, source),
+        warn: (text) => (options.onEvent ?? this.#options.onEvent)?.({ kind: "warning", text }),
+        debug: (text) => {
+          if (this.#options.debug) {
+            (options.onEvent ?? this.#options.onEvent)?.({ kind: "step", text });
+          }
+        },
       }),
       endpoint: (domain) => (domain === "docker.io" ? hub.host : registryEndpoint(domain)),
       plainHttp: (domain) => (isHub(domain) ? hub.plainHttp : plainHttp(domain)),
