@@ -280,7 +280,7 @@ Deno.test("the Python client's commands for other backends say so in one line", 
   for (const r of results) {
     assertEquals(r.code, 1, r.stderr);
     assertEquals(r.stderr.trimEnd().split("\n").length, 1, r.stderr);
-    assertMatch(r.stderr, /^Cannot \w+: the docker backend of sregistry pulls only/);
+    assertMatch(r.stderr, /^Cannot run sregistry \w+: the docker backend of sregistry pulls only/);
   }
 });
 
