@@ -16,6 +16,7 @@ import type { ClientEvent, RegistryClient } from "../registry/client.ts";
 import { createHttpFetcher, type HttpFetcher } from "../registry/http_client.ts";
 import { hubEndpoint, MirroredClient, parseMirrors } from "../registry/mirrors.ts";
 import { plainHttpPolicy } from "../registry/plain_http.ts";
+import { endpointSetting } from "./endpoint_settings.ts";
 import type { PullEvent } from "../pull/events.ts";
 import { AuthSession, type Credential } from "../registry/auth.ts";
 import type { Fetcher } from "../registry/transport.ts";
@@ -174,7 +175,16 @@ export class Session implements Disposable {
     const settings = this.settings;
     const fetch = abortableFetch(this.#httpFetch(), options.signal);
     const plainHttp = this.#plainHttp(options.noHttps);
-    const hub = hubEndpoint(settings.dockerhub.base, plainHttp("docker.io"));
+    const hub = endpointSetting(
+      this.env,
+      "SREGISTRY_DOCKERHUB_BASE",
+      () => hubEndpoint(settings.dockerhub.base, plainHttp("docker.io")),
+    );
+    const mirrors = endpointSetting(
+      this.env,
+      "SREGISTRY_DOCKERHUB_MIRROR",
+      () => parseMirrors(settings.dockerhub.mirrors, { plainHttp: options.noHttps }),
+    );
     const isHub = (domain: string) => domain === "docker.io" || domain === hub.host;
     return new MirroredClient({
       fetch,
@@ -194,14 +204,16 @@ export class Session implements Disposable {
       plainHttp: (domain) => (isHub(domain) ? hub.plainHttp : plainHttp(domain)),
       retries: settings.retries,
       stallTimeoutMs: settings.timeoutS * 1000,
-      mirrors: parseMirrors(settings.dockerhub.mirrors, { plainHttp: options.noHttps }),
+      mirrors,
       onEvent: this.#clientEvents(options.onEvent ?? this.#options.onEvent),
     });
   }
 
   /** Plain http for `--no-https`, or SREGISTRY_DOCKERHUB_NOHTTPS on the hub (see plain_http.ts). */
   #plainHttp(noHttps?: boolean): (domain: string) => boolean {
-    const hubHost = hubEndpoint(this.settings.dockerhub.base, false).host;
+    const base = this.settings.dockerhub.base;
+    const hubHost =
+      endpointSetting(this.env, "SREGISTRY_DOCKERHUB_BASE", () => hubEndpoint(base, false)).host;
     return plainHttpPolicy({
       noHttps,
       hubNoHttps: this.settings.dockerhub.noHttps,

@@ -18,6 +18,7 @@ import { readSecrets, writeSecrets } from "../config/secrets_file.ts";
 import { login, logout, registryHost } from "../config/login.ts";
 import { dockerConfigPath, secretsFilePath } from "../config/paths.ts";
 import { UsageError } from "../errors.ts";
+import { hubEndpoint, parseMirrors } from "../registry/mirrors.ts";
 import type { CliContext } from "./context.ts";
 import { print, printErr } from "./output.ts";
 import { readSecret } from "./prompt.ts";
@@ -29,6 +30,29 @@ function hostOf(typed: string): { host: string; plainHttp: boolean } {
     return registryHost(typed);
   } catch (e) {
     throw new UsageError(`Cannot log in: ${(e as Error).message.replace(/^login: /, "")}`);
+  }
+}
+
+/**
+ * Refuses a registry address `backend add` would store and the registry
+ * client could not use (`config/` may not read `registry/`, so the check is here).
+ * @throws {UsageError} naming the variable and what it takes
+ */
+function checkEndpointValue(backend: string, name: string, value: string): void {
+  const parse = {
+    SREGISTRY_DOCKERHUB_BASE: () => hubEndpoint(value, false),
+    SREGISTRY_DOCKERHUB_MIRROR: () =>
+      parseMirrors(value.split(",").map((m) => m.trim()).filter((m) => m !== "")),
+  }[name];
+  try {
+    parse?.();
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+    throw new UsageError(
+      `Cannot add ${name}="${value}" to backend "${backend}": it is not a host[:port] or an http(s)://host[:port] URL${
+        name.endsWith("MIRROR") ? " (or a comma-separated list of them)" : ""
+      }: give one`,
+    );
   }
 }
 
@@ -61,6 +85,7 @@ export function addConfigCommands(program: Command, ctx: () => CliContext): void
     .argument("<backend>").argument("<variable>").argument("<value>")
     .option("-f, --force", "overwrite an existing value")
     .action((name, variable, value, opts) => {
+      checkEndpointValue(name, backendVariableName(name, variable), value);
       edit((d) => addVariable(d, name, variable, value, opts.force ?? false));
       const warning = unreadSettingWarning(backendVariableName(name, variable));
       if (warning) printErr(warning);

@@ -50,6 +50,23 @@ Deno.test("a bad stored setting is refused by backend add, and one already store
   Deno.writeTextFileSync(secrets, JSON.stringify({ docker: { SREGISTRY_COMPRESSION: "bogus" } }));
   assertEquals((await home.run(["backend", "delete", "docker"])).code, 0);
   assertEquals((await home.run(["images"])).code, 0);
+
+  // Registry addresses: refused by backend add; one stored names the file where it is read.
+  const mirror = await home.run([
+    "backend",
+    "add",
+    "docker",
+    "SREGISTRY_DOCKERHUB_MIRROR",
+    "ftp://m",
+  ]);
+  assertEquals(mirror.code, 2, mirror.stderr);
+  assertStringIncludes(mirror.stderr, 'Cannot add SREGISTRY_DOCKERHUB_MIRROR="ftp://m"');
+  Deno.writeTextFileSync(secrets, JSON.stringify({ docker: { SREGISTRY_DOCKERHUB_BASE: "a b" } }));
+  const tags = await home.run(["tags", "busybox"]);
+  assertEquals(tags.code, 1, tags.stderr);
+  assertStringIncludes(tags.stderr, `stored in the settings file ${secrets}`);
+  assertStringIncludes(tags.stderr, "sregistry backend remove docker SREGISTRY_DOCKERHUB_BASE");
+  assert(!tags.stderr.includes("Usage:"), tags.stderr);
 });
 
 Deno.test("relative path settings are recorded absolute; a storage that is a file fails before the download", async () => {
