@@ -21,6 +21,7 @@ import {
 } from "./_numbers.ts";
 import { SregistryError, UsageError } from "../errors.ts";
 import { apptainerValue } from "./apptainer_vars.ts";
+import { activeClient, fromEntry, homeBackend, lookup } from "./_lookup.ts";
 
 const COMPRESSIONS = ["gzip", "zstd", "lz4", "xz"] as const;
 import {
@@ -93,30 +94,6 @@ export interface Settings {
   offline: boolean;
   /** `SREGISTRY_CA_FILE`. */
   caFile?: string;
-}
-
-/** Backend entry a variable belongs to, besides the active client's. */
-function homeBackend(name: string): string | undefined {
-  if (name.startsWith("SREGISTRY_NVIDIA_")) return "nvidia";
-  if (name.startsWith("SREGISTRY_DOCKER")) return "docker";
-  return undefined;
-}
-
-function fromEntry(data: Record<string, unknown>, backend: string, name: string) {
-  const entry = data[backend];
-  if (typeof entry !== "object" || entry === null) return undefined;
-  const value = (entry as Record<string, unknown>)[name];
-  if (typeof value === "number" || typeof value === "boolean") return String(value);
-  return typeof value === "string" ? nonEmpty(value) : undefined;
-}
-
-/** The lookup: environment, then the active client's entry, then the variable's backend entry. */
-function lookup(env: Env, data: Record<string, unknown>, client: string) {
-  return (name: string): string | undefined => {
-    const home = homeBackend(name);
-    return nonEmpty(env[name]) ?? fromEntry(data, client, name) ??
-      (home && home !== client ? fromEntry(data, home, name) : undefined);
-  };
 }
 
 /** The first variable pair with both a user name and a password. */
@@ -217,13 +194,6 @@ export function checkStoredSetting(backend: string, variable: string, value: str
       }`,
     );
   }
-}
-
-function activeClient(env: Env, data: Record<string, unknown>): string {
-  const fileClient = typeof data.SREGISTRY_CLIENT === "string"
-    ? nonEmpty(data.SREGISTRY_CLIENT)
-    : undefined;
-  return (nonEmpty(env.SREGISTRY_CLIENT) ?? fileClient ?? "docker").trim().toLowerCase();
 }
 
 function resolveSettings(
