@@ -8,6 +8,7 @@
 import { basename, join, resolve } from "node:path";
 import type { BuilderName } from "../builders/builder.ts";
 import { UnauthorizedError, UsageError } from "../errors.ts";
+import type { Reference } from "../reference.ts";
 import { pull, type PullResult } from "../pull/pull.ts";
 import type { PullEvent, PullListener } from "../pull/events.ts";
 import { openSource } from "../sources/open.ts";
@@ -171,24 +172,16 @@ export async function runPull(
     offline,
     reference: options.reference,
   });
-  let name = options.name;
-  if (options.dir !== undefined) {
-    const names = storageNames(ref);
-    name = join(options.dir, name ?? basename(defaultNoCacheName(names.name, names.tag)));
-  }
-  // The catalogue records where the file is, whatever folder the command ran in.
-  if (name !== undefined) name = resolve(name);
-  const platform = typeof options.platform === "string"
-    ? parsePlatform(options.platform)
-    : options.platform;
   const request = {
     ref,
     source,
     headDigest,
-    platform,
+    platform: typeof options.platform === "string"
+      ? parsePlatform(options.platform)
+      : options.platform,
     sandbox: options.sandbox,
     keepSandbox: options.keepSandbox,
-    name,
+    name: outputName(options, ref),
     force: options.force,
     noCache: options.noCache,
     builder: options.builder,
@@ -214,6 +207,19 @@ export async function runPull(
   } catch (e) {
     throw nameCredentialSource(session, e);
   }
+}
+
+/**
+ * The file `name` and `dir` ask for, absolute (the catalogue records where
+ * the file is, whatever folder the command ran in); undefined for storage.
+ */
+function outputName(options: PullOptions, ref: Reference): string | undefined {
+  let name = options.name;
+  if (options.dir !== undefined) {
+    const names = storageNames(ref);
+    name = join(options.dir, name ?? basename(defaultNoCacheName(names.name, names.tag)));
+  }
+  return name === undefined ? undefined : resolve(name);
 }
 
 /**
