@@ -3,7 +3,8 @@
  * instead of dying in silence, the pull keeps each partial layer download in
  * the blob cache for the next pull to continue with `Range`, removes its work
  * folders, partial image and the sandbox folder it filled, releases its pins
- * on cache blobs, says what was kept, and exits 130 (SIGINT) or
+ * on cache blobs and every lock file it holds (blob and `index.json` locks),
+ * says what was kept, and exits 130 (SIGINT) or
  * 143 (SIGTERM), as a shell reports a process killed by that signal.
  * @module
  */
@@ -11,6 +12,7 @@ import { removeTemporaryNow } from "../store/work_dirs.ts";
 import { humanSize } from "../size.ts";
 import { keepPartialDownloads } from "../store/blob_cache.ts";
 import { releasePinsNow } from "../store/blob_pins.ts";
+import { releaseLocksNow } from "../store/locks.ts";
 import { SIGNAL_EXIT_CODES } from "./exit.ts";
 import { printErr } from "./output.ts";
 
@@ -43,6 +45,7 @@ export function handleInterrupts(what: string): Disposable {
       const kept = keepPartialDownloads();
       removeTemporaryNow();
       releasePinsNow();
+      releaseLocksNow(); // after the partial downloads are kept, which the blob locks guard
       printErr(interruptMessage(signal as keyof typeof SIGNALS, what, kept));
       Deno.exit(code);
     };

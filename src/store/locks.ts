@@ -62,6 +62,20 @@ export interface LockWait {
 
 const HOST = hostname();
 
+/** The release functions of the locks this process holds, for {@linkcode releaseLocksNow}. */
+const held = new Set<() => void>();
+
+/**
+ * Releases every lock this process holds at once, synchronously: for a
+ * process that is interrupted (SIGINT, SIGTERM) and exits without unwinding,
+ * so no lock file names it afterwards. Left behind, such a lock would hold
+ * back a pull on another host sharing the cache for `staleMs` (10 min), as
+ * that host cannot tell the owner is dead.
+ */
+export function releaseLocksNow(): void {
+  for (const release of [...held]) release();
+}
+
 /** How old an ownerless (empty or garbage) lock file must be before it is taken over. */
 export const GARBAGE_GRACE_MS = 2000;
 
@@ -216,11 +230,13 @@ export async function acquireLock(path: string, options: LockOptions = {}): Prom
   const release = () => {
     if (released) return;
     released = true;
+    held.delete(release);
     clearInterval(heartbeat);
     try {
       Deno.removeSync(path);
     } catch { /* already gone */ }
   };
+  held.add(release);
   return { path, release, [Symbol.dispose]: release };
 }
 
