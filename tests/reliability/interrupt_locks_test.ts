@@ -24,7 +24,8 @@ const ignore = registryBinary() === undefined;
 
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
   Deno.test({
-    name: `a pull interrupted by ${signal} mid-download leaves no lock file for another node to wait on`,
+    name:
+      `a pull interrupted by ${signal} mid-download leaves no lock file for another node to wait on`,
     ignore,
     async fn() {
       await using reg = await startRegistry();
