@@ -2,14 +2,16 @@
  * A cached blob the user cannot read (`chmod 000`, another user's file):
  * when it can be removed it is, and fetched again, saying so; when it cannot
  * (another user's file in a shared sticky folder), the pull says it cannot READ that blob and what to do
- * (before: "Cannot write to APPTAINER_CACHEDIR ... permission denied").
+ * (before: "Cannot write to APPTAINER_CACHEDIR ... permission denied"). An
+ * unreadable kept part of an interrupted download is dropped and the blob
+ * fetched from its start.
  * Runs `sregistry` as uid 65534 with `setpriv` (root reads any file);
  * skipped, saying why, when this machine cannot.
  */
 import { assert, assertEquals, assertStringIncludes } from "../_assert.ts";
 import { RUN_FLAGS } from "../_cli.ts";
 import { pushImage, registryBinary, startRegistry } from "../_registry.ts";
-import { checkSif, dataLayer, imageOf } from "./_pull_env.ts";
+import { checkSif, dataLayer, imageOf, ls } from "./_pull_env.ts";
 
 const MAIN = new URL("../../main.ts", import.meta.url).pathname;
 const NOBODY = 65534;
@@ -84,6 +86,17 @@ Deno.test({
       assertStringIncludes(again.stderr, "could not be read: permission denied");
       assert((Deno.statSync(layer).mode! & 0o400) !== 0, "fetched again, readable");
       await checkSif(again.stdout.trim(), ["data/a.bin"]);
+
+      // An unreadable kept part of an interrupted download: fetched from its start.
+      const kept = `${layer}.interrupted.partial`;
+      Deno.writeFileSync(kept, Deno.readFileSync(layer).subarray(0, 1000));
+      Deno.chmodSync(kept, 0o000);
+      Deno.removeSync(layer);
+      const resumed = await run(["pull", "--force", ref]);
+      assertEquals(resumed.code, 0, resumed.stderr);
+      assert(!resumed.stderr.includes("continuing layer"), resumed.stderr);
+      assertEquals(ls(blobs).filter((n) => n.includes("partial")), []);
+      await checkSif(resumed.stdout.trim(), ["data/a.bin"]);
 
       // A shared cache: a sticky folder everyone writes, the blob another user's (root's), 0600.
       Deno.chownSync(layer, 0, 0);
