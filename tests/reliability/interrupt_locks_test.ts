@@ -3,8 +3,10 @@
  * it before exiting. Left behind, the lock named a dead pid: this host takes
  * it over at once, but a pull on another node sharing the cache cannot tell
  * the owner is dead and waited 10 minutes ("held by pid ... on host othernode
- * ... at most 600 s"). Real `sregistry pull` children against the real
- * registry, through a throttling proxy so the signal lands mid-download.
+ * ... at most 600 s"). SIGHUP (the ssh session dropped) is handled alike,
+ * unless the pull was started ignoring it (`nohup`): then it goes on. Real
+ * `sregistry pull` children against the real registry, through a throttling
+ * proxy so the signal lands mid-download.
  */
 import { assert, assertEquals } from "../_assert.ts";
 import { cliHome } from "../_cli.ts";
@@ -19,10 +21,15 @@ import {
   throttlingProxy,
 } from "./_pull_env.ts";
 import { spawnCli, waitFor } from "./_spawn.ts";
+import { RUN_FLAGS } from "../_cli.ts";
+
+const MAIN = new URL("../../main.ts", import.meta.url).pathname;
 
 const ignore = registryBinary() === undefined;
 
-for (const signal of ["SIGINT", "SIGTERM"] as const) {
+const CODES = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 } as const;
+
+for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
   Deno.test({
     name:
       `a pull interrupted by ${signal} mid-download leaves no lock file for another node to wait on`,
@@ -48,7 +55,7 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
         new Response(child.stderr).text(),
         child.stdout.cancel(),
       ]);
-      assertEquals(status.code, signal === "SIGINT" ? 130 : 143, stderr);
+      assertEquals(status.code, CODES[signal], stderr);
       const cache = `${home.home}/.singularity/oci`;
       const locks = [...ls(p.blobs), ...ls(cache)].filter((n) => n.includes(".lock"));
       assertEquals(locks, [], "the interrupted pull left lock files");
@@ -62,3 +69,46 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
     },
   });
 }
+
+Deno.test({
+  name: "a pull started with nohup ignores SIGHUP and finishes",
+  ignore,
+  async fn() {
+    await using reg = await startRegistry();
+    await using slow = throttlingProxy(reg.url, 2 * 1024 * 1024);
+    await using home = await cliHome();
+    const image = await imageOf([dataLayer("big", 4 * 1024 * 1024)]);
+    await pushImage(reg, "test/img", "v1", image);
+    const p = homePaths(home.home);
+    const child = new Deno.Command("nohup", {
+      args: [
+        Deno.execPath(),
+        "run",
+        "--quiet",
+        ...RUN_FLAGS,
+        MAIN,
+        "pull",
+        `${slow.host}/test/img:v1`,
+      ],
+      env: { NO_COLOR: "1", ...home.env },
+      clearEnv: true,
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    await waitFor(
+      child,
+      () => ls(p.blobs).some((n) => n.endsWith(".partial")) || undefined,
+      "a download",
+    );
+    child.kill("SIGHUP");
+    const [status, stdout, stderr] = await Promise.all([
+      child.status,
+      new Response(child.stdout).text(),
+      new Response(child.stderr).text(),
+    ]);
+    assertEquals(status.code, 0, stderr);
+    assert(stdout.trim().endsWith(".sif"), stdout);
+    checkInvariants(p, { clean: true });
+  },
+});
