@@ -71,23 +71,52 @@ export function interruptMessage(
 }
 
 /**
- * Handles SIGINT, SIGTERM and SIGHUP until disposed (see the module doc); a signal
- * ignored when this process started stays ignored.
+ * Handles SIGINT, SIGTERM and SIGHUP during a pull until disposed (see the
+ * module doc); a signal ignored when this process started stays ignored.
  * @param what the reference being pulled, for the message
  */
 export function handleInterrupts(what: string): Disposable {
+  return onSignals((signal, code) => {
+    const kept = keepPartialDownloads();
+    removeTemporaryNow();
+    releasePinsNow();
+    releaseLocksNow(); // after the partial downloads are kept, which the blob locks guard
+    tell(interruptMessage(signal, what, kept));
+    Deno.exit(code);
+  });
+}
+
+/**
+ * Handles SIGINT, SIGTERM and SIGHUP during a command that takes cache locks
+ * (`cache prune`, `cache clean`, `rm --prune`) until disposed: releases every
+ * lock and pin this process holds, says what stopped, and exits as
+ * {@linkcode handleInterrupts} does.
+ * @param what what stopped, for the message ("the cache prune")
+ */
+export function releaseOnInterrupt(what: string): Disposable {
+  return onSignals((signal, code) => {
+    releasePinsNow();
+    releaseLocksNow();
+    tell(`Interrupted (${signal}): ${what} stopped before it finished; what it removed is gone.`);
+    Deno.exit(code);
+  });
+}
+
+function tell(message: string): void {
+  try {
+    printErr(message);
+  } catch { /* a terminal gone with SIGHUP (EIO): nobody to tell */ }
+}
+
+/** Adds `run` as the listener of each of SIGNALS (a no-op for one ignored at start). */
+function onSignals(
+  run: (signal: keyof typeof SIGNALS, code: number) => void,
+): Disposable {
   const ignored = ignoredSignals();
   const listeners = Object.entries(SIGNALS).map(([signal, code]) => {
-    const listener = ignored.has(signal) ? () => {} : () => {
-      const kept = keepPartialDownloads();
-      removeTemporaryNow();
-      releasePinsNow();
-      releaseLocksNow(); // after the partial downloads are kept, which the blob locks guard
-      try {
-        printErr(interruptMessage(signal as keyof typeof SIGNALS, what, kept));
-      } catch { /* a terminal gone with SIGHUP (EIO): nobody to tell */ }
-      Deno.exit(code);
-    };
+    const listener = ignored.has(signal)
+      ? () => {}
+      : () => run(signal as keyof typeof SIGNALS, code);
     Deno.addSignalListener(signal as Deno.Signal, listener);
     return [signal as Deno.Signal, listener] as const;
   });
