@@ -4,7 +4,7 @@
  * @module
  */
 import { createHash, type Hash } from "node:crypto";
-import { DigestMismatchError } from "./errors.ts";
+import { type DigestFault, DigestMismatchError } from "./errors.ts";
 
 /** A parsed digest. */
 export interface ParsedDigest {
@@ -85,7 +85,7 @@ export class DigestVerifier {
   readonly expected: string;
   readonly expectedSize?: number;
   readonly what: string;
-  readonly advice?: string;
+  readonly fault?: DigestFault;
   #hash: Hash = createHash("sha256");
   #bytes = 0;
 
@@ -93,11 +93,12 @@ export class DigestVerifier {
    * @param expected The digest asked for.
    * @param expectedSize The descriptor size, when known.
    * @param what What is verified, for messages ("layer sha256:...").
-   * @param advice What to do about a mismatch, for messages (default: pull again).
+   * @param fault Who is to blame for a mismatch, which decides what the message tells to do
+   *   (default `transfer`: pull again).
    * @throws {SyntaxError} When `expected` is not a valid digest.
    * @throws {RangeError} When `expectedSize` is not a non-negative integer.
    */
-  constructor(expected: string, expectedSize?: number, what?: string, advice?: string) {
+  constructor(expected: string, expectedSize?: number, what?: string, fault?: DigestFault) {
     parseDigest(expected);
     if (expectedSize !== undefined && !(Number.isSafeInteger(expectedSize) && expectedSize >= 0)) {
       throw new RangeError(`expected size must be a non-negative integer, got ${expectedSize}`);
@@ -105,7 +106,7 @@ export class DigestVerifier {
     this.expected = expected;
     this.expectedSize = expectedSize;
     this.what = what ?? `blob ${expected}`;
-    this.advice = advice;
+    this.fault = fault;
   }
 
   /**
@@ -134,12 +135,7 @@ export class DigestVerifier {
   update(chunk: Uint8Array): void {
     this.#bytes += chunk.length;
     if (this.expectedSize !== undefined && this.#bytes > this.expectedSize) {
-      throw new DigestMismatchError(
-        `${this.expectedSize} bytes`,
-        `at least ${this.#bytes} bytes`,
-        this.what,
-        this.advice,
-      );
+      throw this.#mismatch(`${this.expectedSize} bytes`, `at least ${this.#bytes} bytes`);
     }
     this.#hash.update(chunk);
   }
@@ -150,17 +146,16 @@ export class DigestVerifier {
    */
   verify(): void {
     if (this.expectedSize !== undefined && this.#bytes !== this.expectedSize) {
-      throw new DigestMismatchError(
-        `${this.expectedSize} bytes`,
-        `${this.#bytes} bytes`,
-        this.what,
-        this.advice,
-      );
+      throw this.#mismatch(`${this.expectedSize} bytes`, `${this.#bytes} bytes`);
     }
     const actual = "sha256:" + this.#hash.digest("hex");
     if (actual !== this.expected) {
-      throw new DigestMismatchError(this.expected, actual, this.what, this.advice);
+      throw this.#mismatch(this.expected, actual);
     }
+  }
+
+  #mismatch(expected: string, actual: string): DigestMismatchError {
+    return new DigestMismatchError({ expected, actual, what: this.what, fault: this.fault });
   }
 }
 
@@ -170,8 +165,8 @@ export interface VerifyingOptions {
   size?: number;
   /** What is verified, for messages ("layer 2 of busybox (diff ID)"). */
   what?: string;
-  /** What to do about a mismatch, for the message (default: pull again). */
-  advice?: string;
+  /** Who is to blame for a mismatch, for the message (default `transfer`: pull again). */
+  fault?: DigestFault;
   /**
    * When the reader cancels before the end (a tar reader stops at the
    * end-of-archive marker), read and hash the rest of `source` so that
@@ -215,7 +210,7 @@ export function verifyingStream(
   expected: string,
   options: VerifyingOptions = {},
 ): VerifyingStream {
-  const verifier = new DigestVerifier(expected, options.size, options.what, options.advice);
+  const verifier = new DigestVerifier(expected, options.size, options.what, options.fault);
   const outcome = Promise.withResolvers<void>();
   outcome.promise.catch(() => {}); // a verdict nobody awaits must not crash the process
   const reader = source.getReader();

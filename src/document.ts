@@ -12,35 +12,11 @@
  */
 import * as v from "valibot";
 import { SregistryError } from "./errors.ts";
+import type { DocumentIssue } from "./error_facts.ts";
+import { type DocumentKind, documentMessage } from "./messages.ts";
 
-/** The documents sregistry reads, for messages (`"the image config"`). */
-export const DOCUMENT_LABELS = {
-  "manifest": "manifest",
-  "config": "image config",
-  "docker-archive-manifest": "manifest.json of the docker archive",
-  "layout-index": "index.json of the OCI layout",
-  "oci-layout": "oci-layout file of the OCI layout",
-  "cache-index": "index.json of the blob cache",
-  "settings": "settings file",
-  "docker-config": "docker config",
-  "credential-helper": "answer of the credential helper",
-  "lock": "lock file",
-  "pin": "pin file of the blob cache",
-  "token": "token server's answer for",
-  "error-body": "error body from",
-  "tag-list": "tag list",
-} as const;
-
-/** Which document: a key of {@linkcode DOCUMENT_LABELS}. */
-export type DocumentKind = keyof typeof DOCUMENT_LABELS;
-
-/** One thing wrong with a document: where (a JSON path, `$` is the root) and what. */
-export interface DocumentIssue {
-  /** E.g. `$.layers[2].digest`. */
-  path: string;
-  /** E.g. `is missing (expected a string)`. */
-  message: string;
-}
+export type { DocumentIssue } from "./error_facts.ts";
+export { DOCUMENT_LABELS, type DocumentKind } from "./messages.ts";
 
 function isPlainObject(x: unknown): boolean {
   return typeof x === "object" && x !== null && !Array.isArray(x);
@@ -89,9 +65,6 @@ export function jsonRecord<T extends v.GenericSchema>(value: T): JsonRecordSchem
   );
 }
 
-/** How many issues a message lists. */
-const SHOWN_ISSUES = 3;
-
 /** Removes user info, query and fragment from a URL origin; other origins are kept. */
 function safeOrigin(origin: string): string {
   if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(origin)) return origin;
@@ -124,17 +97,7 @@ export class DocumentError extends SregistryError {
     options?: ErrorOptions,
   ) {
     const origin = safeOrigin(init.origin ?? "");
-    const shown = init.issues.slice(0, SHOWN_ISSUES).map((i) =>
-      i.path === "" ? i.message : `${i.path} ${i.message}`
-    );
-    const more = init.issues.length - shown.length;
-    const what = shown.join("; ") + (more > 0 ? ` (and ${more} more)` : "");
-    super(
-      `Cannot read the ${DOCUMENT_LABELS[init.kind]}${
-        origin ? ` ${origin}` : ""
-      }: ${what}: ${init.fix}`,
-      options,
-    );
+    super(documentMessage({ ...init, origin }), options);
     this.kind = init.kind;
     this.origin = origin;
     this.issues = init.issues;

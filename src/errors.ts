@@ -3,10 +3,45 @@
  * built-ins (`TypeError`, `RangeError`, `SyntaxError`); these classes are for
  * conditions the CLI maps to exit codes in one place (`src/cli/exit.ts`).
  *
- * Messages follow "Cannot <action>: <state>: <what to do>" and never contain
- * secrets.
+ * Where messages are made: each typed class below takes its facts (host, URL,
+ * path, setting, tool, action, status, ...) and builds its message from them
+ * with the one function of `src/messages.ts` for its kind (the facts' types
+ * are in `src/error_facts.ts`); throw sites pass facts, never sentences. Messages follow "Cannot <action>: <state>: <what to
+ * do>" and never contain secrets. `UsageError` and `SregistryError` itself
+ * still take a message, for the one-off failures that have no class.
  * @module
  */
+import type {
+  BlockedPortFacts,
+  DigestFault,
+  DigestMismatchFacts,
+  NetworkFacts,
+  NetworkFailure,
+  NoSpaceFacts,
+  RegistryAnswer,
+  RegistryErrorEntry,
+  RegistryFacts,
+  TlsFacts,
+} from "./error_facts.ts";
+import {
+  digestMismatchMessage,
+  networkMessage,
+  noSpaceMessage,
+  registryMessage,
+} from "./messages.ts";
+
+export type {
+  BlockedPortFacts,
+  DigestFault,
+  DigestMismatchFacts,
+  NetworkFacts,
+  NoSpaceFacts,
+  RegistryErrorEntry,
+  RegistryFacts,
+  RegistryFault,
+  TlsFacts,
+  TlsSettings,
+} from "./error_facts.ts";
 
 /** A usage error: wrong arguments or options. The CLI exits with code 2. */
 export class UsageError extends Error {
@@ -24,38 +59,27 @@ export class SregistryError extends Error {
   }
 }
 
-/** One entry of a registry error body: `{"errors":[{"code","message","detail"}]}`. */
-export interface RegistryErrorEntry {
-  code: string;
-  message?: string;
-  detail?: unknown;
-}
-
-/** An HTTP error answered by a registry, with its parsed error body. */
+/**
+ * An HTTP error answered by a registry, with its parsed error body (or a
+ * protocol fault: a bad redirect or token realm, `fault`). The subclasses
+ * say which answer; the message is `registryMessage` of the facts.
+ */
 export class RegistryError extends SregistryError {
+  /** Which answer this class is, for its message. */
+  static readonly answer: RegistryAnswer = "other";
   readonly status: number;
   readonly method: string;
   readonly url: string;
   readonly errors: RegistryErrorEntry[];
   /** Seconds to wait before retrying, from `Retry-After`, when the registry sent it. */
   readonly retryAfter?: number;
-  constructor(
-    message: string,
-    init: {
-      status: number;
-      method: string;
-      url: string;
-      errors?: RegistryErrorEntry[];
-      retryAfter?: number;
-    },
-    options?: ErrorOptions,
-  ) {
-    super(message, options);
-    this.status = init.status;
-    this.method = init.method;
-    this.url = init.url;
-    this.errors = init.errors ?? [];
-    this.retryAfter = init.retryAfter;
+  constructor(facts: RegistryFacts, options?: ErrorOptions) {
+    super(registryMessage(new.target.answer, facts), options);
+    this.status = facts.status;
+    this.method = facts.method;
+    this.url = facts.url;
+    this.errors = facts.errors ?? [];
+    this.retryAfter = facts.retryAfter;
   }
 }
 
@@ -63,27 +87,14 @@ export class RegistryError extends SregistryError {
 export class DigestMismatchError extends SregistryError {
   readonly expected: string;
   readonly actual: string;
-  /** `advice` replaces the default "what to do" (a registry or proxy served corrupt data). */
-  constructor(expected: string, actual: string, what: string, advice?: string) {
-    super(
-      `Cannot verify ${what}: expected ${expected}, got ${actual}: ${
-        advice ??
-          "the registry or a proxy served corrupt data; pull again, and report it if it persists"
-      }`,
-    );
-    this.expected = expected;
-    this.actual = actual;
+  /** Who is to blame: the transfer (default), the cache, the image's config. */
+  readonly fault: DigestFault;
+  constructor(facts: DigestMismatchFacts, options?: ErrorOptions) {
+    super(digestMismatchMessage(facts), options);
+    this.expected = facts.expected;
+    this.actual = facts.actual;
+    this.fault = facts.fault ?? "transfer";
   }
-}
-
-/** Facts of a full disk or quota: where, and what moves the folder. */
-export interface NoSpaceFacts {
-  /** The folder (or file) that could not be written, when known. */
-  path?: string;
-  /** The setting or option that moves that folder (`SREGISTRY_TMPDIR`, `--dir`, ...). */
-  variable?: string;
-  /** The external program that reported the full disk (`mksquashfs`), when it was one. */
-  tool?: string;
 }
 
 /**
@@ -95,8 +106,8 @@ export class NoSpaceError extends SregistryError {
   readonly path?: string;
   readonly variable?: string;
   readonly tool?: string;
-  constructor(message: string, facts: NoSpaceFacts = {}, options?: ErrorOptions) {
-    super(message, options);
+  constructor(facts: NoSpaceFacts = {}, options?: ErrorOptions) {
+    super(noSpaceMessage(facts), options);
     this.path = facts.path;
     this.variable = facts.variable;
     this.tool = facts.tool;
@@ -119,32 +130,27 @@ export function isNoSpace(error: unknown): boolean {
   return false;
 }
 
-/** Facts of a network failure: the host and the URL (without its query). */
-export interface NetworkFacts {
-  host: string;
-  url: string;
-  /**
-   * The message is complete ("Cannot connect to HOST: ...: what to do"), made
-   * where the settings in force are known; `networkError` keeps it. Unset for
-   * the bare classification of a failed fetch.
-   */
-  complete?: boolean;
-}
-
 /**
  * A request that got no HTTP answer. Created by the transport where `fetch`
  * fails (see `registry/transport.ts` `classifyFetchFailure`), from Deno's
  * `TypeError` and its cause chain; the subclasses say why.
  */
 export class NetworkError extends SregistryError {
+  /** Which failure this class is, for its message. */
+  static readonly failure: NetworkFailure = "network";
   readonly host: string;
   readonly url: string;
-  readonly complete: boolean;
-  constructor(message: string, facts: NetworkFacts, options?: ErrorOptions) {
-    super(message, options);
+  /** Completes "Cannot <action>"; unset for the bare classification of a failed fetch. */
+  readonly action?: string;
+  constructor(facts: NetworkFacts, options?: ErrorOptions) {
+    super(networkMessage(new.target.failure, facts), options);
     this.host = facts.host;
     this.url = facts.url;
-    this.complete = facts.complete ?? false;
+    this.action = facts.action;
+  }
+  /** True once the message says what failed and what to do (`action` is known). */
+  get complete(): boolean {
+    return this.action !== undefined;
   }
   /** False when trying again cannot help (DNS, TLS, a refused port). */
   get retryable(): boolean {
@@ -154,6 +160,13 @@ export class NetworkError extends SregistryError {
 
 /** A port web `fetch` refuses (the WHATWG "bad ports", e.g. 6000). Not retried. */
 export class BlockedPortError extends NetworkError {
+  static override readonly failure: NetworkFailure = "blocked-port";
+  /** The refused port, when known. */
+  readonly port?: number;
+  constructor(facts: BlockedPortFacts, options?: ErrorOptions) {
+    super(facts, options);
+    this.port = facts.port;
+  }
   override get retryable(): boolean {
     return false;
   }
@@ -161,31 +174,33 @@ export class BlockedPortError extends NetworkError {
 
 /** The host name does not resolve (DNS). Not retried. */
 export class UnknownHostError extends NetworkError {
+  static override readonly failure: NetworkFailure = "unknown-host";
   override get retryable(): boolean {
     return false;
   }
 }
 
 /** Nothing listens at the host and port (ECONNREFUSED). Retried: a registry may be starting. */
-export class ConnectionRefusedError extends NetworkError {}
+export class ConnectionRefusedError extends NetworkError {
+  static override readonly failure: NetworkFailure = "refused";
+}
 
 /** The connection broke off (ECONNRESET, EPIPE, closed before the answer). Retried. */
-export class ConnectionResetError extends NetworkError {}
+export class ConnectionResetError extends NetworkError {
+  static override readonly failure: NetworkFailure = "reset";
+}
 
 /**
  * The TLS handshake failed; `certificate` when the peer's certificate was not
  * trusted (unknown issuer, wrong name, expired), which is not retried.
  */
 export class TlsError extends NetworkError {
+  static override readonly failure: NetworkFailure = "tls";
   readonly certificate: boolean;
   /** The TLS library's words, e.g. `invalid peer certificate: UnknownIssuer`. */
   readonly detail: string;
-  constructor(
-    message: string,
-    facts: NetworkFacts & { certificate: boolean; detail: string },
-    options?: ErrorOptions,
-  ) {
-    super(message, facts, options);
+  constructor(facts: TlsFacts, options?: ErrorOptions) {
+    super(facts, options);
     this.certificate = facts.certificate;
     this.detail = facts.detail;
   }
@@ -196,10 +211,16 @@ export class TlsError extends NetworkError {
 }
 
 /** The registry answered 404 or MANIFEST_UNKNOWN/NAME_UNKNOWN/BLOB_UNKNOWN. */
-export class NotFoundError extends RegistryError {}
+export class NotFoundError extends RegistryError {
+  static override readonly answer: RegistryAnswer = "not-found";
+}
 
 /** The registry answered 401/403 or UNAUTHORIZED/DENIED: log in or check the name. */
-export class UnauthorizedError extends RegistryError {}
+export class UnauthorizedError extends RegistryError {
+  static override readonly answer: RegistryAnswer = "unauthorized";
+}
 
 /** The registry answered 429 or TOOMANYREQUESTS; `retryAfter` says how long to wait, if sent. */
-export class RateLimitedError extends RegistryError {}
+export class RateLimitedError extends RegistryError {
+  static override readonly answer: RegistryAnswer = "rate-limited";
+}

@@ -105,12 +105,18 @@ Deno.test("verifyingStream() errors the stream and rejects verified on other con
   const other = new TextEncoder().encode("hello World");
   const { stream, verified } = verifyingStream(new Blob([other]).stream(), good, {
     what: "layer 1 (diff ID)",
-    advice: "ask its publisher",
+    fault: "config",
   });
   await assertRejects(() => new Response(stream).arrayBuffer(), DigestMismatchError);
   const e = await assertRejects(() => verified, DigestMismatchError);
   assert(e.message.startsWith("Cannot verify layer 1 (diff ID): expected"), e.message);
-  assert(e.message.endsWith(": ask its publisher"), e.message);
+  assert(
+    e.message.endsWith(
+      ": the image's config does not describe its layers: ask its publisher to rebuild it",
+    ),
+    e.message,
+  );
+  assertEquals(e.fault, "config");
 });
 
 Deno.test("verifyingStream() still settles when the reader stops early: the rest is drained and hashed", async () => {

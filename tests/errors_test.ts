@@ -28,7 +28,7 @@ Deno.test("isNoSpace() reads ENOSPC and EDQUOT from `code` along the cause chain
     cause: new Error("writer failed", { cause: osError("full", "ENOSPC") }),
   });
   assert(isNoSpace(wrapped));
-  assert(isNoSpace(new NoSpaceError("full", { tool: "mksquashfs" })));
+  assert(isNoSpace(new NoSpaceError({ tool: "mksquashfs", detail: "full" })));
   // Words alone are not a full disk: a file named "no space left" must not become one.
   assertEquals(isNoSpace(new Error("cannot open 'no space left on device.txt'")), false);
   assertEquals(isNoSpace(osError("Permission denied (os error 13)", "EACCES")), false);
@@ -73,7 +73,8 @@ Deno.test("noSpaceIn() names the folder and setting; a tool's full disk names th
   assertEquals([tool.path, tool.variable], ["/work", "SREGISTRY_TMPDIR"]);
   assertEquals((tool.cause as NoSpaceError).tool, "mksquashfs");
   // Already named (the blob cache's own message): passed on unchanged.
-  const named = new NoSpaceError("Cannot store x in the blob cache /c: ...", {
+  const named = new NoSpaceError({
+    action: "store x in the blob cache /c",
     path: "/c",
     variable: "APPTAINER_CACHEDIR",
   });
@@ -126,14 +127,14 @@ Deno.test("exitCodeFor(): usage errors 2, every typed failure 1; signals 130 and
   const answer = { status: 404, method: "GET", url: "https://r.test/v2/" };
   const cases: [unknown, number][] = [
     [new UsageError("bad option"), 2],
-    [new NoSpaceError("full"), 1],
-    [new UnknownHostError("unknown host", facts), 1],
-    [new ConnectionRefusedError("refused", facts), 1],
-    [new TlsError("tls", { ...facts, certificate: true, detail: "UnknownIssuer" }), 1],
-    [new NotFoundError("missing", answer), 1],
-    [new UnauthorizedError("denied", { ...answer, status: 401 }), 1],
-    [new RateLimitedError("slow down", { ...answer, status: 429 }), 1],
-    [new DigestMismatchError("sha256:a", "sha256:b", "blob"), 1],
+    [new NoSpaceError(), 1],
+    [new UnknownHostError(facts), 1],
+    [new ConnectionRefusedError(facts), 1],
+    [new TlsError({ ...facts, certificate: true, detail: "UnknownIssuer" }), 1],
+    [new NotFoundError(answer), 1],
+    [new UnauthorizedError({ ...answer, status: 401 }), 1],
+    [new RateLimitedError({ ...answer, status: 429 }), 1],
+    [new DigestMismatchError({ expected: "sha256:a", actual: "sha256:b", what: "blob" }), 1],
     [new Error("anything else"), 1],
   ];
   for (const [error, code] of cases) assertEquals(exitCodeFor(error), code, String(error));

@@ -8,6 +8,7 @@
 import { SregistryError } from "../errors.ts";
 import { parseReference } from "../reference.ts";
 import type { Catalogue } from "../store/catalogue.ts";
+import { isMissing } from "../store/file_exists.ts";
 import { type ImageRecord, recordName } from "../store/record.ts";
 import { storageNames } from "../store/storage_paths.ts";
 
@@ -75,13 +76,4 @@ export function imageFile(catalogue: Catalogue, reference: string): string {
     );
   }
   return r.image ?? r.url ?? "";
-}
-
-function isMissing(path: string): boolean {
-  try {
-    Deno.statSync(path);
-    return false;
-  } catch (e) {
-    return e instanceof Deno.errors.NotFound;
-  }
 }

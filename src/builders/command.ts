@@ -75,9 +75,7 @@ export async function runBuildTool(
     const detail = lastLine(result.stderr) || `exit code ${result.code}`;
     const failed = `Cannot build the image: ${program} failed: ${detail}`;
     if (TOOL_NO_SPACE.test(result.stderr)) {
-      throw new NoSpaceError(`${failed}: check free space in the storage folder and run again`, {
-        tool: program,
-      });
+      throw new NoSpaceError({ action: "build the image", tool: program, detail });
     }
     // Not a full disk: the image holds something the tool refuses (too many
     // owner ids, a device number out of range...), which the native builder

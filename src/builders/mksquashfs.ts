@@ -38,7 +38,11 @@ export interface SquashfsOptions {
   processors: number;
   /** Root keeps the layers' owners; others get `-all-root`. */
   isRoot: boolean;
-  /** SOURCE_DATE_EPOCH: file system and every file time set to it (clamped to u32 seconds). */
+  /**
+   * SOURCE_DATE_EPOCH: the file system's time (clamped to u32 seconds). The
+   * files keep the times the layer engine gave the folder (the layers' own,
+   * this time for what sregistry adds), as in the native writer's image.
+   */
   deterministicTime?: number;
   /** `-mem`: memory mksquashfs may use (default {@link DEFAULT_MEMORY}). */
   memory?: string;
@@ -68,7 +72,7 @@ export function mksquashfsArgs(opts: SquashfsOptions): string[] {
   if (opts.deterministicTime !== undefined) {
     // mksquashfs refuses a time past u32 ("invalid time value"); the native writer clamps.
     const time = String(Math.min(Math.max(Math.floor(opts.deterministicTime), 0), 0xffffffff));
-    args.push("-mkfs-time", time, "-all-time", time);
+    args.push("-mkfs-time", time);
   }
   args.push("-no-progress", "-mem", opts.memory ?? DEFAULT_MEMORY, "-quiet");
   return args;

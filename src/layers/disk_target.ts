@@ -192,6 +192,9 @@ export class DiskTarget implements LayerTarget {
     walk(root, "", 1);
     dirs.sort((a, b) => b[2] - a[2]);
     if (this.#rootDeclared) dirs.push(["", root, 0]);
+    // An undeclared root keeps the folder's mode but takes the image's time
+    // (the build's), as in the native writer's image.
+    else setTimes(this.path(""), root.mtime, root.mtime, false);
     for (const [rel, dir] of dirs) {
       const mode = this.isRoot ? dir.mode : dir.mode | 0o700;
       if (mode !== dir.mode) this.relaxed++;

@@ -28,14 +28,7 @@ export function noSpaceIn<T>(
     const [where, what] = o.tmpDir && e instanceof NoSpaceError && e.tool
       ? [o.tmpDir, "SREGISTRY_TMPDIR"]
       : [dir, variable];
-    throw new NoSpaceError(
-      `Cannot write to ${where}: no space left on device (or quota exceeded): ` +
-        `free space there or ${what.startsWith("--") ? "give" : "set"} ${what} ${
-          what.startsWith("--") ? "a folder" : "to a folder"
-        } with more room`,
-      { path: where, variable: what },
-      { cause: e },
-    );
+    throw new NoSpaceError({ path: where, variable: what }, { cause: e });
   };
   try {
     const result = fn();

@@ -6,6 +6,7 @@
 import { parsePlatform, type Platform, sameArchitecture } from "../image/platform.ts";
 import type { Reference } from "../reference.ts";
 import type { Catalogue } from "../store/catalogue.ts";
+import { exists } from "../store/file_exists.ts";
 import type { ImageRecord } from "../store/record.ts";
 import { storageFile, storageNames } from "../store/storage_paths.ts";
 
@@ -18,15 +19,6 @@ function samePlatform(recorded: string | null | undefined, want: Platform): bool
   if (!recorded) return false;
   try {
     return sameArchitecture(parsePlatform(recorded), want);
-  } catch {
-    return false;
-  }
-}
-
-function exists(path: string): boolean {
-  try {
-    Deno.statSync(path);
-    return true;
   } catch {
     return false;
   }

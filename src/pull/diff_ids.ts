@@ -9,9 +9,11 @@
  */
 import { isDigest, type VerifyingStream, verifyingStream } from "../digest.ts";
 import { SregistryError } from "../errors.ts";
+import { digestAdvice } from "../messages.ts";
 import type { Resolved } from "../sources/source.ts";
 
-const ADVICE = "the image's config does not describe its layers: ask its publisher to rebuild it";
+/** What to do when the config and the layers disagree (a diff ID's mismatch says the same). */
+const ADVICE = digestAdvice("config");
 
 /**
  * The diff IDs of `r`'s layers, in layer order, or undefined for a schema1
@@ -63,6 +65,6 @@ export function verifyDiffId(
   if (diffId === undefined) return { stream: tar, verified: Promise.resolve() };
   return verifyingStream(tar, diffId, {
     what: `the uncompressed content of layer ${index + 1} (diff ID)`,
-    advice: ADVICE,
+    fault: "config",
   });
 }

@@ -152,8 +152,12 @@ export function planPull(req: PullRequest, ctx: PullContext): PullPlan {
   });
 }
 
-/** SOURCE_DATE_EPOCH when it is a whole number of seconds, else 0 (as Apptainer). */
+/**
+ * SOURCE_DATE_EPOCH when it is a whole number of seconds, else 0 (as
+ * Apptainer), clamped to a squashfs time (u32 seconds, 2106-02-07) like the
+ * layers' times, so every road and every file sregistry adds agree.
+ */
 function sourceDateEpoch(): number {
   const env = Number(Deno.env.get("SOURCE_DATE_EPOCH"));
-  return Number.isInteger(env) && env >= 0 ? env : 0;
+  return Number.isInteger(env) && env >= 0 ? Math.min(env, 0xffffffff) : 0;
 }

@@ -15,7 +15,6 @@
  * @module
  */
 import { NoSpaceError } from "../errors.ts";
-import { humanSize } from "../size.ts";
 
 /** Free bytes of the file system holding `dir` (from `df`), or undefined when unknown. */
 export function freeBytes(dir: string): number | undefined {
@@ -88,14 +87,13 @@ export function chooseWorkspace(
   const free = probe.exists(dir) ? probe.free(dir) : undefined;
   if (free !== undefined && free < options.needed) {
     const variable = options.variable ?? "SREGISTRY_TMPDIR";
-    throw new NoSpaceError(
-      `Cannot unpack the image in ${dir}: no space left on device: it needs about ${
-        humanSize(options.needed)
-      } and ${
-        humanSize(free)
-      } are free: free space there or set ${variable} to a folder with more room`,
-      { path: dir, variable },
-    );
+    throw new NoSpaceError({
+      action: `unpack the image in ${dir}`,
+      path: dir,
+      variable,
+      needed: options.needed,
+      free,
+    });
   }
   return dir;
 }

@@ -4,7 +4,7 @@
  * it cannot be followed.
  * @module
  */
-import { RegistryError } from "../errors.ts";
+import { RegistryError, type RegistryFault } from "../errors.ts";
 
 /** Redirects followed in a row before giving up. */
 export const MAX_REDIRECTS = 10;
@@ -27,27 +27,27 @@ export function redirectTarget(
   hop: number,
   at: { action: string; status: number; method: string },
 ): string {
-  const host = new URL(url).host;
-  let reason: string | undefined;
+  let fault: RegistryFault | undefined;
   let next: URL | undefined;
   try {
     next = new URL(location, url);
   } catch {
-    reason = "to a Location that is not a URL";
+    fault = { kind: "redirect-not-url" };
   }
   if (next && next.protocol !== "http:" && next.protocol !== "https:") {
-    reason = `to a ${next.protocol} URL, which is not http or https`;
+    fault = { kind: "redirect-scheme", protocol: next.protocol };
   }
-  if (!reason && hop >= MAX_REDIRECTS) reason = `more than ${MAX_REDIRECTS} times in a row`;
-  if (reason) {
-    throw new RegistryError(
-      `Cannot ${at.action}: ${host} redirected ${reason}: the registry or a proxy in front of it is misconfigured; report it to its operator`,
-      {
-        status: at.status,
-        method: at.method,
-        url: `${new URL(url).origin}${new URL(url).pathname}`,
-      },
-    );
+  if (!fault && hop >= MAX_REDIRECTS) fault = { kind: "redirect-loop", max: MAX_REDIRECTS };
+  if (fault) {
+    const u = new URL(url);
+    throw new RegistryError({
+      action: at.action,
+      status: at.status,
+      method: at.method,
+      url: `${u.origin}${u.pathname}`,
+      host: u.host,
+      fault,
+    });
   }
   return next!.href;
 }

@@ -159,23 +159,27 @@ export class AuthSession {
   }
 
   #realmUrl(host: string, realm: string | undefined): URL {
-    const fix = "the registry's WWW-Authenticate challenge is broken; report it to its operator";
     let url: URL;
     try {
       url = new URL(realm ?? "");
     } catch {
-      throw new RegistryError(`Cannot authenticate to ${host}: token realm is missing: ${fix}`, {
+      throw new RegistryError({
         status: 401,
         method: "GET",
         url: host,
+        host,
+        fault: { kind: "realm-missing" },
       });
     }
     const httpOk = this.#opts.allowHttpRealm?.(host) ?? false;
     if (url.protocol !== "https:" && !(url.protocol === "http:" && httpOk)) {
-      throw new RegistryError(
-        `Cannot authenticate to ${host}: token realm ${url.origin} is not https: ${fix}`,
-        { status: 401, method: "GET", url: url.origin },
-      );
+      throw new RegistryError({
+        status: 401,
+        method: "GET",
+        url: url.origin,
+        host,
+        fault: { kind: "realm-not-https", origin: url.origin },
+      });
     }
     return url;
   }

@@ -145,12 +145,11 @@ export function proxyVariable(
  */
 export function badPortError(url: string, why?: string): BlockedPortError {
   const u = new URL(url);
-  return new BlockedPortError(
-    `Cannot connect to ${u.host}: port ${
-      badPortOf(url)
-    } is one web fetch refuses (the WHATWG "bad ports", e.g. 6000, 5060, 6665-6669, 10080)${
-      why ? `, and ${why}` : ""
-    }: run the registry on another port (5000 is usual), or forward one to it (e.g. ssh -L 5000:${u.host} host)`,
-    { host: u.host, url: `${u.origin}${u.pathname}`, complete: true },
-  );
+  return new BlockedPortError({
+    host: u.host,
+    url: `${u.origin}${u.pathname}`,
+    action: `connect to ${u.host}`,
+    port: badPortOf(url),
+    why,
+  });
 }

@@ -1,17 +1,16 @@
 /**
- * The registry client: manifests, blobs and tags over an injected `Fetcher`
- * composed as retry(user agent(fetch)) under an authenticating session.
- * Redirects are followed here (`redirect: "manual"`), so `Authorization`
- * never reaches another host.
+ * The registry client: manifests, blobs and tags, over the connection of
+ * `_connection.ts` (an injected `Fetcher` under retry, deadlines and an
+ * authenticating session; redirects followed by hand, so `Authorization`
+ * never reaches another host).
  * @module
  */
-import { DigestMismatchError, NetworkError, RegistryError, SregistryError } from "../errors.ts";
+import { DigestMismatchError, RegistryError, SregistryError } from "../errors.ts";
 import { type DigestVerifier, isDigest } from "../digest.ts";
-import { formatReference, pullScope, type Reference, registryEndpoint } from "../reference.ts";
-import { AuthSession } from "./auth.ts";
+import { formatReference, pullScope, type Reference } from "../reference.ts";
 import { verifiedBlobStream } from "./_blob_stream.ts";
-import { networkError, responseError } from "./errors.ts";
-import { DEFAULT_TIMEOUT_MS, withDeadline } from "./deadline.ts";
+import { Connection } from "./_connection.ts";
+import { responseError } from "./errors.ts";
 import { getSmallDocument } from "./_small_document.ts";
 import {
   type Descriptor,
@@ -23,8 +22,7 @@ import {
 } from "../image/manifest.ts";
 import type { Platform } from "../image/platform.ts";
 import { resolveImage } from "./resolve.ts";
-import { redirectTarget } from "./_redirect.ts";
-import { defaultSleep, type Fetcher, withRetry, withUserAgent } from "./transport.ts";
+import { defaultSleep } from "./transport.ts";
 import { nextLink, parseRateLimit, parseTagPage, type RateLimit } from "./_headers.ts";
 
 export type { RateLimit } from "./_headers.ts";
@@ -38,87 +36,13 @@ const HEAD_FINAL = new Set([401, 429]);
 /** See the module doc. */
 export class RegistryClient {
   #opts: ClientOptions;
-  #plain: Fetcher;
-  #auth: AuthSession;
-  #timeoutMs: number;
+  #conn: Connection;
   /** The manifest a HEAD fell back to GETting, kept for the next GET of that URL. */
   #fetched?: { url: string; manifest: FetchedManifest };
 
   constructor(opts: ClientOptions = {}) {
     this.#opts = opts;
-    this.#timeoutMs = opts.timeoutMs ?? opts.stallTimeoutMs ?? DEFAULT_TIMEOUT_MS;
-    const base: Fetcher = opts.fetch ?? ((req) => fetch(req));
-    const bounded = withDeadline(
-      withUserAgent(base, opts.userAgent ?? "sregistry"),
-      this.#timeoutMs,
-    );
-    this.#plain = withRetry(bounded, {
-      retries: opts.retries,
-      sleep: opts.sleep,
-      onRetry: (i) =>
-        opts.onEvent?.({
-          kind: "retry",
-          message: `retrying ${i.url} in ${Math.round(i.delayMs / 100) / 10} s (${
-            i.status ?? "network error"
-          }, attempt ${i.attempt})`,
-        }),
-    });
-    this.#auth = new AuthSession(this.#plain, {
-      credentials: opts.credentials,
-      allowHttpRealm: (host) => opts.plainHttp?.(host) ?? false,
-      credentialHost: (host) => (host === this.#host("docker.io") ? "docker.io" : host),
-      timeoutMs: this.#timeoutMs,
-    });
-  }
-
-  /** The host serving a reference domain (`endpoint` option, else `registryEndpoint`). */
-  #host(domain: string): string {
-    return this.#opts.endpoint?.(domain) ?? registryEndpoint(domain);
-  }
-
-  #url(ref: Reference, path: string): string {
-    const scheme = this.#opts.plainHttp?.(ref.domain) ? "http" : "https";
-    return `${scheme}://${this.#host(ref.domain)}/v2/${ref.path}/${path}`;
-  }
-
-  /** Sends through auth (or not), following redirects itself. */
-  async #send(
-    url: string,
-    init: RequestInit,
-    ctx: { action: string; scope?: string; anonymous?: boolean },
-  ): Promise<Response> {
-    for (let hop = 0;; hop++) {
-      const req = new Request(url, { ...init, redirect: "manual" });
-      let res: Response;
-      try {
-        res = ctx.anonymous ? await this.#plain(req) : await this.#auth.fetch(req, ctx.scope);
-      } catch (e) {
-        if (init.signal?.aborted) throw e;
-        if (e instanceof SregistryError && !(e instanceof NetworkError)) throw e;
-        throw networkError(e, url, ctx.action);
-      }
-      const location = res.headers.get("location");
-      if (res.status < 300 || res.status >= 400 || !location) return res;
-      await res.body?.cancel();
-      url = redirectTarget(url, location, hop, {
-        action: ctx.action,
-        status: res.status,
-        method: init.method ?? "GET",
-      });
-    }
-  }
-
-  async #check(res: Response, action: string, method: string, url: string): Promise<Response> {
-    if (res.ok) return res;
-    const host = new URL(url).host;
-    const loginHost = host === this.#host("docker.io") ? "docker.io" : host;
-    throw await responseError(res, { action, method, url, loginHost, timeoutMs: this.#timeoutMs });
-  }
-
-  /** GETs from the registry with auth, failing on error answers. */
-  async #get(ref: Reference, url: string, action: string, accept: string): Promise<Response> {
-    const res = await this.#send(url, { headers: { accept } }, { action, scope: pullScope(ref) });
-    return await this.#check(res, action, "GET", url);
+    this.#conn = new Connection(opts);
   }
 
   /**
@@ -136,13 +60,17 @@ export class RegistryClient {
   async headManifest(ref: Reference): Promise<
     { digest: string; mediaType: string; size: number; rateLimit?: RateLimit } | undefined
   > {
-    const url = this.#url(ref, `manifests/${ref.digest ?? ref.tag ?? "latest"}`);
+    const url = this.#conn.url(ref, `manifests/${ref.digest ?? ref.tag ?? "latest"}`);
     const action = `check ${formatReference(ref)}`;
-    const res = await this.#send(url, { method: "HEAD", headers: { accept: MANIFEST_ACCEPT } }, {
-      action,
-      scope: pullScope(ref),
-    });
-    if (!res.ok && HEAD_FINAL.has(res.status)) await this.#check(res, action, "HEAD", url);
+    const res = await this.#conn.send(
+      url,
+      { method: "HEAD", headers: { accept: MANIFEST_ACCEPT } },
+      {
+        action,
+        scope: pullScope(ref),
+      },
+    );
+    if (!res.ok && HEAD_FINAL.has(res.status)) await this.#conn.check(res, action, "HEAD", url);
     await res.body?.cancel();
     const digest = (res.headers.get("docker-content-digest") ?? "").trim();
     if (!res.ok || !isDigest(digest)) {
@@ -199,7 +127,7 @@ export class RegistryClient {
   /** `getManifest` without the mirrors of a subclass (HEAD falls back to it). */
   async #fetchManifest(ref: Reference, reference?: string): Promise<FetchedManifest> {
     const want = reference ?? ref.digest ?? ref.tag ?? "latest";
-    const url = this.#url(ref, `manifests/${want}`);
+    const url = this.#conn.url(ref, `manifests/${want}`);
     const kept = this.#fetched;
     this.#fetched = undefined;
     if (kept?.url === url) return kept.manifest;
@@ -214,7 +142,11 @@ export class RegistryClient {
     const parsed = parseManifest(bytes, res.headers.get("content-type"), { origin: url });
     const digest = manifestDigest(bytes, parsed.mediaType);
     if (isDigest(want) && digest !== want) {
-      throw new DigestMismatchError(want, digest, `manifest of ${formatReference(ref)}`);
+      throw new DigestMismatchError({
+        expected: want,
+        actual: digest,
+        what: `manifest of ${formatReference(ref)}`,
+      });
     }
     const rateLimit = this.#rateLimit(res);
     return {
@@ -235,12 +167,12 @@ export class RegistryClient {
     what: string,
   ): Promise<{ res: Response; bytes: Uint8Array }> {
     return getSmallDocument({
-      get: () => this.#get(ref, url, action, accept),
+      get: () => this.#conn.get(ref, url, action, accept),
       url,
       action,
       what,
       limit: MAX_MANIFEST_BYTES,
-      timeoutMs: this.#timeoutMs,
+      timeoutMs: this.#conn.timeoutMs,
       retries: this.#opts.retries ?? 5,
       sleep: this.#opts.sleep ?? defaultSleep,
       onRetry: (message) => this.#opts.onEvent?.({ kind: "retry", message }),
@@ -272,22 +204,22 @@ export class RegistryClient {
     for (const u of desc.urls ?? []) {
       if (!/^https?:\/\//.test(u)) continue;
       try {
-        const res = await this.#send(u, init, { action, anonymous: true });
+        const res = await this.#conn.send(u, init, { action, anonymous: true });
         if (res.ok) return res;
         lastError = await responseError(res, {
           action,
           method: "GET",
           url: u,
-          timeoutMs: this.#timeoutMs,
+          timeoutMs: this.#conn.timeoutMs,
         });
       } catch (e) {
         lastError = e;
       }
     }
-    const url = this.#url(ref, `blobs/${desc.digest}`);
+    const url = this.#conn.url(ref, `blobs/${desc.digest}`);
     try {
-      const res = await this.#send(url, init, { action, scope: pullScope(ref) });
-      return await this.#check(res, action, "GET", url);
+      const res = await this.#conn.send(url, init, { action, scope: pullScope(ref) });
+      return await this.#conn.check(res, action, "GET", url);
     } catch (e) {
       throw lastError ?? e;
     }
@@ -311,7 +243,7 @@ export class RegistryClient {
       size: sizeKnown(desc) ? desc.size : undefined,
       what: `blob ${desc.digest} of ${formatReference(ref)}`,
       stallTimeoutMs: this.#opts.stallTimeoutMs,
-      ...(opts.small ? { totalTimeoutMs: this.#timeoutMs } : {}),
+      ...(opts.small ? { totalTimeoutMs: this.#conn.timeoutMs } : {}),
       retries: this.#opts.retries,
       onProgress: opts.onProgress,
       resume: opts.resume,
@@ -326,7 +258,7 @@ export class RegistryClient {
 
   /** Lists every tag (sorted, unique), following `Link` pagination. */
   async listTags(ref: Reference, opts: { pageSize?: number } = {}): Promise<string[]> {
-    let url: string | undefined = this.#url(ref, "tags/list") +
+    let url: string | undefined = this.#conn.url(ref, "tags/list") +
       (opts.pageSize ? `?n=${opts.pageSize}` : "");
     const action = `list the tags of ${ref.domain}/${ref.path}`;
     const tags: string[] = [];

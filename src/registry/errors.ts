@@ -19,6 +19,7 @@ import {
   UnauthorizedError,
   UnknownHostError,
 } from "../errors.ts";
+import { clip, networkMessage, timeoutMessage } from "../messages.ts";
 import { ErrorBodySchema, ErrorEntrySchema } from "./_wire_schemas.ts";
 import { classifyFetchFailure, isBlockedPortError, parseRetryAfter, safeUrl } from "./transport.ts";
 import { badPortError } from "./bad_ports.ts";
@@ -77,15 +78,6 @@ export function parseErrorBody(text: string): { errors: RegistryErrorEntry[]; su
   return { errors: [], summary: plain ? `"${clip(plain)}"` : undefined };
 }
 
-function clip(s: string, n = 200): string {
-  const cut = s.length > n ? s.slice(0, n) + "…" : s;
-  // The registry's words go to the user's terminal: no escape sequences, no line breaks.
-  return cut.replace(CONTROL, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`);
-}
-
-// deno-lint-ignore no-control-regex
-const CONTROL = /[\x00-\x1f\x7f-\x9f]/g;
-
 /**
  * The class for an error answer, from its status and the `errors[].code`
  * values of its body (distribution spec, "Error Codes"): rate-limited (429,
@@ -102,25 +94,6 @@ export function registryErrorClass(status: number, codes: string[]): typeof Regi
     return NotFoundError;
   }
   return RegistryError;
-}
-
-/** What the user should do about an answer. */
-function advice(status: number, codes: string[], host: string, retryAfter?: number): string {
-  const kind = registryErrorClass(status, codes);
-  if (kind === RateLimitedError) {
-    const when = retryAfter !== undefined
-      ? `retry in ${retryAfter} s (after ${new Date(Date.now() + retryAfter * 1000).toISOString()})`
-      : "retry later";
-    return `the registry's pull rate limit is reached: ${when}; logging in (\`sregistry login ${host}\`) raises the limit`;
-  }
-  if (kind === UnauthorizedError) {
-    return `run \`sregistry login ${host}\` with an account that may pull it, or check the name`;
-  }
-  if (kind === NotFoundError) {
-    return "check the name and tag; `sregistry tags REF` lists tags";
-  }
-  if (status >= 500) return "the registry has a problem; try again later";
-  return "check the reference and the registry address";
 }
 
 /**
@@ -142,23 +115,18 @@ export async function responseError(
     onTimeout: "partial",
   }).catch(() => new Uint8Array(0));
   const { errors, summary } = parseErrorBody(new TextDecoder().decode(bytes));
-  const host = hostOf(ctx.url);
-  const loginHost = ctx.loginHost ?? host;
-  const retryAfter = parseRetryAfter(res.headers.get("retry-after"));
-  const codes = errors.map((e) => e.code);
-  const said = errors.length
-    ? errors.map((e) => (e.message ? `${e.code} (${clip(e.message)})` : e.code)).join(", ")
-    : summary ?? "no details";
-  const message =
-    `Cannot ${ctx.action}: ${host} answered ${res.status} ${res.statusText || ""}`.trimEnd() +
-    `: ${said}: ${advice(res.status, codes, loginHost, retryAfter)}`;
-  const ErrorClass = registryErrorClass(res.status, codes);
-  return new ErrorClass(message, {
+  const ErrorClass = registryErrorClass(res.status, errors.map((e) => e.code));
+  return new ErrorClass({
+    action: ctx.action,
     status: res.status,
+    statusText: res.statusText,
     method: ctx.method,
     url: safeUrl(ctx.url),
+    host: hostOf(ctx.url),
+    loginHost: ctx.loginHost,
     errors,
-    retryAfter,
+    summary,
+    retryAfter: parseRetryAfter(res.headers.get("retry-after")),
   });
 }
 
@@ -174,60 +142,30 @@ function hostOf(url: string): string {
  * Turns a network failure (refused, reset, unknown host, TLS, a phase that
  * timed out) into a clear error: "Cannot <action>: <reason>: <what to do>".
  * A typed failure ({@linkcode classifyFetchFailure}) keeps its class and
- * facts; one whose message is `complete` already (the HTTP client's
- * `tlsError`, which knows the TLS settings in force, or `badPortError`) is
- * returned as it is.
+ * facts, now with `action`; one whose message is `complete` already (the HTTP
+ * client's `tlsError`, which knows the TLS settings in force, or
+ * `badPortError`) is returned as it is. The wording is `src/messages.ts`'s.
  */
 export function networkError(e: unknown, url: string, action: string): SregistryError {
   if (e instanceof NetworkError && e.complete) return e;
-  const host = hostOf(url);
   const timeout = findTimeout(e);
   if (isBlockedPortError(e)) return badPortError(url);
-  const failure = timeout ? undefined : classifyFetchFailure(e, url);
-  const facts = { host, url: safeUrl(url) };
   const options = { cause: e };
-  const say = (reason: string, fix: string) => `Cannot ${action}: ${reason}: ${fix}`;
   if (timeout) {
     return new SregistryError(
-      say(
-        timeout.message,
-        `check that the registry is up and your network or proxy passes it; SREGISTRY_TIMEOUT (now ${
-          seconds(timeout.timeoutMs)
-        }) sets this bound`,
-      ),
+      timeoutMessage({ action, reason: timeout.message, seconds: seconds(timeout.timeoutMs) }),
       options,
     );
   }
-  if (failure instanceof UnknownHostError) {
-    return new UnknownHostError(
-      say(`unknown host ${host}`, "check the registry name and your DNS/proxy settings"),
-      facts,
-      options,
-    );
-  }
-  if (failure instanceof ConnectionRefusedError) {
-    return new ConnectionRefusedError(
-      say(
-        `connection to ${host} refused`,
-        "check the host and port, and whether the registry is up (or needs --no-https)",
-      ),
-      facts,
-      options,
-    );
-  }
+  const failure = classifyFetchFailure(e, url);
+  const facts = { host: hostOf(url), url: safeUrl(url), action };
   if (failure instanceof TlsError) {
-    return new TlsError(
-      say(
-        `TLS failure talking to ${host}`,
-        "set SREGISTRY_CA_FILE to your CA bundle, or use --no-https for plain-HTTP registries",
-      ),
-      { ...facts, certificate: failure.certificate, detail: failure.detail },
-      options,
-    );
+    const { certificate, detail } = failure;
+    return new TlsError({ ...facts, certificate, detail }, options);
   }
-  const fix = "check your connection and proxy settings, then try again";
-  const message = say(`network error talking to ${host}`, fix);
-  return failure instanceof ConnectionResetError
-    ? new ConnectionResetError(message, facts, options)
-    : new SregistryError(message, options);
+  for (const Class of [UnknownHostError, ConnectionRefusedError, ConnectionResetError]) {
+    if (failure instanceof Class) return new Class(facts, options);
+  }
+  // Unclassified (an abort, an unknown runtime error): no class to claim.
+  return new SregistryError(networkMessage("network", facts), options);
 }

@@ -74,27 +74,13 @@ export function isTlsError(e: unknown): boolean {
 export function tlsError(url: string, e: unknown, settings: HttpSettings): TlsError {
   const host = new URL(url).host;
   const failure = classifyFetchFailure(e, url);
-  const certificate = failure instanceof TlsError && failure.certificate;
-  const detail = failure instanceof TlsError ? failure.detail : String((e as Error)?.message ?? e);
-  const trust =
-    "set SREGISTRY_CA_FILE (or DENO_CERT) to a PEM file with the CA that signed it, or DENO_TLS_CA_STORE=system to trust the system's CAs";
-  let fix = settings.caFile
-    ? `check that SREGISTRY_CA_FILE (${settings.caFile}) holds the CA that signed it, or ${trust}`
-    : trust;
-  if (settings.httpsNoVerify) {
-    fix =
-      `SREGISTRY_HTTPS_NOVERIFY is set, but Deno cannot turn certificate checks off from inside a program: run with the flag --unsafely-ignore-certificate-errors=${
-        new URL(url).hostname
-      } (deno run/compile), or ${trust}`;
-  }
-  if (!certificate) fix += "; for a plain-HTTP registry use --no-https";
-  const what = certificate ? "its TLS certificate is not trusted" : "the TLS handshake failed";
-  return new TlsError(`Cannot connect to ${host}: ${what} (${detail}): ${fix}`, {
+  return new TlsError({
     host,
     url: safeUrl(url),
-    certificate,
-    detail,
-    complete: true,
+    action: `connect to ${host}`,
+    certificate: failure instanceof TlsError && failure.certificate,
+    detail: failure instanceof TlsError ? failure.detail : String((e as Error)?.message ?? e),
+    settings,
   }, { cause: e });
 }
 

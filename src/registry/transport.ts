@@ -149,27 +149,23 @@ export function classifyFetchFailure(e: unknown, url: string): NetworkError | un
     if (x instanceof NetworkError) return x; // classified where it failed, e.g. a bad port
   }
   if (DENO_BLOCKED_PORT.test(errorText(e))) {
-    return new BlockedPortError(`port blocked talking to ${facts.host}`, facts, options);
+    return new BlockedPortError(facts, options);
   }
   const codes = codesOf(e);
   const text = failureText(e);
   const detail = failureDetail(e);
   if (codes.some((c) => DNS_CODES.has(c)) || DENO_DNS.test(text)) {
-    return new UnknownHostError(`unknown host ${facts.host}`, facts, options);
+    return new UnknownHostError(facts, options);
   }
   const certificate = codes.some((c) => CERT_CODE.test(c)) || DENO_CERT.test(text);
   if (certificate || DENO_TLS.test(text)) {
-    return new TlsError(`TLS failure talking to ${facts.host} (${detail})`, {
-      ...facts,
-      certificate,
-      detail,
-    }, options);
+    return new TlsError({ ...facts, certificate, detail }, options);
   }
   if (codes.some((c) => REFUSED_CODES.has(c)) || DENO_REFUSED.test(text)) {
-    return new ConnectionRefusedError(`connection to ${facts.host} refused`, facts, options);
+    return new ConnectionRefusedError(facts, options);
   }
   if (codes.some((c) => RESET_CODES.has(c)) || DENO_RESET.test(text)) {
-    return new ConnectionResetError(`connection to ${facts.host} reset`, facts, options);
+    return new ConnectionResetError(facts, options);
   }
   return undefined;
 }

@@ -2,10 +2,10 @@
  * File-level pieces of the blob cache: digest to file name, the sweep of
  * leftovers (partial files of dead processes, kept partial downloads older
  * than a week, stale locks), writing a stream to a partial file, and the
- * error for a damaged cached copy.
+ * errors for a damaged cached copy and a full disk.
  * @module
  */
-import { DigestMismatchError, SregistryError } from "../errors.ts";
+import { DigestMismatchError, isNoSpace, NoSpaceError, SregistryError } from "../errors.ts";
 import { removeStaleLock } from "./locks.ts";
 import { parsePartialName, partialOwnerState } from "./temp_names.ts";
 import { sweepKept } from "./_blob_resume.ts";
@@ -22,12 +22,26 @@ export function hexOf(digest: string): string {
 
 /** The error for a cached copy whose content is not the blob's (it has been removed). */
 export function damagedError(digest: string, actual: string, path: string): DigestMismatchError {
-  return new DigestMismatchError(
-    digest,
+  return new DigestMismatchError({
+    expected: digest,
     actual,
-    `the cached blob ${path}`,
-    "the cached copy was damaged and is removed: pull again to fetch it anew",
-  );
+    what: `the cached blob ${path}`,
+    fault: "cache",
+  });
+}
+
+/**
+ * A full disk while storing `what` in the cache at `root` becomes a
+ * {@linkcode NoSpaceError} naming the cache and APPTAINER_CACHEDIR; any other
+ * error is returned as it is.
+ */
+export function cacheStoreError(root: string, what: string, e: unknown): unknown {
+  if (!isNoSpace(e)) return e;
+  return new NoSpaceError({
+    action: `store ${what} in the blob cache ${root}`,
+    path: root,
+    variable: "APPTAINER_CACHEDIR",
+  }, { cause: e });
 }
 
 /**

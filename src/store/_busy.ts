@@ -4,6 +4,7 @@
  * tries again for up to `timeoutMs`.
  * @module
  */
+import { sqliteFailure } from "./_sqlite_errors.ts";
 
 /** Runs `fn`, again after a short, growing, jittered wait while SQLite says it is busy. */
 export function retryBusy<T>(fn: () => T, timeoutMs: number): T {
@@ -13,8 +14,7 @@ export function retryBusy<T>(fn: () => T, timeoutMs: number): T {
     try {
       return fn();
     } catch (e) {
-      const busy = /database is locked|SQLITE_BUSY/i.test(String((e as Error)?.message));
-      if (!busy || Date.now() > deadline) throw e;
+      if (sqliteFailure(e) !== "busy" || Date.now() > deadline) throw e;
       Atomics.wait(sleeper, 0, 0, wait + Math.random() * wait);
     }
   }

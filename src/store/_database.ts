@@ -16,6 +16,7 @@ import { closeSync, existsSync, mkdirSync, openSync, readFileSync, statSync } fr
 import { SregistryError } from "../errors.ts";
 import { migrate, SCHEMA_VERSION, schemaVersion } from "./_migrations.ts";
 import { retryBusy } from "./_busy.ts";
+import { sqliteFailure } from "./_sqlite_errors.ts";
 
 /** The database file name inside the `SREGISTRY_DATABASE` folder. */
 export const DATABASE_FILE = "sregistry.db";
@@ -108,7 +109,8 @@ function openReader(file: string): DatabaseSync {
     return db;
   } catch (error) {
     db.close();
-    if (!/readonly|unable to open/i.test(String((error as Error)?.message))) throw error;
+    const failure = sqliteFailure(error);
+    if (failure !== "readonly" && failure !== "cantopen") throw error;
     return openSnapshot(file);
   }
 }

@@ -10,35 +10,30 @@
  * @module
  */
 import { type DigestVerifier, sha256Digest, verifyingStream } from "../digest.ts";
-import { parseDocument } from "../document.ts";
-import { DigestMismatchError, isNoSpace, NoSpaceError, SregistryError } from "../errors.ts";
-import { CacheIndexSchema } from "./_schemas.ts";
-import { acquireLock, type LockOptions, type LockOwner, type LockWait, withLock } from "./locks.ts";
+import { DigestMismatchError, SregistryError } from "../errors.ts";
+import { acquireLock, type LockOptions, type LockOwner, type LockWait } from "./locks.ts";
 import { adoptKept, keepPartialDownloads, type Kept, trackPartial } from "./_blob_resume.ts";
-
-export { keepPartialDownloads };
 import {
+  cacheStoreError,
   hexOf,
   knownSize,
   removeUnreadable,
   sweepCacheFolder,
   writeStreamTo,
 } from "./_blob_files.ts";
-
+import { readCacheIndex, tagInCache } from "./_cache_index.ts";
 import {
-  emptyIndex,
   type IndexEntry,
   initLayout,
   layoutBlobPath,
   type LayoutIndex,
-  layoutPaths,
   REF_NAME,
-  writeLayoutIndex,
 } from "./oci_layout.ts";
-
-export type { IndexEntry };
 import { partialPath, writeFileAtomic } from "./atomic_file.ts";
 import { BlobChecks, readVerified } from "./_blob_check.ts";
+
+export { keepPartialDownloads };
+export type { IndexEntry };
 
 /** The fields of a descriptor the cache needs. */
 export interface BlobRef {
@@ -158,24 +153,15 @@ export class BlobCache {
   putBytes(blob: BlobRef, bytes: Uint8Array): void {
     this.init();
     const actual = sha256Digest(bytes);
-    if (actual !== blob.digest) throw new DigestMismatchError(blob.digest, actual, "blob");
+    if (actual !== blob.digest) {
+      throw new DigestMismatchError({ expected: blob.digest, actual, what: "blob" });
+    }
     if (this.has(blob)) return;
     try {
       writeFileAtomic(this.blobPath(blob.digest), bytes);
     } catch (e) {
-      throw this.#storeError(blob.digest, e);
+      throw cacheStoreError(this.root, blob.digest, e);
     }
-  }
-
-  /** A full disk becomes a clear error naming the cache; anything else is kept as it is. */
-  #storeError(what: string, e: unknown): unknown {
-    if (!isNoSpace(e)) return e;
-    return new NoSpaceError(
-      `Cannot store ${what} in the blob cache ${this.root}: no space left on device (or quota exceeded): ` +
-        `free space there or set APPTAINER_CACHEDIR to a folder with more room`,
-      { path: this.root, variable: "APPTAINER_CACHEDIR" },
-      { cause: e },
-    );
   }
 
   /**
@@ -229,7 +215,7 @@ export class BlobCache {
         onWait: onWait ?? this.#lockOptions.onWait,
       });
     } catch (e) {
-      throw this.#storeError(path, e);
+      throw cacheStoreError(this.root, path, e);
     }
   }
 
@@ -250,7 +236,7 @@ export class BlobCache {
         ? Deno.openSync(tmp, { append: true })
         : Deno.openSync(tmp, { createNew: true, write: true, mode: 0o644 });
     } catch (e) {
-      throw this.#storeError(blob.digest, e);
+      throw cacheStoreError(this.root, blob.digest, e);
     }
     if (options.resumable && options.verified) trackPartial(tmp, final);
     try {
@@ -265,7 +251,7 @@ export class BlobCache {
       try {
         Deno.removeSync(tmp);
       } catch { /* gone, or kept by keepPartialDownloads */ }
-      throw this.#storeError(blob.digest, e);
+      throw cacheStoreError(this.root, blob.digest, e);
     } finally {
       trackPartial(tmp);
     }
@@ -276,34 +262,13 @@ export class BlobCache {
    * @throws {DocumentError} when it is not an OCI index
    */
   index(): LayoutIndex {
-    const path = layoutPaths(this.root).index;
-    let bytes: Uint8Array;
-    try {
-      bytes = Deno.readFileSync(path);
-    } catch {
-      return emptyIndex();
-    }
-    return parseDocument(bytes, CacheIndexSchema, {
-      kind: "cache-index",
-      origin: path,
-      fix:
-        "move it away: the next pull writes a new one (--offline finds images again once pulled)",
-    });
+    return readCacheIndex(this.root);
   }
 
   /** Points the reference name `name` at a manifest or index (replacing an older entry). */
   async tag(name: string, entry: IndexEntry): Promise<void> {
     this.init();
-    await withLock(`${layoutPaths(this.root).index}.lock`, () => {
-      const index = this.index();
-      index.manifests = index.manifests.filter((m) => m.annotations?.[REF_NAME] !== name);
-      index.manifests.push({ ...entry, annotations: { ...entry.annotations, [REF_NAME]: name } });
-      try {
-        writeLayoutIndex(this.root, index);
-      } catch (e) {
-        throw this.#storeError(`the tag ${name}`, e);
-      }
-    }, this.#lockOptions);
+    await tagInCache(this.root, name, entry, this.#lockOptions);
   }
 
   /** The manifest a reference name points at, if tagged. */

@@ -11,6 +11,7 @@
 import { parseDocument } from "../document.ts";
 import { OciLayoutSchema } from "../image/schemas.ts";
 import { writeFileAtomic } from "./atomic_file.ts";
+import { exists } from "./file_exists.ts";
 
 /** The annotation that names an image in `index.json` (image-spec `annotations.md`). */
 export const REF_NAME = "org.opencontainers.image.ref.name";
@@ -100,13 +101,4 @@ export function checkOciLayoutFile(root: string, fix: string): void {
     return;
   }
   parseDocument(bytes, OciLayoutSchema, { kind: "oci-layout", origin: path, fix });
-}
-
-function exists(path: string): boolean {
-  try {
-    Deno.statSync(path);
-    return true;
-  } catch {
-    return false;
-  }
 }

@@ -8,6 +8,7 @@
  * @module
  */
 import { SregistryError } from "../errors.ts";
+import { type SqliteFailure, sqliteFailure } from "./_sqlite_errors.ts";
 
 /** A folder sregistry writes, and the setting or option that chose it. */
 export interface Folder {
@@ -26,15 +27,11 @@ const CODE_REASONS: Record<string, string> = {
   EPERM: "operation not permitted",
 };
 
-/**
- * SQLite's refusals. Deno's node:sqlite rejects with `code` ERR_SQLITE_ERROR
- * for all of them and no `errcode` (checked on Deno 2.9.6), so only its text
- * tells them apart.
- */
-const SQLITE_REASONS: [RegExp, string][] = [
-  [/readonly database|read-only database/i, "the database is read-only"],
-  [/unable to open database file/i, "cannot create the database's files"],
-];
+/** SQLite's refusals (told apart by `sqliteFailure`, `_sqlite_errors.ts`). */
+const SQLITE_REASONS: Partial<Record<SqliteFailure, string>> = {
+  readonly: "the database is read-only",
+  cantopen: "cannot create the database's files",
+};
 
 function messages(error: unknown): string[] {
   const out: string[] = [];
@@ -52,7 +49,8 @@ export function unwritableReason(error: unknown): string | undefined {
     const code = (e as { code?: unknown }).code;
     if (typeof code === "string" && Object.hasOwn(CODE_REASONS, code)) return CODE_REASONS[code];
     if (code === "ERR_SQLITE_ERROR") {
-      for (const [pattern, reason] of SQLITE_REASONS) if (pattern.test(e.message)) return reason;
+      const failure = sqliteFailure(e);
+      if (failure && SQLITE_REASONS[failure]) return SQLITE_REASONS[failure];
     }
   }
   return undefined;

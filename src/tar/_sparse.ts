@@ -19,7 +19,8 @@
  * @module
  */
 import type { ByteString } from "../byte_string.ts";
-import { BLOCK, number, TarFormatError } from "./_fields.ts";
+import { BLOCK, isGnu, number, TarFormatError } from "./_fields.ts";
+import type { TarHeader } from "./_entry.ts";
 
 /** Most data regions a sparse map may hold (16 bytes each in memory). */
 export const MAX_REGIONS = 1 << 20;
@@ -134,6 +135,55 @@ export class MapText {
     if (n > MAX_REGIONS) throw bad(`has over ${MAX_REGIONS} regions`);
     this.#count = n;
   }
+}
+
+/**
+ * A sparse entry whose map is still being read: old GNU extension blocks
+ * (typeflag `S`, while flagged), or the PAX 1.0 map written as text in the
+ * first blocks of the entry's data (`inData`).
+ */
+export class PendingSparse {
+  readonly header: TarHeader;
+  /** Bytes stored for the entry (its size field), map blocks included. */
+  readonly stored: number;
+  readonly #regions: SparseMap;
+  readonly #text?: MapText;
+
+  /** `regions` read from an old GNU header so far; none for the 1.0 form. */
+  constructor(header: TarHeader, stored: number, regions?: SparseMap) {
+    this.header = header;
+    this.stored = stored;
+    this.#regions = regions ?? [];
+    if (!regions) this.#text = new MapText();
+  }
+
+  /** True for the 1.0 form, whose map blocks count in the entry's data. */
+  get inData(): boolean {
+    return this.#text !== undefined;
+  }
+
+  /** The regions read so far. */
+  get map(): SparseMap {
+    return this.#text ? this.#text.map : this.#regions;
+  }
+
+  /** Parses one block of the map; true once it is complete. */
+  push(block: Uint8Array): boolean {
+    return this.#text ? this.#text.push(block) : !oldGnuRegions(block, 0, 21, this.#regions);
+  }
+}
+
+/**
+ * Typeflag `S` (old GNU sparse): reads the regions in the header and turns
+ * `h` into a file of the real size.
+ * @returns the regions, and `more` when extension blocks follow
+ */
+export function oldGnuSparse(block: Uint8Array, h: TarHeader): { map: SparseMap; more: boolean } {
+  if (!isGnu(block)) throw new TarFormatError("invalid header: a sparse entry without GNU magic");
+  const map: SparseMap = [];
+  const more = oldGnuRegions(block, 386, 4, map);
+  Object.assign(h, { type: "file", size: number(block, 483, 12, "real size") });
+  return { map, more };
 }
 
 /**

@@ -23,7 +23,6 @@ import {
   BLOCK,
   checkSum,
   field,
-  isGnu,
   isZero,
   number,
   parsePax,
@@ -35,9 +34,9 @@ import { entryHeader, HEADER_ONLY, type Pending, type TarHeader } from "./_entry
 import {
   checkMap,
   emitZeros,
-  MapText,
-  oldGnuRegions,
+  oldGnuSparse,
   paxSparse,
+  PendingSparse,
   SparseBody,
   type SparseMap,
 } from "./_sparse.ts";
@@ -74,15 +73,6 @@ const enum State {
   /** The 1.0 sparse map at the start of the body, read a block at a time. */
   SparseMap,
   Done,
-}
-
-/** A sparse entry whose map is still being read. */
-interface PendingSparse {
-  header: TarHeader;
-  map: SparseMap;
-  /** Bytes stored for the entry (its size field), map blocks included. */
-  stored: number;
-  text?: MapText;
 }
 
 /** Options of {@link TarReader}. */
@@ -223,7 +213,14 @@ export class TarReader {
     }
     const h = entryHeader(block, typeflag, size, this.#pending);
     this.#pending = {};
-    if (typeflag === "S") return this.#oldGnuSparse(block, h);
+    if (typeflag === "S") {
+      const stored = h.size;
+      const { map, more } = oldGnuSparse(block, h);
+      if (!more) return this.#startSparse(h, map, stored, stored);
+      this.#sparseMap = new PendingSparse(h, stored, map);
+      this.#state = State.SparseExtension;
+      return;
+    }
     const sparse = paxSparse(h.pax);
     if (sparse === undefined) return this.#startBody(h, h.size, h.size);
     if (HEADER_ONLY.has(h.type)) {
@@ -234,7 +231,7 @@ export class TarReader {
     h.size = sparse.realSize ?? stored;
     if (sparse.map) return this.#startSparse(h, sparse.map, stored, stored);
     // 1.0: the map opens the data
-    this.#sparseMap = { header: h, map: [], stored, text: new MapText() };
+    this.#sparseMap = new PendingSparse(h, stored);
     this.#left = stored;
     this.#state = State.SparseMap;
     if (stored < BLOCK) throw new TarFormatError("invalid header: the GNU sparse map is missing");
@@ -256,40 +253,18 @@ export class TarReader {
     this.#startBody(h, stored, left);
   }
 
-  /** Typeflag `S`: the map in the header, then in extension blocks while flagged. */
-  #oldGnuSparse(block: Uint8Array, h: TarHeader): void {
-    if (!isGnu(block)) throw new TarFormatError("invalid header: a sparse entry without GNU magic");
-    const map: SparseMap = [];
-    const more = oldGnuRegions(block, 386, 4, map);
-    const stored = h.size;
-    Object.assign(h, { type: "file", size: number(block, 483, 12, "real size") });
-    if (!more) return this.#startSparse(h, map, stored, stored);
-    this.#sparseMap = { header: h, map, stored };
-    this.#state = State.SparseExtension;
-  }
-
   /** One block of an old GNU sparse extension, or of a 1.0 map. */
   #sparseBlock(block: Uint8Array): void {
     const pending = this.#sparseMap!;
-    let done: boolean;
-    if (pending.text) {
-      this.#left -= BLOCK;
-      done = pending.text.push(block);
-      if (!done && this.#left < BLOCK) {
-        throw new TarFormatError("invalid header: the GNU sparse map runs past the entry's data");
-      }
-    } else {
-      done = !oldGnuRegions(block, 0, 21, pending.map);
+    if (pending.inData) this.#left -= BLOCK;
+    const done = pending.push(block);
+    if (!done && pending.inData && this.#left < BLOCK) {
+      throw new TarFormatError("invalid header: the GNU sparse map runs past the entry's data");
     }
     if (!done) return;
     this.#sparseMap = undefined;
-    const map = pending.text ? pending.text.map : pending.map;
-    this.#startSparse(
-      pending.header,
-      map,
-      pending.stored,
-      pending.text ? this.#left : pending.stored,
-    );
+    const left = pending.inData ? this.#left : pending.stored;
+    this.#startSparse(pending.header, pending.map, pending.stored, left);
   }
 
   #endBody(): void {

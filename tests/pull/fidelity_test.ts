@@ -263,3 +263,39 @@ Deno.test("SOURCE_DATE_EPOCH past 2106 is clamped by mksquashfs's road as by the
     }
   }
 });
+
+Deno.test("SOURCE_DATE_EPOCH gives the same times on mksquashfs's road as on the native one: the layers' own, the build's for what sregistry adds", async () => {
+  const epoch = 1_700_000_000;
+  await using reg = await startRegistry();
+  await using home = await cliHome({ SOURCE_DATE_EPOCH: String(epoch) });
+  const entries: TarEntry[] = [
+    { name: "d", type: "directory", mtime: 1_000_000 },
+    { name: "d/f", content: "f", mtime: 1_000 },
+  ];
+  await pushImage(reg, "test/epoch", "v2", await buildImage({ layers: [{ entries }] }));
+  for (const road of ["native", "mksquashfs"]) {
+    const sif = `${home.home}/${road}.sif`;
+    const r = await home.run([
+      "pull",
+      "--builder",
+      road,
+      "--name",
+      sif,
+      `${reg.host}/test/epoch:v2`,
+    ]);
+    assertEquals(r.code, 0, `${road}: ${r.stderr}`);
+    const readers = await readAll(sif, { offset: await partitionOffset(sif) });
+    assert(readers.size >= 2, `only ${[...readers.keys()]} could read the ${road} SIF`);
+    for (const [reader, listing] of readers) {
+      const nodes = byPath(listing);
+      // Before: mksquashfs's -all-time set every file to SOURCE_DATE_EPOCH.
+      assertEquals(nodes.get("d/f")?.mtime, 1_000, `${road}/${reader}: d/f`);
+      assertEquals(nodes.get("d")?.mtime, 1_000_000, `${road}/${reader}: d`);
+      assertEquals(
+        nodes.get(".singularity.d/runscript")?.mtime,
+        epoch,
+        `${road}/${reader}: runscript`,
+      );
+    }
+  }
+});
