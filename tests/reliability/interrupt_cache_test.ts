@@ -7,7 +7,7 @@
 import { assert, assertEquals, assertStringIncludes } from "../_assert.ts";
 import { cliHome } from "../_cli.ts";
 import { homePaths, ls } from "./_pull_env.ts";
-import { spawnCli, waitFor } from "./_spawn.ts";
+import { childOutput, spawnCli, waitFor } from "./_spawn.ts";
 import { sha256 } from "../_images.ts";
 
 Deno.test("cache clean interrupted by SIGINT leaves no lock file", async () => {
@@ -23,14 +23,10 @@ Deno.test("cache clean interrupted by SIGINT leaves no lock file", async () => {
   const child = spawnCli(["cache", "clean", "--force"], home.env);
   await waitFor(child, () => ls(p.blobs).length < count - 500 || undefined, "removal begun");
   child.kill("SIGINT");
-  const [status, stderr] = await Promise.all([
-    child.status,
-    new Response(child.stderr).text(),
-    child.stdout.cancel(),
-  ]);
+  const { code, stderr } = await childOutput(child);
   const left = ls(p.blobs);
   assert(left.length > 0, "the clean finished before the signal: the test needs more blobs");
   assertEquals(left.filter((n) => n.includes(".lock")), [], "a lock file was left");
-  assertEquals(status.code, 130, stderr);
+  assertEquals(code, 130, stderr);
   assertStringIncludes(stderr, "Interrupted (SIGINT): the cache clean stopped");
 });

@@ -20,10 +20,7 @@ import {
   size,
   throttlingProxy,
 } from "./_pull_env.ts";
-import { spawnCli, waitFor } from "./_spawn.ts";
-import { RUN_FLAGS } from "../_cli.ts";
-
-const MAIN = new URL("../../main.ts", import.meta.url).pathname;
+import { childOutput, spawnCli, waitFor } from "./_spawn.ts";
 
 const ignore = registryBinary() === undefined;
 
@@ -50,12 +47,8 @@ for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
         return partial && locked && size(`${p.blobs}/${partial}`) > 512 * 1024 ? true : undefined;
       }, "a download under its blob lock");
       child.kill(signal);
-      const [status, stderr] = await Promise.all([
-        child.status,
-        new Response(child.stderr).text(),
-        child.stdout.cancel(),
-      ]);
-      assertEquals(status.code, CODES[signal], stderr);
+      const { code, stderr } = await childOutput(child);
+      assertEquals(code, CODES[signal], stderr);
       const cache = `${home.home}/.singularity/oci`;
       const locks = [...ls(p.blobs), ...ls(cache)].filter((n) => n.includes(".lock"));
       assertEquals(locks, [], "the interrupted pull left lock files");
@@ -80,34 +73,15 @@ Deno.test({
     const image = await imageOf([dataLayer("big", 4 * 1024 * 1024)]);
     await pushImage(reg, "test/img", "v1", image);
     const p = homePaths(home.home);
-    const child = new Deno.Command("nohup", {
-      args: [
-        Deno.execPath(),
-        "run",
-        "--quiet",
-        ...RUN_FLAGS,
-        MAIN,
-        "pull",
-        `${slow.host}/test/img:v1`,
-      ],
-      env: { NO_COLOR: "1", ...home.env },
-      clearEnv: true,
-      stdin: "null",
-      stdout: "piped",
-      stderr: "piped",
-    }).spawn();
+    const child = spawnCli(["pull", `${slow.host}/test/img:v1`], home.env, { wrap: ["nohup"] });
     await waitFor(
       child,
       () => ls(p.blobs).some((n) => n.endsWith(".partial")) || undefined,
       "a download",
     );
     child.kill("SIGHUP");
-    const [status, stdout, stderr] = await Promise.all([
-      child.status,
-      new Response(child.stdout).text(),
-      new Response(child.stderr).text(),
-    ]);
-    assertEquals(status.code, 0, stderr);
+    const { code, stdout, stderr } = await childOutput(child);
+    assertEquals(code, 0, stderr);
     assert(stdout.trim().endsWith(".sif"), stdout);
     checkInvariants(p, { clean: true });
   },

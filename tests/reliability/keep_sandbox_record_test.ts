@@ -19,7 +19,7 @@ import {
   ls,
   throttlingProxy,
 } from "./_pull_env.ts";
-import { spawnCli, waitFor } from "./_spawn.ts";
+import { childOutput, spawnCli, waitFor } from "./_spawn.ts";
 
 const ignore = registryBinary() === undefined;
 
@@ -47,12 +47,8 @@ for (const existed of [false, true]) {
       const child = spawnCli(args, home.env);
       await waitFor(child, () => ls(box).length > 0 || undefined, "the first layer unpacked");
       Deno.writeTextFileSync(target, "written by another program meanwhile");
-      const [status, stderr] = await Promise.all([
-        child.status,
-        new Response(child.stderr).text(),
-        child.stdout.cancel(),
-      ]);
-      assertEquals(status.code, 1, stderr);
+      const { code, stderr } = await childOutput(child);
+      assertEquals(code, 1, stderr);
       assertStringIncludes(stderr, `Cannot write the image to ${target}: another pull`);
       assertEquals(Deno.readTextFileSync(target), "written by another program meanwhile");
       assertEquals(exists(box), existed, existed ? "the user's folder was removed" : "left");

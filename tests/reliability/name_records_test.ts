@@ -23,7 +23,7 @@ import {
   ls,
   throttlingProxy,
 } from "./_pull_env.ts";
-import { spawnCli, waitFor } from "./_spawn.ts";
+import { childOutput, spawnCli, waitFor } from "./_spawn.ts";
 
 const ignore = registryBinary() === undefined;
 
@@ -97,14 +97,7 @@ for (const force of [false, true]) {
         "a download",
       );
       const second = spawnCli(["pull", ...opts, `${slow.host}/test/two:v1`], home.env);
-      const results = await Promise.all([first, second].map(async (child) => {
-        const [status, stdout, stderr] = await Promise.all([
-          child.status,
-          new Response(child.stdout).text(),
-          new Response(child.stderr).text(),
-        ]);
-        return { code: status.code, stdout, stderr };
-      }));
+      const results = await Promise.all([first, second].map(childOutput));
       const codes = results.map((r) => r.code).sort();
       assertEquals(codes, [0, 1], results.map((r) => r.stderr).join("\n"));
       const winner = results.findIndex((r) => r.code === 0);
