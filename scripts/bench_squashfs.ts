@@ -48,7 +48,7 @@ async function writeNative(
   level: number,
   zstd: boolean,
 ) {
-  using out = await Deno.open(output, { write: true, create: true, truncate: true });
+  using out = await Deno.open(output, { read: true, write: true, create: true, truncate: true });
   const writer = new SquashfsWriter(out, 0, {
     compression: zstd ? "zstd" : "gzip",
     level,

@@ -98,6 +98,8 @@ export interface WriteTreeOptions extends Partial<SquashfsWriterOptions> {
   seed?: number;
   /** Contents to store before the tree's own, never referenced (an upper layer replaced them). */
   orphans?: Uint8Array[];
+  /** Like `orphans`, one stored after each of the tree's contents (the rest at the end). */
+  interleavedOrphans?: Uint8Array[];
 }
 
 /**
@@ -109,7 +111,7 @@ export async function writeTree(
   root: DirNode,
   options: WriteTreeOptions = {},
 ): Promise<number> {
-  using out = await Deno.open(path, { write: true, create: true, truncate: true });
+  using out = await Deno.open(path, { read: true, write: true, create: true, truncate: true });
   return await writeTreeTo(out, 0, root, options);
 }
 
@@ -143,10 +145,14 @@ export async function writeTreeTo(
       return sink.end();
     };
     for (const orphan of options.orphans ?? []) await store(orphan);
+    const interleaved = [...options.interleavedOrphans ?? []];
     for (const node of fileNodes(root)) {
       const content = CONTENT.get(node)!;
       if (content.length > 0) node.data = await store(content);
+      const orphan = interleaved.shift();
+      if (orphan) await store(orphan);
     }
+    for (const orphan of interleaved) await store(orphan);
     return await writer.finish(root);
   } catch (error) {
     await writer.abort();

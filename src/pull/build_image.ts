@@ -144,7 +144,11 @@ async function buildNative(plan: PullPlan, o: BuildJob, now: number): Promise<nu
       kind: "debug",
       text: `image content stored: ${humanSize(content.storedBytes)}, of which ${
         humanSize(content.wastedBytes)
-      } (${content.wastedBytes} bytes) belongs to files that upper layers removed or replaced`,
+      } (${content.wastedBytes} bytes) belongs to files that upper layers removed or replaced; ${
+        sif.squashfs.droppedBytes > 0
+          ? `compaction dropped ${humanSize(sif.squashfs.droppedBytes)} of it (compressed)`
+          : "not compacted (under 1 MiB or 1% of the data)"
+      }`,
     });
     return downloaded;
   } catch (e) {

@@ -13,9 +13,16 @@
 
 import type { DirNode, FileData } from "../layers/image_tree.ts";
 import { availableProcessors } from "../processors.ts";
+import {
+  applyMoves,
+  liveExtents,
+  planCompaction,
+  relocateFragments,
+  worthCompacting,
+} from "./compact.ts";
 import { metadataCompressor } from "./compress.ts";
 import { DataWriter } from "./data.ts";
-import { COMPRESSOR, DEFAULT_BLOCK_SIZE, DEVICE_BLOCK, FLAGS } from "./format.ts";
+import { COMPRESSOR, DEFAULT_BLOCK_SIZE, DEVICE_BLOCK, FLAGS, SUPERBLOCK_SIZE } from "./format.ts";
 import { lookupTable } from "./metadata.ts";
 import { CompressionPool } from "./pool.ts";
 import { fileSink, type OutputSink } from "./sink.ts";
@@ -40,12 +47,21 @@ export interface SquashfsWriterOptions {
   processors?: number;
   /** The superblock's modification time (seconds); default now. SOURCE_DATE_EPOCH for reproducible images. */
   mkfsTime?: number;
+  /**
+   * Whether `finish()` moves live data down over the contents no inode
+   * points at (files removed or replaced after they were written; see
+   * `compact.ts`): "auto" (default) when that drops at least 1 MiB and 1% of
+   * the data area, "always", or "never". Only when writing into a file.
+   */
+  compaction?: "auto" | "always" | "never";
 }
 
 /** Takes one file's content, in order. */
 export interface FileSink {
   /** Adds `chunk` (read during the call only; the writer copies what it keeps). */
   write(chunk: Uint8Array): void;
+  /** Adds `n` zero bytes; whole blocks of them become sparse blocks without being built. */
+  zeros(n: number): void;
   /** Ends the file; its record is final once `finish()` resolves. */
   end(): FileData;
 }
@@ -78,7 +94,7 @@ export const DEFAULT_WRITER_LEVELS = { gzip: 2, zstd: 3 } as const;
  * import type { DirNode, FileNode } from "../layers/image_tree.ts";
  *
  * const path = await Deno.makeTempFile();
- * using file = await Deno.open(path, { write: true });
+ * using file = await Deno.open(path, { read: true, write: true });
  * const writer = new SquashfsWriter(file, 0, { compression: "gzip", processors: 1 });
  * const sink = writer.beginFile();
  * sink.write(new TextEncoder().encode("hello\n"));
@@ -101,9 +117,13 @@ export class SquashfsWriter {
   #blockSize: number;
   #mkfsTime: number;
   #state: "open" | "finishing" | "done" = "open";
+  #compaction: "auto" | "always" | "never";
+  /** Bytes of the data area `finish()` dropped by compaction (0 when it did not compact). */
+  droppedBytes = 0;
 
   /**
-   * Writes into `file` with the squashfs starting at byte `offset` of it (a
+   * Writes into `file` (opened for reading too: compaction reads it back)
+   * with the squashfs starting at byte `offset` of it (a
    * SIF partition offset; 0 for a bare image), or into an
    * {@link OutputSink}, which gets positions relative to the squashfs start
    * (`offset` unused). Starts the compression Workers: call `finish()` or
@@ -125,6 +145,7 @@ export class SquashfsWriter {
       );
     }
     this.#mkfsTime = options.mkfsTime ?? Math.floor(Date.now() / 1000);
+    this.#compaction = options.compaction ?? "auto";
     this.#offset = offset;
     if ("writeAt" in file) this.#out = file;
     else {
@@ -160,7 +181,8 @@ export class SquashfsWriter {
     this.#state = "finishing";
     try {
       const data = await this.#data.finish();
-      const size = this.#writeTables(root, data.end, data.fragments);
+      const compacted = this.#compact(root, data.end, data.fragments);
+      const size = this.#writeTables(root, compacted.end, compacted.fragments, compacted.relocate);
       this.#state = "done";
       return size;
     } finally {
@@ -176,13 +198,47 @@ export class SquashfsWriter {
     return Promise.resolve();
   }
 
-  #writeTables(root: DirNode, dataEnd: number, fragments: Uint8Array): number {
+  /** Compacts the data area when the option says so (see `compact.ts`). */
+  #compact(root: DirNode, end: number, fragments: Uint8Array) {
+    const file = this.#file;
+    if (file === undefined || this.#compaction === "never") return { end, fragments };
+    const plan = planCompaction(
+      liveExtents(root, {
+        files: this.#data.files,
+        blockSize: this.#blockSize,
+        blockSizes: (first, count) => this.#data.blockSizes(first, count),
+        fragments,
+      }),
+      SUPERBLOCK_SIZE,
+      end,
+    );
+    const worth = this.#compaction === "always"
+      ? plan.dropped > 0
+      : worthCompacting(plan.dropped, end - SUPERBLOCK_SIZE);
+    if (!worth) return { end, fragments };
+    applyMoves(file, this.#offset, plan.moves);
+    this.#out = fileSink(file, this.#offset); // the moves left the file elsewhere
+    this.droppedBytes = plan.dropped;
+    return {
+      end: plan.end,
+      fragments: relocateFragments(fragments, plan.relocate),
+      relocate: plan.relocate,
+    };
+  }
+
+  #writeTables(
+    root: DirNode,
+    dataEnd: number,
+    fragments: Uint8Array,
+    relocate?: (start: number) => number,
+  ): number {
     const compress = metadataCompressor(this.#codec, this.#level);
     const tree = encodeTree(root, {
       compress,
       blockSize: this.#blockSize,
       blockSizes: (first, count) => this.#data.blockSizes(first, count),
-      owner: this.#data.owner,
+      files: this.#data.files,
+      relocate,
     });
     let at = dataEnd;
     const put = (part: { chunks: Uint8Array[]; length: number }) => {

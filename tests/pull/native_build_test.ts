@@ -139,3 +139,54 @@ Deno.test({
     }
   },
 });
+
+Deno.test("sregistry pull drops what upper layers removed or replaced: the SIF does not carry it, four readers give umoci's tree", async () => {
+  await using reg = await startRegistry();
+  await using home = await cliHome();
+  const random = (n: number) => {
+    const out = new Uint8Array(n);
+    for (let at = 0; at < n; at += 65536) crypto.getRandomValues(out.subarray(at, at + 65536));
+    return out;
+  };
+  const keep = random(1_500_000);
+  const image = await buildImage({
+    layers: [
+      {
+        entries: [
+          { name: "etc", type: "directory" }, // the metadata step adds them otherwise
+          { name: "var", type: "directory" },
+          { name: "apt", type: "directory" },
+          { name: "apt/lists.bin", content: random(3_000_000) },
+          { name: "keep.bin", content: keep },
+          { name: "replaced.bin", content: random(2_000_000) },
+          { name: "small.txt", content: "lower\n" },
+        ],
+      },
+      {
+        entries: [
+          { name: ".wh.apt" },
+          { name: "replaced.bin", content: "now small\n" },
+          { name: "added.bin", content: random(700_000) },
+        ],
+      },
+    ],
+  });
+  await pushImage(reg, "test/waste", "v1", image);
+  const pulled = await home.run(["--debug", "pull", `${reg.host}/test/waste:v1`]);
+  assertEquals(pulled.code, 0, pulled.stderr);
+  const sif = pulled.stdout.trim();
+  // Random data is stored as it is: 2.2 MB live; the 5 MB removed or replaced is gone.
+  const size = (await Deno.stat(sif)).size;
+  assert(size < 2_200_000 + 300_000, `the SIF is ${size} bytes`);
+  // All but the tails, which stay in their fragment blocks.
+  assert(/compaction dropped 4\.[89] MB/.test(pulled.stderr), pulled.stderr);
+  await writeOciLayout(`${home.home}/layout`, image, "v1");
+  const umoci = imagePart(
+    await walkTree(await umociUnpack(`${home.home}/layout`, "v1", `${home.home}/umoci`)),
+  );
+  const readers = await readAll(sif, { offset: await partitionOffset(sif) });
+  assert(readers.size >= 2, `only ${[...readers.keys()]} could read the image`);
+  for (const [reader, listing] of readers) {
+    assertEquals(diffListings(umoci, imagePart(listing), ["umoci", reader]), [], reader);
+  }
+});

@@ -8,7 +8,12 @@ import { SquashfsWriter } from "../../src/squashfs/mod.ts";
 import type { DirNode, FileNode } from "../../src/layers/image_tree.ts";
 
 if (import.meta.main) {
-  using out = await Deno.open(Deno.args[0], { write: true, create: true, truncate: true });
+  using out = await Deno.open(Deno.args[0], {
+    read: true,
+    write: true,
+    create: true,
+    truncate: true,
+  });
   const writer = new SquashfsWriter(out, 0, { compression: "gzip", processors: 2, mkfsTime: 0 });
   const root: DirNode = { kind: "dir", mode: 0o755, uid: 0, gid: 0, mtime: 0, children: new Map() };
   const content = new TextEncoder().encode("bundled squashfs writer\n".repeat(20000));

@@ -184,3 +184,59 @@ Deno.test("SquashfsWriter over 512 fragment blocks and 2048 owner ids (tables ov
   }
   await writeAndCheckAll(dir(children));
 });
+
+Deno.test("SquashfsWriter drops contents no inode points at (compaction): smaller, and all readers read the same tree", async () => {
+  const dirPath = await Deno.makeTempDir();
+  try {
+    const dead = () => [
+      bytes(2 * BLOCK + 100, "random", 99), // dup-1's content: the live copy deduplicates onto it
+      bytes(3 * BLOCK, "random", 501),
+      bytes(BLOCK + 77, "random", 502), // a tail in a fragment block shared with live tails
+      bytes(5000, "text", 503),
+      bytes(6 * BLOCK + 3, "random", 504),
+    ];
+    const sizes: Record<string, number> = {};
+    for (const compaction of ["never", "always"] as const) {
+      const root = everyCase();
+      const image = `${dirPath}/${compaction}.sqfs`;
+      sizes[compaction] = await writeTree(image, root, {
+        compaction,
+        orphans: [bytes(4 * BLOCK, "random", 500)],
+        interleavedOrphans: dead(),
+      });
+      assertEquals((await Deno.stat(image)).size, sizes[compaction]);
+      await checkAllReaders(image, root);
+    }
+    // Dropped: the random orphans' full blocks (random data is stored as it is), except the
+    // one dup-1 still uses. The tails stay in their fragment blocks.
+    const droppedAtLeast = (4 + 3 + 1 + 6) * BLOCK;
+    assert(
+      sizes.never - sizes.always >= droppedAtLeast - 4096,
+      `never ${sizes.never}, always ${sizes.always}`,
+    );
+  } finally {
+    await Deno.remove(dirPath, { recursive: true });
+  }
+});
+
+Deno.test("SquashfsWriter compacts by default only when it drops 1 MiB and 1% of the data", async () => {
+  const dirPath = await Deno.makeTempDir();
+  try {
+    const small = await writeTree(`${dirPath}/small.sqfs`, everyCase(), {
+      orphans: [bytes(BLOCK, "random", 600)],
+    });
+    const never = await writeTree(`${dirPath}/never.sqfs`, everyCase(), {
+      orphans: [bytes(BLOCK, "random", 600)],
+      compaction: "never",
+    });
+    assertEquals(small, never); // 128 KiB dropped would not pay for the copy
+    const root = everyCase();
+    const big = await writeTree(`${dirPath}/big.sqfs`, root, {
+      orphans: [bytes(16 * BLOCK, "random", 601)],
+    });
+    assert(big < never, `${big} >= ${never}`);
+    await checkAllReaders(`${dirPath}/big.sqfs`, root);
+  } finally {
+    await Deno.remove(dirPath, { recursive: true });
+  }
+});
