@@ -14,7 +14,9 @@
  * collection_id, name, tag, client, version)`, where `registry` is `NOT NULL
  * DEFAULT 'docker.io'` so rows inserted later by the Python client (which
  * does not know the column) land on Docker Hub, as they always did. The
- * rebuild copies every row; catalogues are small, so it is cheap.
+ * rebuild copies every row; catalogues are small, so it is cheap. Rows whose
+ * `collection_id` names no collection (the original never enforced the
+ * foreign key) first get one ({@linkcode adoptOrphans}).
  * @module
  */
 import type { DatabaseSync } from "node:sqlite";
@@ -99,6 +101,37 @@ export function schemaVersion(db: DatabaseSync): number {
 }
 
 /**
+ * Gives each `container.collection_id` that names no collection a collection
+ * (the Python client never enforced its foreign key, so such rows exist), so
+ * the rows survive the migration with foreign keys on. The collection takes
+ * its id and the name before the first `/` of the row's `uri` (the name the
+ * row was pulled under), else `collection-<id>`; a name already taken gets
+ * `-<id>` appended.
+ */
+function adoptOrphans(db: DatabaseSync): void {
+  const table = db.prepare(
+    "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name IN ('container', 'collection')",
+  ).all();
+  if (table.length < 2) return;
+  const orphans = db.prepare(
+    `SELECT collection_id AS id, MIN(uri) AS uri FROM container
+      WHERE collection_id NOT IN (SELECT id FROM collection) GROUP BY collection_id`,
+  ).all() as { id: number | bigint | string | null; uri: string | null }[];
+  const taken = db.prepare("SELECT 1 FROM collection WHERE name = ?");
+  const insert = db.prepare(
+    `INSERT INTO collection (id, name, token, created_at)
+      VALUES (?, ?, ?, strftime('%Y-%m-%d %H:%M:%S', 'now'))`,
+  );
+  for (const { id, uri } of orphans) {
+    if (id === null) continue;
+    const slash = uri?.indexOf("/") ?? -1;
+    let name = uri && slash > 0 ? uri.slice(0, slash) : `collection-${id}`;
+    while (taken.get(name)) name = `${name}-${id}`;
+    insert.run(id, name, crypto.randomUUID());
+  }
+}
+
+/**
  * Brings `db` to {@linkcode SCHEMA_VERSION} in one `BEGIN IMMEDIATE`
  * transaction (concurrent openers wait, then see the migrated schema).
  *
@@ -115,6 +148,7 @@ export function migrate(db: DatabaseSync, file: string): void {
           `this sregistry's (${SCHEMA_VERSION}): upgrade sregistry`,
       );
     }
+    if (from === 0) adoptOrphans(db);
     for (let v = from; v < SCHEMA_VERSION; v++) db.exec(MIGRATIONS[v]);
     db.exec(`PRAGMA user_version = ${SCHEMA_VERSION}`);
     db.exec("COMMIT");
