@@ -17,6 +17,10 @@
  * rebuild copies every row; catalogues are small, so it is cheap. Rows whose
  * `collection_id` names no collection (the original never enforced the
  * foreign key) first get one ({@linkcode adoptOrphans}).
+ *
+ * Version 2 rebuilds `container` again with `id INTEGER PRIMARY KEY
+ * AUTOINCREMENT`, so an image's ID is never reused after the image with the
+ * highest ID is removed (SQLite otherwise gives the next row max(id) + 1).
  * @module
  */
 import type { DatabaseSync } from "node:sqlite";
@@ -88,8 +92,46 @@ CREATE UNIQUE INDEX container_identity
 CREATE INDEX container_manifest_digest ON container (registry, manifest_digest);
 `;
 
+const V1_COLUMNS = `${ORIGINAL_COLUMNS}, registry, digest, manifest_digest, platform, size,
+  manifest, platform_manifest, config, source, updated_at`;
+
+// AUTOINCREMENT: the ID of a removed image (shown by `images`, used by `rm 5`) is never given to
+// another one. The Python client inserts without an id, so it works with this table as before.
+const V2 = `
+CREATE TABLE container_v2 (
+	id INTEGER PRIMARY KEY AUTOINCREMENT,
+	created_at DATETIME, 
+	metrics TEXT NOT NULL, 
+	name VARCHAR(250) NOT NULL, 
+	tag VARCHAR(250) NOT NULL, 
+	image VARCHAR(250), 
+	url VARCHAR(500), 
+	uri VARCHAR(500), 
+	client VARCHAR(50) NOT NULL, 
+	version VARCHAR(250), 
+	collection_id INTEGER NOT NULL, 
+	registry TEXT NOT NULL DEFAULT 'docker.io',
+	digest TEXT,
+	manifest_digest TEXT,
+	platform TEXT,
+	size INTEGER,
+	manifest TEXT,
+	platform_manifest TEXT,
+	config TEXT,
+	source TEXT,
+	updated_at DATETIME,
+	FOREIGN KEY(collection_id) REFERENCES collection (id)
+);
+INSERT INTO container_v2 (${V1_COLUMNS}) SELECT ${V1_COLUMNS} FROM container;
+DROP TABLE container;
+ALTER TABLE container_v2 RENAME TO container;
+CREATE UNIQUE INDEX container_identity
+  ON container (registry, collection_id, name, tag, client, version);
+CREATE INDEX container_manifest_digest ON container (registry, manifest_digest);
+`;
+
 /** Ordered migrations: entry `i` brings the schema from version `i` to `i + 1`. */
-export const MIGRATIONS: readonly string[] = [V1];
+export const MIGRATIONS: readonly string[] = [V1, V2];
 
 /** The schema version this code writes. */
 export const SCHEMA_VERSION: number = MIGRATIONS.length;

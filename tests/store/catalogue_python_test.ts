@@ -103,3 +103,31 @@ Deno.test("Catalogue.open() does not blame permissions for a database it cannot 
     assert(!e.message.includes("permissions"), e.message);
     assertStringIncludes(e.message, "move it aside");
   }));
+
+Deno.test("Catalogue IDs are never reused: removing the newest image does not give its ID to the next", () =>
+  withDir((dir) => {
+    writePythonDatabase(`${dir}/${DATABASE_FILE}`, [1, 1]);
+    using cat = Catalogue.open(dir);
+    const add = (name: string) =>
+      cat.upsert({
+        registry: "docker.io",
+        collection: "library",
+        name,
+        tag: "1",
+        version: null,
+        client: "docker",
+        image: null,
+        url: null,
+        metrics: {},
+      }).id;
+    assertEquals(add("a"), 3);
+    cat.remove(3);
+    cat.remove(2);
+    assertEquals(add("b"), 4);
+    // The Python client inserts without an id: it gets the next one too.
+    const db = new DatabaseSync(`${dir}/${DATABASE_FILE}`);
+    db.exec(`INSERT INTO container (metrics, name, tag, client, collection_id)
+      VALUES ('{}', 'py', 'latest', 'hub', 1)`);
+    db.close();
+    assertEquals(cat.find({ collection: "library", name: "py" })?.id, 5);
+  }));
