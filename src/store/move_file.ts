@@ -7,7 +7,7 @@
  *    as a hard link when both are on one file system (instant, no copy), else
  *    as a copy written asynchronously (a signal listener can run meanwhile;
  *    the partial is registered with `work_dirs.ts`, so an interrupt removes
- *    it, and the next command writing there sweeps a dead process's).
+ *    it, and the next command writing in that folder sweeps a dead process's).
  * 2. {@linkcode StagedFile.place}: the partial is renamed to the target (the
  *    caller does it inside the catalogue transaction that records the target).
  * 3. {@linkcode StagedFile.finish}: the source name is removed (a move), after
@@ -20,6 +20,7 @@
  * @module
  */
 import { SregistryError } from "../errors.ts";
+import { parsePartialName, partialOwnerState } from "./temp_names.ts";
 import { sweepPartials, trackedPartial } from "./work_dirs.ts";
 
 /** A file staged by {@linkcode stageFile}, not yet at its target. */
@@ -65,6 +66,7 @@ export async function stageFile(
   try {
     if (!options.noMkdir) Deno.mkdirSync(dir, { recursive: true });
     sweepPartials(to);
+    sweepDeadPartials(dir);
     partial = trackedPartial(to);
     if (!linked(from, partial, options.copy ?? false)) await Deno.copyFile(from, partial);
   } catch (e) {
@@ -104,6 +106,28 @@ function linked(from: string, partial: string, copy: boolean): boolean {
     if (typeof code === "string" && COPY_CODES.has(code)) return false;
     if (e instanceof Deno.errors.NotSupported) return false;
     throw e;
+  }
+}
+
+/**
+ * Removes the partial files in `dir` whose owner is a dead process of this
+ * host, whatever file they were to become (`sweepPartials` keeps those of
+ * other names): a `mv` to a folder sweeps what an earlier killed `mv` of
+ * another image left there.
+ */
+function sweepDeadPartials(dir: string): void {
+  let entries: Deno.DirEntry[];
+  try {
+    entries = [...Deno.readDirSync(dir)];
+  } catch {
+    return;
+  }
+  for (const entry of entries) {
+    if (!entry.isFile) continue;
+    const owner = parsePartialName(entry.name);
+    if (owner && partialOwnerState(entry.name, owner) === "dead") {
+      removeQuietly(`${dir}/${entry.name}`);
+    }
   }
 }
 

@@ -8,6 +8,8 @@ import { assert, assertEquals, assertRejects } from "../_assert.ts";
 import { addImage, moveImage, renameImage } from "../../src/api/catalogue.ts";
 import { SregistryError, UsageError } from "../../src/errors.ts";
 import { Catalogue } from "../../src/store/catalogue.ts";
+import { HOST } from "../../src/store/temp_names.ts";
+import { deadPid } from "../reliability/_procs.ts";
 
 const SIF = new TextEncoder().encode("#!/usr/bin/env run-singularity\n\0SIF_MAGIC\0 rest\n");
 
@@ -133,4 +135,21 @@ Deno.test("moveImage() to a folder that does not exist refuses, naming it, and c
     }
     assertEquals(catalogue.all().map((x) => x.image), [r.image]);
     assert(exists(r.image!));
+  }));
+
+Deno.test("moveImage() into a folder sweeps partial files of dead processes there, whatever their name, and keeps live ones", () =>
+  withStore(async (catalogue, dir) => {
+    Deno.writeFileSync(`${dir}/app.sif`, SIF);
+    await addImage(catalogue, `${dir}/app.sif`, { name: "example/app:1", storageDir: `${dir}/s` });
+    const dead = await deadPid();
+    const x = `${dir}/x`;
+    Deno.mkdirSync(x);
+    const left = `.mine.sif.${dead}@${HOST}.0.partial`;
+    const live = `.other.sif.1@${HOST}.0.partial`; // pid 1 runs
+    for (const name of [left, live]) Deno.writeTextFileSync(`${x}/${name}`, "partial");
+    const moved = await moveImage(catalogue, "1", `${x}/`);
+    assertEquals(
+      Deno.readDirSync(x).toArray().map((e) => e.name).sort(),
+      [live, moved.slice(x.length + 1)].sort(),
+    );
   }));
