@@ -42,6 +42,16 @@ export interface NetworkFacts {
    * `networkError` (registry/errors.ts) sets it.
    */
   action?: string;
+  /** The proxy the request went through, when one applied (never its credentials). */
+  proxy?: ProxyFacts;
+}
+
+/** A proxy from the environment: which variable, and its address without credentials. */
+export interface ProxyFacts {
+  /** `HTTPS_PROXY`, `http_proxy`, `ALL_PROXY`, ... */
+  variable: string;
+  /** `http://proxy.example:3128`: scheme, host and port only. */
+  address: string;
 }
 
 /** Facts of a TLS failure. */
@@ -113,7 +123,7 @@ export interface RegistryFacts {
 export type RegistryAnswer = "other" | "not-found" | "unauthorized" | "rate-limited";
 
 /** Who is to blame for content that is not what its digest says, which decides what to do. */
-export type DigestFault = "transfer" | "cache" | "config";
+export type DigestFault = "transfer" | "cache" | "config" | "descriptor";
 
 /** Facts of a digest or size mismatch. */
 export interface DigestMismatchFacts {
@@ -123,7 +133,12 @@ export interface DigestMismatchFacts {
   actual: string;
   /** What was read: `blob sha256:...`, `manifest of REF`, `the cached blob PATH`. */
   what: string;
-  /** Default `transfer`: the registry or a proxy served corrupt data. */
+  /**
+   * Default `transfer`: the registry or a proxy served corrupt data.
+   * `descriptor`: the registry holds a blob of another size than the
+   * manifest's descriptor says (`expected` the descriptor's, `actual` the
+   * registry's, both `N bytes`).
+   */
   fault?: DigestFault;
 }
 

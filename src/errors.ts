@@ -18,6 +18,7 @@ import type {
   NetworkFacts,
   NetworkFailure,
   NoSpaceFacts,
+  ProxyFacts,
   RegistryAnswer,
   RegistryErrorEntry,
   RegistryFacts,
@@ -142,11 +143,14 @@ export class NetworkError extends SregistryError {
   readonly url: string;
   /** Completes "Cannot <action>"; unset for the bare classification of a failed fetch. */
   readonly action?: string;
+  /** The proxy the request went through, when one applied. */
+  readonly proxy?: ProxyFacts;
   constructor(facts: NetworkFacts, options?: ErrorOptions) {
     super(networkMessage(new.target.failure, facts), options);
     this.host = facts.host;
     this.url = facts.url;
     this.action = facts.action;
+    this.proxy = facts.proxy;
   }
   /** True once the message says what failed and what to do (`action` is known). */
   get complete(): boolean {

@@ -58,6 +58,9 @@ export function networkMessage(
 ): string {
   const say = (state: string, fix: string) =>
     f.action === undefined ? state : `Cannot ${f.action}: ${state}: ${fix}`;
+  if (f.proxy && failure !== "tls" && failure !== "blocked-port") {
+    return proxyMessage(failure, f, say);
+  }
   switch (failure) {
     case "blocked-port":
       return f.port === undefined
@@ -85,6 +88,36 @@ export function networkMessage(
 }
 
 const NETWORK_FIX = "check your connection and proxy settings, then try again";
+
+/** A network failure on the way through a proxy: the proxy's variable and address are named. */
+function proxyMessage(
+  failure: NetworkFailure,
+  f: NetworkFacts,
+  say: (state: string, fix: string) => string,
+): string {
+  const { variable, address } = f.proxy!;
+  const proxy = `the proxy ${address} (${variable})`;
+  const direct = `or add ${f.host.replace(/:\d+$/, "")} to NO_PROXY to reach it directly`;
+  switch (failure) {
+    case "refused":
+      return say(
+        `connection to ${proxy} refused, on the way to ${f.host}`,
+        `check ${variable} and whether the proxy is up, ${direct}`,
+      );
+    case "unknown-host":
+      return say(
+        `unknown host, ${f.host} or ${proxy}`,
+        `check the registry name, ${variable} and your DNS settings`,
+      );
+    case "reset":
+      return say(`connection to ${f.host} through ${proxy} reset`, `check ${variable}, ${direct}`);
+    default:
+      return say(
+        `network error talking to ${f.host} through ${proxy}`,
+        `check ${variable}, ${direct}`,
+      );
+  }
+}
 
 function BLOCKED_PORT_FIX(host: string): string {
   return `run the registry on another port (5000 is usual), or forward one to it (e.g. ssh -L 5000:${host} host)`;
@@ -198,6 +231,8 @@ const DIGEST_ADVICE: Record<DigestFault, string> = {
   transfer: "the registry or a proxy served corrupt data; pull again, and report it if it persists",
   cache: "the cached copy was damaged and is removed: pull again to fetch it anew",
   config: "the image's config does not describe its layers: ask its publisher to rebuild it",
+  descriptor:
+    "the blob and its descriptor in the manifest disagree, so the image is broken at the registry: ask its publisher to push it again",
 };
 
 /** What to do about content that is not what its digest says, by who is to blame. */
@@ -207,6 +242,11 @@ export function digestAdvice(fault: DigestFault): string {
 
 /** The message of a `DigestMismatchError`. */
 export function digestMismatchMessage(f: DigestMismatchFacts): string {
+  if (f.fault === "descriptor") {
+    return `Cannot download ${f.what}: the registry sent ${f.actual}, the manifest says ${f.expected}: ${
+      digestAdvice("descriptor")
+    }`;
+  }
   return `Cannot verify ${f.what}: expected ${f.expected}, got ${f.actual}: ${
     digestAdvice(f.fault ?? "transfer")
   }`;

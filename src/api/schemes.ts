@@ -72,3 +72,11 @@ export function checkScheme(spec: string): void {
 export function normalizeSource(spec: string): string {
   return spec.replace(/^(oci|oci-archive|docker-archive):\/\//, "$1:");
 }
+
+/**
+ * True for a local source (`oci:DIR`, `oci-archive:FILE`, `docker-archive:FILE`,
+ * with or without `//`), false for a registry reference.
+ */
+export function isLocalSource(spec: string): boolean {
+  return /^(oci|oci-archive|docker-archive):/i.test(spec);
+}

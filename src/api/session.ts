@@ -143,7 +143,16 @@ export class Session implements Disposable {
     return new MirroredClient({
       fetch: this.#httpFetch(),
       userAgent: USER_AGENT,
-      credentials: credentialLookup({ env: this.env, settings }),
+      credentials: credentialLookup({
+        env: this.env,
+        settings,
+        warn: (text) => (options.onEvent ?? this.#options.onEvent)?.({ kind: "warning", text }),
+        debug: (text) => {
+          if (this.#options.debug) {
+            (options.onEvent ?? this.#options.onEvent)?.({ kind: "step", text });
+          }
+        },
+      }),
       endpoint: (domain) => (domain === "docker.io" ? hub.host : registryEndpoint(domain)),
       plainHttp: (domain) => (isHub(domain) ? hub.plainHttp : plainHttp(domain)),
       retries: settings.retries,

@@ -14,6 +14,7 @@ import type { CliContext } from "./context.ts";
 import { print } from "./output.ts";
 import { Progress } from "./progress.ts";
 import { handleInterrupts } from "./interrupt.ts";
+import { checkFolderOption, checkPullConflicts, outputAndReference } from "./pull_args.ts";
 
 type PullFlags = {
   name?: string;
@@ -27,17 +28,6 @@ type PullFlags = {
   authfile?: string;
   disableCache?: boolean;
 };
-
-/** `[OUT.sif] REF` and `--name`: the output file and the reference. */
-function outputAndReference(first: string, second: string | undefined, name?: string) {
-  if (second === undefined) return { reference: first, name };
-  if (name !== undefined) {
-    throw new UsageError(
-      `Cannot pull: the output file is given twice (${first} and --name ${name}): keep one`,
-    );
-  }
-  return { reference: second, name: first };
-}
 
 /** `--platform`, or `--arch` with `--arch-variant` (as apptainer), or nothing. */
 function platformOf(opts: PullFlags): Platform | undefined {
@@ -136,6 +126,21 @@ export function pullCommand(ctx: () => CliContext): Command<[string], Record<str
     .action(async (first, second, opts) => {
       const flags = opts as PullFlags;
       const { reference, name } = outputAndReference(first, second, opts.name);
+      const output = second === undefined
+        ? (opts.name !== undefined ? `--name ${opts.name}` : undefined)
+        : `the output file ${first}`;
+      checkPullConflicts({ ...opts, name, sudo: opts.sudo === true }, output, reference);
+      for (
+        const [path, option] of [
+          [opts.dir, "--dir"],
+          [opts.tmpdir, "--tmpdir"],
+          [opts.sandbox, "--sandbox"],
+          [opts.keepSandbox, "--keep-sandbox"],
+        ] as const
+      ) if (path !== undefined) checkFolderOption(path, option);
+      if (name !== undefined) {
+        checkFolderOption(name, second === undefined ? "--name" : "OUT", true);
+      }
       const platform = platformOf(flags);
       const c = ctx();
       applySettingFlags(c, flags);

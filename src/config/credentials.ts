@@ -81,7 +81,7 @@ async function fromHelper(
   } catch (e) {
     if (!(e instanceof Deno.errors.NotFound)) throw e;
     opts.warn?.(
-      `Cannot use credential helper docker-credential-${helper} named in ${file.path}: it is not installed: install it, or remove it from that file; continuing without it`,
+      `Cannot use credential helper docker-credential-${helper} named in ${file.path} for ${serverUrl}: docker-credential-${helper} is not on PATH: install it or add its folder to PATH, or remove it from that file (or log in with "sregistry login"); continuing without its credentials`,
     );
     return undefined;
   }

@@ -6,6 +6,7 @@
  */
 import { SregistryError } from "../errors.ts";
 import { type Descriptor, type ImageIndex, isAttestation, type Platform } from "./manifest.ts";
+import { hostAmd64Level, variantLevel } from "./cpu_level.ts";
 
 export type { Platform };
 
@@ -79,23 +80,42 @@ export function platformMatches(have: Platform, want: Platform): boolean {
   return normalVariant(have) === wantVariant;
 }
 
+/** How a pick may use this machine's CPU: its x86-64 level, when known. */
+export interface MachineLevels {
+  /** 1 to 4 (`hostAmd64Level()`); undefined: unknown or not an x86-64 machine. */
+  amd64?: number;
+}
+
 /**
- * Picks the manifest for `want` from an index. Attestation entries
- * (`unknown/unknown`) are skipped; `arm64` matches with or without `v8`;
- * without a wanted variant, `arm` takes `v7` when the index has it (the
- * variant containerd and Docker mean by `linux/arm`; indexes often list
- * `v5` or `v6` first), else the first entry of the os/arch wins.
- * @throws {SregistryError} Listing the platforms the image has when none matches.
+ * Picks the manifest for `want` from an index, as containerd's platform
+ * matcher does. Attestation entries (`unknown/unknown`) are skipped.
+ * - A wanted variant: the entry with that variant (`arm64` without one
+ *   means `v8`, `amd64` without one `v1`), else the highest lower level
+ *   (`amd64/v3` takes `v2`, `v1`; `arm/v7` takes `v6`, `v5`).
+ * - `arm` without a variant: `v7` when listed (what containerd and Docker
+ *   mean by `linux/arm`), else the first `arm` entry.
+ * - `amd64` without a variant: the entry without a variant (or `v1`); else
+ *   the highest `vN` the machine's CPU runs (`machine.amd64`), never a higher
+ *   one; the lowest when the CPU's level is unknown (another architecture).
+ * - Otherwise the first entry of the os/arch.
+ * @param machine this machine's CPU (default: read `/proc/cpuinfo`)
+ * @throws {SregistryError} Listing the platforms the image has when none
+ *   matches, or naming the CPU level when every amd64 entry needs more.
  */
-export function selectManifest(index: ImageIndex, want: Platform): Descriptor {
+export function selectManifest(
+  index: ImageIndex,
+  want: Platform,
+  machine: MachineLevels = { amd64: hostAmd64Level() },
+): Descriptor {
   const runnable = index.manifests.filter((d) => !isAttestation(d));
   const withPlatform = runnable.filter((d) => d.platform);
-  const exact = withPlatform.filter((d) => platformMatches(d.platform!, want));
-  if (want.architecture === "arm" && !want.variant) {
-    const v7 = exact.find((d) => d.platform!.variant === "v7");
-    if (v7) return v7;
-  }
-  if (exact.length > 0) return exact[0];
+  const sameArch = withPlatform.filter((d) =>
+    d.platform!.os === want.os && d.platform!.architecture === want.architecture
+  );
+  const picked = normalVariant(want)
+    ? pickVariant(sameArch, want)
+    : pickDefault(sameArch, want, machine);
+  if (picked) return picked;
   // An index whose only runnable entry has no platform: take it.
   if (runnable.length === 1 && withPlatform.length === 0) return runnable[0];
   const available = withPlatform.map((d) => formatPlatform(d.platform!));
@@ -104,6 +124,64 @@ export function selectManifest(index: ImageIndex, want: Platform): Descriptor {
       available.length ? available.join(", ") : "no platforms listed"
     }: choose one with --platform`,
   );
+}
+
+/** The level of an entry's variant (`cpu_level.ts`). */
+const levelOf = (d: Descriptor) => variantLevel(d.platform!.architecture, d.platform!.variant);
+
+/** The entry with the highest level among those at most `max` (first of ties). */
+function highestUpTo(entries: Descriptor[], max: number): Descriptor | undefined {
+  let best: Descriptor | undefined;
+  for (const d of entries) {
+    const l = levelOf(d);
+    if (l !== undefined && l <= max && (best === undefined || l > levelOf(best)!)) best = d;
+  }
+  return best;
+}
+
+/** A wanted variant: exact, else the highest lower level. */
+function pickVariant(entries: Descriptor[], want: Platform): Descriptor | undefined {
+  const exact = entries.find((d) => platformMatches(d.platform!, want));
+  if (exact) return exact;
+  const max = variantLevel(want.architecture, normalVariant(want));
+  return max === undefined ? undefined : highestUpTo(entries, max);
+}
+
+/** No wanted variant: see {@linkcode selectManifest}. */
+function pickDefault(
+  entries: Descriptor[],
+  want: Platform,
+  machine: MachineLevels,
+): Descriptor | undefined {
+  if (want.architecture === "arm") {
+    return entries.find((d) => d.platform!.variant === "v7") ?? entries[0];
+  }
+  if (want.architecture !== "amd64" || entries.length === 0) return entries[0];
+  const baseline = entries.find((d) => levelOf(d) === 1);
+  if (baseline) return baseline;
+  if (machine.amd64 === undefined) return lowest(entries);
+  const runs = highestUpTo(entries, machine.amd64);
+  if (runs) return runs;
+  const listed = entries.map((d) => formatPlatform(d.platform!));
+  throw new SregistryError(
+    `Cannot find a manifest for platform ${
+      formatPlatform(want)
+    } that this machine's CPU runs: the image has ${
+      listed.join(", ")
+    } only, and this CPU runs up to x86-64-v${machine.amd64} (a higher level stops with "illegal instruction"): choose an image built for this CPU, or pull one for another machine with --platform ${
+      listed[0]
+    }`,
+  );
+}
+
+/** The entry with the lowest known level, else the first. */
+function lowest(entries: Descriptor[]): Descriptor {
+  let best = entries[0];
+  for (const d of entries) {
+    const l = levelOf(d);
+    if (l !== undefined && (levelOf(best) === undefined || l < levelOf(best)!)) best = d;
+  }
+  return best;
 }
 
 /**
@@ -120,13 +198,18 @@ export function normalizePlatform(p: Platform): Platform | undefined {
 
 /**
  * True when an image built for `have` is what `want` asks for: same os and
- * architecture, and the same variant when both name one (`arm64` means `v8`).
+ * architecture, and the same variant (or a lower level, `cpu_level.ts`) when
+ * both name one (`arm64` means `v8`).
  */
 export function sameArchitecture(have: Platform, want: Platform): boolean {
   if (have.os !== want.os || have.architecture !== want.architecture) return false;
   const a = normalVariant(have);
   const b = normalVariant(want);
-  return a === undefined || b === undefined || a === b;
+  if (a === undefined || b === undefined || a === b) return true;
+  // A lower level runs where a higher one was asked (amd64 v2 for v3, arm v6 for v7).
+  const la = variantLevel(have.architecture, a);
+  const lb = variantLevel(want.architecture, b);
+  return la !== undefined && lb !== undefined && la <= lb;
 }
 
 /** What to do about an image's platform: nothing, warn, or refuse. */

@@ -5,7 +5,7 @@
  */
 import { SregistryError } from "../errors.ts";
 import { type ByteString, byteStringToText, displayName } from "../byte_string.ts";
-import { TooLargeError } from "../tar/entries.ts";
+import { isSourceError, TooLargeError } from "../tar/entries.ts";
 import { TarFormatError, TarHolesError, TarTruncatedError } from "../tar/reader.ts";
 
 /** A bad, truncated or hostile layer archive; the message names the entry and the layer. */
@@ -76,10 +76,22 @@ export function wrapError(
       { cause: e },
     );
   }
-  if (!where.inEntry || e instanceof TarFormatError || e instanceof TarTruncatedError) {
+  if (
+    !where.inEntry || isSourceError(e) || e instanceof TarFormatError ||
+    e instanceof TarTruncatedError
+  ) {
+    const places = [
+      where.entry === undefined
+        ? "with no entry read"
+        : where.inEntry
+        ? `in ${entry}`
+        : `after ${entry}`,
+    ];
+    const offset = (e as TarFormatError | TarTruncatedError).offset;
+    if (typeof offset === "number") places.push(`at byte ${offset} of the uncompressed layer`);
     return new LayerFormatError(
       `Cannot unpack ${layer}: ${message} (${
-        where.entry === undefined ? "in its first header" : `after ${entry}`
+        places.join(", ")
       }): the layer is truncated or not a tar archive; pull it again, and report the image if it persists`,
       { cause: e },
     );

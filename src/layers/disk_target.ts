@@ -97,13 +97,21 @@ export class DiskTarget implements LayerTarget {
       // A buffer of its own: it is transferred to a worker.
       const data = new Uint8Array(node.size);
       let offset = 0;
+      const holes: number[] = []; // pairs: offset, length
       return {
         write: (chunk) => {
           data.set(chunk, offset);
           offset += chunk.length;
         },
+        hole: (n) => {
+          holes.push(offset, n);
+          offset += n; // the buffer is zeros already
+        },
         end: async () => {
           if (rewrite) return await this.#rewrite(abs, node, data.subarray(0, offset));
+          if (holes.length > 0) {
+            return this.#writeSparse(abs, data.subarray(0, offset), holes, node, times);
+          }
           this.#pool!.add({
             path: abs,
             data: data.subarray(0, offset),
@@ -117,13 +125,23 @@ export class DiskTarget implements LayerTarget {
       };
     }
     const file = Deno.openSync(abs, { write: true, createNew: true, mode: 0o600 });
+    let holeAtEnd = 0; // a hole is skipped by seeking; one at the end sets the length
     return {
       write: (chunk) => {
         let offset = 0;
         while (offset < chunk.length) offset += file.writeSync(chunk.subarray(offset));
+        holeAtEnd = 0;
+      },
+      hole: (n) => {
+        // As GNU tar writes a sparse file: the hole is left unallocated.
+        holeAtEnd = file.seekSync(n, Deno.SeekMode.Current);
       },
       end: () => {
-        file.close();
+        try {
+          if (holeAtEnd > 0) file.truncateSync(holeAtEnd);
+        } finally {
+          file.close();
+        }
         this.#metadata(abs, node, times, false);
       },
     };
@@ -213,6 +231,31 @@ export class DiskTarget implements LayerTarget {
     if (this.isRoot) setOwner(abs, node.uid, node.gid, isSymlink);
     if (!isSymlink) Deno.chmodSync(abs, node.mode);
     setTimes(abs, times.atime, times.mtime, isSymlink);
+  }
+
+  /** A small sparse file, on this thread: its holes (`[offset, length]` pairs) left unwritten. */
+  #writeSparse(
+    abs: string,
+    data: Uint8Array,
+    holes: number[],
+    node: FileNode,
+    times: EntryTimes,
+  ): void {
+    const file = Deno.openSync(abs, { write: true, createNew: true, mode: 0o600 });
+    try {
+      let at = 0;
+      for (let i = 0; i <= holes.length; i += 2) {
+        const end = i < holes.length ? holes[i] : data.length;
+        for (let offset = at; offset < end;) offset += file.writeSync(data.subarray(offset, end));
+        if (i === holes.length) break;
+        at = holes[i] + holes[i + 1];
+        file.seekSync(at, Deno.SeekMode.Start);
+      }
+      file.truncateSync(data.length);
+    } finally {
+      file.close();
+    }
+    this.#metadata(abs, node, times, false);
   }
 
   /** An existing file (and its hard links) gets new content, keeping its inode and owner. */

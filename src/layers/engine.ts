@@ -14,9 +14,9 @@
  * @module
  */
 import type { ByteString } from "../byte_string.ts";
-import { checkEntryName, cleanEntryName, wasReRooted } from "./paths.ts";
+import { checkEntryName, cleanEntryName, MAX_PATH_BYTES, wasReRooted } from "./paths.ts";
 import { classify } from "./whiteouts.ts";
-import { tarEntries } from "../tar/entries.ts";
+import { type BodyChunk, tarEntries } from "../tar/entries.ts";
 import type { TarHeader } from "../tar/reader.ts";
 import { quoteName, refuseEntry, wrapError } from "./_errors.ts";
 import type { DirNode, FileNode, ImageNode } from "./image_tree.ts";
@@ -99,6 +99,7 @@ export class LayerEngine {
     const where = { entry: undefined as string | undefined, layer: label, inEntry: false };
     try {
       const entries = tarEntries(tar, {
+        holes: true,
         maxBytes: this.#maxBytes,
         onBytes: (n) => (stats.bytes += n),
       });
@@ -123,7 +124,7 @@ export class LayerEngine {
     for (const t of this.targets) await t.finish(this.root);
   }
 
-  async #entry(h: TarHeader, body: AsyncIterable<Uint8Array>, label: string): Promise<void> {
+  async #entry(h: TarHeader, body: AsyncIterable<BodyChunk>, label: string): Promise<void> {
     const checked = checkEntryName(h.name);
     if ("reason" in checked) throw refuseEntry(h.name, label, checked.reason);
     if (checked.reRooted) this.totals.reRooted++;
@@ -156,6 +157,14 @@ export class LayerEngine {
             h.name,
             label,
             "the symbolic link has an empty or NUL-containing target",
+          );
+        }
+        if (h.linkname.length > MAX_PATH_BYTES) {
+          // Linux: symlink(2) gives ENAMETOOLONG, and squashfs refuses a link over a page.
+          throw refuseEntry(
+            h.name,
+            label,
+            `the symbolic link's target is ${h.linkname.length} bytes long, over ${MAX_PATH_BYTES} (Linux's PATH_MAX)`,
           );
         }
         return await this.#special(
@@ -234,24 +243,29 @@ export class LayerEngine {
   async put(name: ByteString, node: ImageNode): Promise<Placed> {
     const place = await this.place(name);
     if (place.existing) await this.remove(place.parent, place.base, place.rel);
-    place.parent.children.set(ownName(place.base), node);
-    this.#marks.mark(this.root, place.parent, place.base, place.rel);
+    const base = ownName(place.base);
+    place.parent.children.set(base, node);
+    // The mark holds the map's own copy of the name: a slice would keep the entry's path alive.
+    this.#marks.mark(this.root, place.parent, base, place.rel);
     return place;
   }
 
-  /** Streams a file's body to every backend. */
+  /**
+   * Streams a file's body to every backend; a number in `body` is that many
+   * zero bytes (a sparse file's hole), given to each backend's `hole`.
+   */
   async writeBody(
     rel: ByteString,
     node: FileNode,
     times: EntryTimes,
-    body: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
+    body: AsyncIterable<BodyChunk> | Iterable<BodyChunk>,
     rewrite = false,
   ): Promise<void> {
     const writers: BodyWriter[] = [];
     for (const t of this.targets) writers.push(await t.file(rel, node, times, rewrite));
     for await (const chunk of body) {
       for (const w of writers) {
-        const wait = w.write(chunk);
+        const wait = typeof chunk === "number" ? writeHole(w, chunk) : w.write(chunk);
         if (wait) await wait;
       }
     }
@@ -340,4 +354,16 @@ function fileNode(h: TarHeader): FileNode {
 function attrs(h: TarHeader) {
   const out = { mode: h.mode, uid: h.uid, gid: h.gid, mtime: Math.floor(h.mtime) };
   return h.xattrs ? { ...out, xattrs: h.xattrs } : out;
+}
+
+/** A block of zeros, for backends that cannot skip a hole. */
+const ZEROS = new Uint8Array(64 * 1024);
+
+/** Gives `w` a hole of `n` zero bytes: `w.hole` when it has one, else the zeros written. */
+async function writeHole(w: BodyWriter, n: number): Promise<void> {
+  if (w.hole) return await w.hole(n);
+  for (; n > 0; n -= ZEROS.length) {
+    const wait = w.write(n >= ZEROS.length ? ZEROS : ZEROS.subarray(0, n));
+    if (wait) await wait;
+  }
 }

@@ -34,26 +34,15 @@ export interface DirNode extends NodeAttrs {
 }
 
 /**
- * Where a regular file's content lies in the squashfs being written. Owned by
- * the writer (`src/squashfs/`), which fills it in as the content is stored
- * (some fields only once the blocks are compressed; all final after
- * `SquashfsWriter.finish`); opaque to the layer engine. One record per
- * stored content: give each FileNode the record of its own `FileSink`.
+ * Where a regular file's content lies in the squashfs being written: a
+ * record number the content sink gave (`FileSink.end()`; for the squashfs
+ * writer an index in its table of stored contents, whose fields it fills in
+ * as the blocks are compressed, all final after `SquashfsWriter.finish`).
+ * Opaque to the layer engine. One record per stored content: give each
+ * FileNode the record of its own `FileSink`. A number, not an object, so the
+ * tree holds no second object per file (see `src/squashfs/file_table.ts`).
  */
-export interface FileData {
-  /** Bytes stored (the file's size). */
-  readonly size: number;
-  /** Offset of the first data block from the start of the squashfs. */
-  start: number;
-  /** Index of the file's first block size in the writer's block list; -1 when it has none. */
-  blocks: number;
-  /** Fragment table index of the block holding the file's tail, or -1. */
-  fragment: number;
-  /** Offset of the tail inside the uncompressed fragment block. */
-  fragmentOffset: number;
-  /** Bytes stored as sparse (all-zero, 0-size) blocks. */
-  sparse: number;
-}
+export type FileData = number;
 
 /** A regular file (all of its hard links share this object). */
 export interface FileNode extends NodeAttrs {

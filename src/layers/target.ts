@@ -16,6 +16,8 @@ export interface BodyWriter {
   write(chunk: Uint8Array): void | Promise<void>;
   /** The body is complete. */
   end(): void | Promise<void>;
+  /** `n` zero bytes (a sparse file's hole), left unwritten where the backend can. */
+  hole?(n: number): void | Promise<void>;
 }
 
 /** Times a tar entry carries beyond the node (seconds, may be fractional). */
@@ -56,6 +58,8 @@ export interface LayerTarget {
 export interface FileSink {
   /** A chunk of the content (valid only during the call). */
   write(chunk: Uint8Array): void;
+  /** `n` zero bytes of content, stored as sparse blocks where whole (optional). */
+  zeros?(n: number): void;
   /** The content is complete; where it was stored. */
   end(): FileData;
 }
@@ -100,6 +104,22 @@ export class ContentTarget implements LayerTarget {
         size += chunk.length;
         this.storedBytes += chunk.length;
         return sink.drain();
+      },
+      hole: async (n) => {
+        if (out.zeros) {
+          out.zeros(n);
+          size += n;
+          this.storedBytes += n;
+          return await sink.drain();
+        }
+        const zeros = new Uint8Array(Math.min(n, 1 << 20));
+        for (; n > 0; n -= zeros.length) {
+          const chunk = n >= zeros.length ? zeros : zeros.subarray(0, n);
+          out.write(chunk);
+          size += chunk.length;
+          this.storedBytes += chunk.length;
+          await sink.drain();
+        }
       },
       end: () => {
         node.data = out.end();

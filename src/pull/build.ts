@@ -17,7 +17,7 @@ import type { PullPlan } from "./plan.ts";
 import type { PulledImage } from "./resolve.ts";
 import type { PullResult } from "./reuse.ts";
 import type { ImageOutput } from "./targets.ts";
-import { chooseWorkspace, estimateUnpacked } from "./workspace.ts";
+import { chooseWorkspace, estimateUnpacked, leastUnpacked } from "./workspace.ts";
 
 /** A work folder, removed on dispose, and the root filesystem folder of the road taken. */
 interface Workspace extends AsyncDisposable {
@@ -102,10 +102,13 @@ async function openWorkspace(
 ): Promise<Workspace> {
   // The native builder creates no file but the SIF (and the --keep-sandbox folder).
   const folderRoad = builder !== undefined && builder !== "native";
-  const needed = estimateUnpacked(image.resolved.manifest.layers.map((l) => l.size));
+  const sizes = image.resolved.manifest.layers.map((l) => l.size);
+  const needed = estimateUnpacked(sizes);
+  const least = leastUnpacked(sizes);
+  const onWarning = (text: string) => plan.onEvent?.({ kind: "warning", text });
   const { explicitTmpDir: explicit, tmpDir: fallback, ramDir: ram } = plan;
   const parent = folderRoad
-    ? chooseWorkspace({ explicit, fallback, ram, needed })
+    ? chooseWorkspace({ explicit, fallback, ram, needed, least, onWarning })
     : explicit ?? fallback;
   const sandboxDir = plan.sandbox ?? plan.keepSandbox;
   const variable = plan.sandbox
@@ -114,7 +117,14 @@ async function openWorkspace(
     ? "--keep-sandbox"
     : "SREGISTRY_TMPDIR";
   if (sandboxDir) {
-    chooseWorkspace({ explicit: parentOf(sandboxDir), fallback: "", needed, variable });
+    chooseWorkspace({
+      explicit: parentOf(sandboxDir),
+      fallback: "",
+      needed,
+      least,
+      variable,
+      onWarning,
+    });
   }
   const work = await noSpaceIn(parent, "SREGISTRY_TMPDIR", () => temporaryDir(parent));
   const rootfs = sandboxDir ?? (folderRoad ? `${work.path}/rootfs` : undefined);

@@ -2,11 +2,14 @@
  * A verified, resuming blob stream: hashes every byte, resumes a cut or
  * stalled connection with `Range` from the bytes already delivered (dropping
  * the prefix when a server ignores `Range`, so nothing is delivered twice),
- * and errors with `DigestMismatchError` on a wrong digest or size.
+ * and errors with `DigestMismatchError` on a wrong digest or size. A blob of
+ * another size than its descriptor (the `Content-Length` of a whole answer,
+ * the total of a `Content-Range`, or a body that ended cleanly and a resume
+ * refused with 416) is the `descriptor` fault, at once, with no resume.
  * @module
  */
 import { DigestVerifier } from "../digest.ts";
-import { SregistryError } from "../errors.ts";
+import { DigestMismatchError, RegistryError, SregistryError } from "../errors.ts";
 import { defaultSleep } from "./transport.ts";
 import { seconds } from "./deadline.ts";
 
@@ -46,6 +49,19 @@ function rangeStart(value: string | null): number | undefined {
   return m ? Number(m[1]) : undefined;
 }
 
+/**
+ * The whole blob's length a response announces: the total of
+ * `Content-Range: bytes a-b/N`, else the `Content-Length` of a 200 answer
+ * without `Content-Encoding`; undefined when unknown.
+ */
+function blobLength(res: Response): number | undefined {
+  const range = /\/(\d+)\s*$/.exec(res.headers.get("content-range") ?? "");
+  if (res.status === 206) return range ? Number(range[1]) : undefined;
+  const length = res.headers.get("content-length");
+  if (res.status !== 200 || res.headers.get("content-encoding") || !length) return undefined;
+  return /^\d+$/.test(length.trim()) ? Number(length) : undefined;
+}
+
 /** Reads one chunk, failing with Interrupted when nothing comes for `ms`. */
 async function readWithin(
   reader: ReadableStreamDefaultReader<Uint8Array>,
@@ -80,11 +96,40 @@ export function verifiedBlobStream(o: BlobStreamOptions): ReadableStream<Uint8Ar
   let failures = 0;
   let cancelled = false;
 
+  /** True after a body ended cleanly before the descriptor's size. */
+  let endedShort = false;
+
+  /** The descriptor fault: the registry's blob is `actual` bytes, the descriptor says `o.size`. */
+  function wrongSize(actual: string): DigestMismatchError {
+    return new DigestMismatchError({
+      expected: `${o.size} bytes`,
+      actual,
+      what: o.what,
+      fault: "descriptor",
+    });
+  }
+
+  async function open(offset: number): Promise<Response> {
+    try {
+      return await o.open(offset, abort.signal);
+    } catch (e) {
+      if (endedShort && e instanceof RegistryError && e.status === 416) {
+        throw wrongSize(`${offset} bytes and has no more`);
+      }
+      throw e;
+    }
+  }
+
   async function connect(): Promise<void> {
     abort = new AbortController();
     const offset = verifier.bytes;
-    const res = await o.open(offset, abort.signal);
+    const res = await open(offset);
     skip = 0;
+    const total = blobLength(res);
+    if (o.size !== undefined && total !== undefined && total !== o.size) {
+      await res.body?.cancel();
+      throw wrongSize(`${total} bytes`);
+    }
     if (offset > 0) {
       const start = res.status === 206 ? rangeStart(res.headers.get("content-range")) : 0;
       if (start === undefined || start > offset) {
@@ -119,6 +164,7 @@ export function verifiedBlobStream(o: BlobStreamOptions): ReadableStream<Uint8Ar
       : await readWithin(reader!, stallMs);
     if (r.done) {
       if (o.size !== undefined && verifier.bytes < o.size) {
+        endedShort = true;
         throw new Interrupted(`body ended after ${verifier.bytes} of ${o.size} bytes`);
       }
       reader = undefined;

@@ -9,6 +9,7 @@
  * @module
  */
 import { BlockedPortError } from "../errors.ts";
+import type { ProxyFacts } from "../error_facts.ts";
 
 /** The WHATWG bad ports, as Deno 2.9 applies them. */
 export const BAD_PORTS: ReadonlySet<number> = new Set([
@@ -136,6 +137,27 @@ export function proxyVariable(
       host.endsWith(`.${h}`);
   });
   return exempt ? undefined : name;
+}
+
+/**
+ * The proxy that applies to `url` (see {@linkcode proxyVariable}): its
+ * variable and address, scheme, host and port only (a user name and password
+ * in the variable are left out).
+ * @returns undefined when no proxy applies
+ */
+export function proxyFacts(
+  url: string,
+  env: (name: string) => string | undefined,
+): ProxyFacts | undefined {
+  const variable = proxyVariable(url, env);
+  if (!variable) return undefined;
+  const value = env(variable)!.trim();
+  try {
+    const u = new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(value) ? value : `http://${value}`);
+    return { variable, address: `${u.protocol}//${u.host}` };
+  } catch {
+    return { variable, address: "(not a URL)" };
+  }
 }
 
 /**

@@ -5,7 +5,7 @@
  * never reaches another host).
  * @module
  */
-import { DigestMismatchError, RegistryError, SregistryError } from "../errors.ts";
+import { DigestMismatchError, RegistryError } from "../errors.ts";
 import { type DigestVerifier, isDigest } from "../digest.ts";
 import { formatReference, pullScope, type Reference } from "../reference.ts";
 import { verifiedBlobStream } from "./_blob_stream.ts";
@@ -23,13 +23,13 @@ import {
 import type { Platform } from "../image/platform.ts";
 import { resolveImage } from "./resolve.ts";
 import { defaultSleep } from "./transport.ts";
-import { nextLink, parseRateLimit, parseTagPage, type RateLimit } from "./_headers.ts";
+import { parseRateLimit, type RateLimit } from "./_headers.ts";
+import { followTagPages } from "./tag_pages.ts";
 
 export type { RateLimit } from "./_headers.ts";
 export type { ClientEvent, ClientOptions, FetchedManifest, ResolvedImage } from "./types.ts";
 import type { ClientOptions, FetchedManifest, ResolvedImage } from "./types.ts";
 
-const MAX_TAG_PAGES = 10_000;
 /** HEAD answers that a GET would not change: failed login, rate limit. */
 const HEAD_FINAL = new Set([401, 429]);
 
@@ -256,28 +256,27 @@ export class RegistryClient {
     });
   }
 
-  /** Lists every tag (sorted, unique), following `Link` pagination. */
-  async listTags(ref: Reference, opts: { pageSize?: number } = {}): Promise<string[]> {
-    let url: string | undefined = this.#conn.url(ref, "tags/list") +
-      (opts.pageSize ? `?n=${opts.pageSize}` : "");
+  /**
+   * Lists every tag (sorted, unique), following `Link` pagination with the
+   * bounds of `tag_pages.ts` (a looping next link fails, naming the registry).
+   */
+  listTags(ref: Reference, opts: { pageSize?: number } = {}): Promise<string[]> {
     const action = `list the tags of ${ref.domain}/${ref.path}`;
-    const tags: string[] = [];
-    for (let page = 0; url && page < MAX_TAG_PAGES; page++) {
-      const { res, bytes } = await this.#getSmall(
-        ref,
-        url,
-        action,
-        "application/json",
-        "a tag list",
-      );
-      const text = new TextDecoder().decode(bytes);
-      const pageTags = parseTagPage(text);
-      if (!pageTags) {
-        throw new SregistryError(`Cannot ${action}: the registry answered non-JSON: try again`);
-      }
-      tags.push(...pageTags);
-      url = nextLink(res.headers.get("link"), url);
-    }
-    return [...new Set(tags)].sort();
+    return followTagPages({
+      firstUrl: this.#conn.url(ref, "tags/list") + (opts.pageSize ? `?n=${opts.pageSize}` : ""),
+      registry: this.#conn.host(ref.domain),
+      action,
+      getPage: async (url) => {
+        const { res, bytes } = await this.#getSmall(
+          ref,
+          url,
+          action,
+          "application/json",
+          "a tag list",
+        );
+        return { text: new TextDecoder().decode(bytes), link: res.headers.get("link") };
+      },
+      onProgress: (message) => this.#opts.onEvent?.({ kind: "progress", message }),
+    });
   }
 }

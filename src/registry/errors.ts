@@ -158,7 +158,8 @@ export function networkError(e: unknown, url: string, action: string): Sregistry
     );
   }
   const failure = classifyFetchFailure(e, url);
-  const facts = { host: hostOf(url), url: safeUrl(url), action };
+  const proxy = failure?.proxy;
+  const facts = { host: hostOf(url), url: safeUrl(url), action, ...(proxy ? { proxy } : {}) };
   if (failure instanceof TlsError) {
     const { certificate, detail } = failure;
     return new TlsError({ ...facts, certificate, detail }, options);

@@ -16,7 +16,7 @@
  */
 import { SregistryError, TlsError } from "../errors.ts";
 import { classifyFetchFailure, type Fetcher, safeUrl } from "./transport.ts";
-import { badPortError, badPortOf, proxyVariable } from "./bad_ports.ts";
+import { badPortError, badPortOf, proxyFacts, proxyVariable } from "./bad_ports.ts";
 import { nodeFetcher, systemCaBundle } from "./node_fetch.ts";
 
 /** The settings this layer reads (see `Settings`). */
@@ -158,7 +158,7 @@ export function createHttpFetcher(
       return await inner(req, client ? { client } : undefined);
     } catch (e) {
       if (req.signal.aborted) throw e;
-      const failure = classifyFetchFailure(e, req.url);
+      const failure = classifyFetchFailure(e, req.url, proxyFacts(req.url, env));
       if (failure instanceof TlsError) throw tlsError(req.url, e, settings);
       throw failure ?? e;
     }

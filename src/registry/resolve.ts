@@ -7,6 +7,7 @@
 import { SregistryError } from "../errors.ts";
 import { formatReference, type Reference } from "../reference.ts";
 import { hostPlatform, type Platform, selectManifest } from "../image/platform.ts";
+import { checkContainerImage } from "../image/artifact.ts";
 import type { FetchedManifest, ResolvedImage } from "./types.ts";
 
 /** Fetches a manifest by tag or digest (default: the reference's own). */
@@ -17,7 +18,8 @@ export type GetManifest = (ref: Reference, reference?: string) => Promise<Fetche
  * single manifest has none here: it is built for what its config says, not
  * for what was asked (the pull compares the two).
  * @throws {SregistryError} when no index entry matches (listing the
- *   platforms the image has) or the entry is another index; whatever
+ *   platforms the image has), the entry is another index, or the manifest is
+ *   not a container image's (an OCI artifact: `image/artifact.ts`); whatever
  *   `getManifest` throws
  */
 export async function resolveImage(
@@ -28,6 +30,7 @@ export async function resolveImage(
   const top = await getManifest(ref);
   const base = { ref, digest: top.digest, mediaType: top.mediaType, bytes: top.bytes };
   if (top.parsed.kind === "manifest") {
+    checkContainerImage(top.parsed, formatReference(ref));
     return { ...base, manifestDigest: top.digest, manifestBytes: top.bytes, manifest: top.parsed };
   }
   const platform = opts.platform ?? hostPlatform();
@@ -40,6 +43,7 @@ export async function resolveImage(
       }: its index points to another index (${entry.digest}): nested indexes are not supported`,
     );
   }
+  checkContainerImage(child.parsed, formatReference(ref));
   return {
     ...base,
     index: top.parsed,

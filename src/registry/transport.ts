@@ -11,6 +11,7 @@ import {
   TlsError,
   UnknownHostError,
 } from "../errors.ts";
+import type { ProxyFacts } from "../error_facts.ts";
 
 /** One HTTP exchange; `fetch` itself is one, fakes are others. */
 export type Fetcher = (req: Request) => Promise<Response>;
@@ -134,16 +135,20 @@ function hostOf(url: string): string {
  * {@linkcode ConnectionRefusedError}, {@linkcode ConnectionResetError} or
  * {@linkcode TlsError} (its `certificate` set for an untrusted certificate),
  * {@linkcode BlockedPortError}, with `e` as `cause` and the host and URL
- * (without query) as facts; `e` itself (or the first of its causes) when it
+ * (without query) as facts, and `proxy` when one applied; `e` itself (or the first of its causes) when it
  * is one already; undefined for anything else (an abort, a timeout). Node errors are read by `code`; Deno's carry only
  * text, read here once (see `DENO_DNS`).
  */
-export function classifyFetchFailure(e: unknown, url: string): NetworkError | undefined {
+export function classifyFetchFailure(
+  e: unknown,
+  url: string,
+  proxy?: ProxyFacts,
+): NetworkError | undefined {
   if (e instanceof NetworkError) return e;
   if (!(e instanceof Error) || e.name === "AbortError" || e.name === "TimeoutError") {
     return undefined;
   }
-  const facts = { host: hostOf(url), url: safeUrl(url) };
+  const facts = { host: hostOf(url), url: safeUrl(url), ...(proxy ? { proxy } : {}) };
   const options = { cause: e };
   for (let x: unknown = e, i = 0; x instanceof Error && i < 8; x = x.cause, i++) {
     if (x instanceof NetworkError) return x; // classified where it failed, e.g. a bad port

@@ -11,7 +11,7 @@ import type { Fetcher } from "./transport.ts";
 
 /** Something the client reports; the library never prints. */
 export interface ClientEvent {
-  kind: "retry" | "ratelimit" | "resume" | "mirror" | "mirror-failed";
+  kind: "retry" | "ratelimit" | "resume" | "mirror" | "mirror-failed" | "progress";
   message: string;
 }
 

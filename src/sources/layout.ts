@@ -10,6 +10,7 @@ import { SregistryError } from "../errors.ts";
 import { configPlatform, parseImageConfig } from "../image/config.ts";
 import { LayoutIndexSchema } from "../image/schemas.ts";
 import { type Descriptor, type ImageManifest, parseManifest } from "../image/manifest.ts";
+import { checkContainerImage } from "../image/artifact.ts";
 import { formatPlatform, hostPlatform, type Platform, selectManifest } from "../image/platform.ts";
 import { checkOciLayoutFile, layoutBlobPath, layoutPaths, REF_NAME } from "../store/oci_layout.ts";
 import type { ImageSource, Resolved } from "./source.ts";
@@ -119,6 +120,7 @@ export class LayoutSource implements ImageSource {
     } else {
       manifest = parsed;
     }
+    checkContainerImage(manifest, this.name);
     const configBytes = manifest.configBytes ?? this.#readVerified(manifest.config);
     const config = parseImageConfig(configBytes, `${this.name} (${manifest.config.digest})`);
     const chosen: Platform | undefined = manifestDesc.platform ?? configPlatform(config);

@@ -16,7 +16,7 @@
 
 import type { DirNode } from "../layers/image_tree.ts";
 import { DATA_UNCOMPRESSED } from "./format.ts";
-import { asRecord, fileBlockCount } from "./file_record.ts";
+import { FIELD, fileBlockCount, type FileTable } from "./file_table.ts";
 
 /** A stretch of the data area, in bytes from the start of the squashfs. */
 export interface Extent {
@@ -118,7 +118,7 @@ export function planCompaction(
 export function liveExtents(
   root: DirNode,
   o: {
-    owner: number;
+    files: FileTable;
     blockSize: number;
     blockSizes: (first: number, count: number) => Uint32Array;
     fragments: Uint8Array;
@@ -126,17 +126,22 @@ export function liveExtents(
 ): Extent[] {
   const extents: Extent[] = [];
   const words = (word: number) => word & ~DATA_UNCOMPRESSED;
+  const files = o.files;
   const stack: DirNode[] = [root];
   while (stack.length > 0) {
     for (const node of stack.pop()!.children.values()) {
       if (node.kind === "dir") stack.push(node);
-      if (node.kind !== "file" || node.size === 0) continue;
-      const record = asRecord(node.data, node.size, o.owner);
-      const count = fileBlockCount(record, o.blockSize);
+      // A content this writer did not store is refused when its inode is written.
+      if (node.kind !== "file" || node.size === 0 || !files.has(node.data)) continue;
+      const record = node.data;
+      const size = files.get(record, FIELD.size);
+      const count = fileBlockCount(size, files.get(record, FIELD.fragment), o.blockSize);
       if (count === 0) continue;
       let length = 0;
-      for (const word of o.blockSizes(record.blocks, count)) length += words(word);
-      extents.push({ start: record.start, length });
+      for (const word of o.blockSizes(files.get(record, FIELD.blocks), count)) {
+        length += words(word);
+      }
+      extents.push({ start: files.get(record, FIELD.start), length });
     }
   }
   const view = new DataView(o.fragments.buffer, o.fragments.byteOffset, o.fragments.byteLength);

@@ -9,10 +9,10 @@
  * @module
  */
 
-import type { DirNode, FileNode, ImageNode, NodeAttrs } from "../layers/image_tree.ts";
+import type { DirNode, FileData, FileNode, ImageNode, NodeAttrs } from "../layers/image_tree.ts";
 import { writeListing } from "./directory.ts";
 import type { DirEntry } from "./directory.ts";
-import { asRecord, fileBlockCount, type FileRecord } from "./file_record.ts";
+import { FIELD, fileBlockCount, type FileTable } from "./file_table.ts";
 import {
   BASIC_TYPE,
   encodeDeviceInode,
@@ -44,9 +44,11 @@ export type BlockSizes = (first: number, count: number) => Uint32Array;
 
 /**
  * Encodes the tables of the tree under `root`. File nodes must carry the
- * records the writer gave (`data`), or none when empty. Throws
- * {@link SquashfsLimitError} on a name, id or device number the format
- * cannot hold.
+ * records the writer gave (`data`, an index in `files`), or none when empty
+ * (such nodes are given records in `files`, not in the tree, so the tree can
+ * be written again by another writer). Throws {@link SquashfsLimitError} on
+ * a name, id or device number the format cannot hold, and an Error when a
+ * file's record is missing or not of its size.
  */
 export function encodeTree(
   root: DirNode,
@@ -54,8 +56,8 @@ export function encodeTree(
     compress: BlockCompressor;
     blockSize: number;
     blockSizes: BlockSizes;
-    /** The number of the writer that stored the contents (`DataWriter.owner`). */
-    owner: number;
+    /** The records of the contents the writer stored (`DataWriter.files`). */
+    files: FileTable;
     /** Where a content's first block moved to (compaction); default where it was written. */
     relocate?: (start: number) => number;
   },
@@ -74,7 +76,14 @@ class TreeEncoder {
   #out = new RecordBuilder();
   #blockSize: number;
   #blockSizes: BlockSizes;
-  #owner: number;
+  #files: FileTable;
+  /** Records of the empty files that came without one. */
+  #dataless = new Map<FileNode, FileData>();
+  /** Per record: inode number (0 until numbered), names linked, inode reference (-1: not written). */
+  #ino = new Int32Array(0);
+  #nlink = new Int32Array(0);
+  #ref = new Float64Array(0);
+
   #relocate: (start: number) => number;
 
   constructor(
@@ -82,7 +91,7 @@ class TreeEncoder {
       compress: BlockCompressor;
       blockSize: number;
       blockSizes: BlockSizes;
-      owner: number;
+      files: FileTable;
       relocate?: (start: number) => number;
     },
   ) {
@@ -91,12 +100,12 @@ class TreeEncoder {
     this.#xattrs = new XattrTable(o.compress);
     this.#blockSize = o.blockSize;
     this.#blockSizes = o.blockSizes;
-    this.#owner = o.owner;
+    this.#files = o.files;
     this.#relocate = o.relocate ?? ((start) => start);
   }
 
   encode(root: DirNode): EncodedTree {
-    this.#count = countInodes(root, this.#owner);
+    this.#count = this.#countInodes(root);
     const rootRef = this.#writeDir(root, this.#next++, this.#count + 1);
     const ids = new Uint8Array(this.#ids.size * 4);
     const view = new DataView(ids.buffer);
@@ -117,9 +126,9 @@ class TreeEncoder {
     const nodes = names.map((name) => dir.children.get(name)!);
     const numbers = nodes.map((node) => {
       if (node.kind !== "file") return this.#next++;
-      const record = node.data as FileRecord;
-      if (record.ino === 0) record.ino = this.#next++;
-      return record.ino;
+      const record = this.#record(node);
+      if (this.#ino[record] === 0) this.#ino[record] = this.#next++;
+      return this.#ino[record];
     });
     const refs = new Array<number>(nodes.length);
     let subdirs = 0;
@@ -150,11 +159,11 @@ class TreeEncoder {
 
   #writeLeaf(node: Exclude<ImageNode, DirNode>, ino: number): number {
     if (node.kind === "file") {
-      const record = node.data as FileRecord;
-      if (record.ref >= 0) return record.ref;
-      record.ref = this.#inodes.reference();
+      const record = this.#record(node);
+      if (this.#ref[record] >= 0) return this.#ref[record];
+      this.#ref[record] = this.#inodes.reference();
       this.#writeFile(node, record);
-      return record.ref;
+      return this.#ref[record];
     }
     const ref = this.#inodes.reference();
     const out = this.#out.reset();
@@ -167,20 +176,70 @@ class TreeEncoder {
     return ref;
   }
 
-  #writeFile(node: FileNode, record: FileRecord): void {
-    const count = fileBlockCount(record, this.#blockSize);
-    if (count > 0 && record.blocks < 0) throw new Error("A file's blocks were never written");
-    const blockSizes = count > 0 ? this.#blockSizes(record.blocks, count) : new Uint32Array(0);
-    encodeFileInode(this.#out.reset(), this.#header(node, record.ino), {
-      start: this.#relocate(record.start),
-      size: record.size,
-      fragment: record.fragment,
-      fragmentOffset: record.fragmentOffset,
-      sparse: record.sparse,
-      nlink: record.nlink,
+  #writeFile(node: FileNode, record: FileData): void {
+    const files = this.#files;
+    const size = files.get(record, FIELD.size);
+    const fragment = files.get(record, FIELD.fragment);
+    const blocks = files.get(record, FIELD.blocks);
+    const count = fileBlockCount(size, fragment, this.#blockSize);
+    if (count > 0 && blocks < 0) throw new Error("A file's blocks were never written");
+    const blockSizes = count > 0 ? this.#blockSizes(blocks, count) : new Uint32Array(0);
+    encodeFileInode(this.#out.reset(), this.#header(node, this.#ino[record]), {
+      start: this.#relocate(files.get(record, FIELD.start)),
+      size,
+      fragment,
+      fragmentOffset: files.get(record, FIELD.fragmentOffset),
+      sparse: files.sparse(record),
+      nlink: this.#nlink[record],
       blockSizes,
     });
     this.#inodes.write(this.#out.bytes());
+  }
+
+  /** The record of file node `node`: its own, or the one given to it as an empty file without. */
+  #record(node: FileNode): FileData {
+    return node.data ?? this.#dataless.get(node)!;
+  }
+
+  /**
+   * Counts the inodes under `root` (itself included), checking each file
+   * node's record (an empty file without one gets one) and counting its
+   * links. Iterative: deep trees do not grow the stack.
+   */
+  #countInodes(root: DirNode): number {
+    const files = this.#files;
+    const fileNodes: FileNode[] = [];
+    let count = 1;
+    const stack: DirNode[] = [root];
+    while (stack.length > 0) {
+      for (const node of stack.pop()!.children.values()) {
+        if (node.kind === "dir") {
+          stack.push(node);
+          count++;
+        } else if (node.kind === "file") {
+          if (node.data === undefined) {
+            if (node.size !== 0) {
+              throw new Error(`A file of ${node.size} bytes has no stored content`);
+            }
+            if (!this.#dataless.has(node)) this.#dataless.set(node, files.add(0));
+          } else if (!files.has(node.data)) {
+            throw new TypeError("A file's content was not stored by this SquashfsWriter");
+          } else if (files.get(node.data, FIELD.size) !== node.size) {
+            throw new Error(
+              `A file's size is ${node.size} bytes but ${
+                files.get(node.data, FIELD.size)
+              } bytes were stored`,
+            );
+          }
+          fileNodes.push(node);
+        } else count++;
+      }
+    }
+    this.#ino = new Int32Array(files.count);
+    this.#nlink = new Int32Array(files.count);
+    this.#ref = new Float64Array(files.count).fill(-1);
+    for (const node of fileNodes) if (this.#nlink[this.#record(node)]++ === 0) count++;
+    return count;
   }
 
   #header(node: NodeAttrs, ino: number): InodeHeader {
@@ -212,27 +271,4 @@ class TreeEncoder {
     }
     return index;
   }
-}
-
-/**
- * Counts the inodes under `root` (itself included), giving each file node its
- * writer record (an empty one when no content was stored) and counting its
- * links. Iterative: deep trees do not grow the stack.
- */
-function countInodes(root: DirNode, owner: number): number {
-  let count = 1;
-  const stack: DirNode[] = [root];
-  while (stack.length > 0) {
-    for (const node of stack.pop()!.children.values()) {
-      if (node.kind === "dir") {
-        stack.push(node);
-        count++;
-      } else if (node.kind === "file") {
-        const record = asRecord(node.data, node.size, owner);
-        node.data = record;
-        if (record.nlink++ === 0) count++;
-      } else count++;
-    }
-  }
-  return count;
 }

@@ -60,6 +60,8 @@ export interface SquashfsWriterOptions {
 export interface FileSink {
   /** Adds `chunk` (read during the call only; the writer copies what it keeps). */
   write(chunk: Uint8Array): void;
+  /** Adds `n` zero bytes; whole blocks of them become sparse blocks without being built. */
+  zeros(n: number): void;
   /** Ends the file; its record is final once `finish()` resolves. */
   end(): FileData;
 }
@@ -202,7 +204,7 @@ export class SquashfsWriter {
     if (file === undefined || this.#compaction === "never") return { end, fragments };
     const plan = planCompaction(
       liveExtents(root, {
-        owner: this.#data.owner,
+        files: this.#data.files,
         blockSize: this.#blockSize,
         blockSizes: (first, count) => this.#data.blockSizes(first, count),
         fragments,
@@ -235,7 +237,7 @@ export class SquashfsWriter {
       compress,
       blockSize: this.#blockSize,
       blockSizes: (first, count) => this.#data.blockSizes(first, count),
-      owner: this.#data.owner,
+      files: this.#data.files,
       relocate,
     });
     let at = dataEnd;

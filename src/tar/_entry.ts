@@ -51,7 +51,26 @@ export interface TarHeader {
   xattrs?: Map<ByteString, Uint8Array>;
 }
 
-/** Receives the archive/** Types that never have a body, whatever their size field says. */
+/** Receives the archive's entries in order (the reader's visitor). */
+export interface TarVisitor {
+  /** An entry starts; its `size` bytes of body follow through `body`, then `end`. */
+  header(h: TarHeader): void;
+  /**
+   * A slice of the current entry's body: a view of the written chunk (or, for
+   * a sparse file's hole, of a shared zero buffer), not a copy; never modify it.
+   */
+  body(chunk: Uint8Array): void;
+  /** The current entry's body is complete. */
+  end(): void;
+  /**
+   * `n` zero bytes of the current entry's body: a hole of a sparse file
+   * (never 0). Without this method the reader gives holes to `body` as
+   * slices of a shared zero buffer.
+   */
+  hole?(n: number): void;
+}
+
+/** Types that never have a body, whatever their size field says. */
 export const HEADER_ONLY = new Set<TarType>([
   "link",
   "symlink",
@@ -100,15 +119,24 @@ export function entryHeader(
   if (typeflag === "\0" && name.endsWith("/")) type = "directory";
   if (pax.path !== undefined) name = pax.path;
   const linkname = pax.linkpath ?? pending.longLink ?? field(block, 157, 100);
-  if (pax.size !== undefined) {
+  const bad: Bad = (what, value, rule) =>
+    new TarFormatError(
+      `invalid header: entry ${quote(name)} has ${what}${quote(value)}, which is not ${rule}`,
+    );
+  if (pax.size) {
     if (!/^\d{1,16}$/.test(pax.size) || !Number.isSafeInteger(Number(pax.size))) {
-      throw new TarFormatError(
-        `invalid header: the PAX size ${JSON.stringify(displayName(pax.size))} is not a number`,
-      );
+      throw bad("the PAX record size=", pax.size, "a decimal number of bytes");
     }
     size = Number(pax.size);
   }
-  const mtime = paxTime(pax.mtime, number(block, 136, 12, "mtime", true));
+  const mtime = paxTime(pax.mtime, number(block, 136, 12, "mtime", true), "mtime", bad);
+  paxTime(pax.ctime, 0, "ctime", bad); // checked, not kept (as Go's archive/tar)
+  const id = (key: "uid" | "gid", offset: number) => {
+    const header = number(block, offset, 8, key);
+    const value = pax[key] ? paxInt(pax[key], key, bad) : header;
+    if (value > MAX_ID) throw bad(`the ${key} field `, String(value), `an id from 0 to ${MAX_ID}`);
+    return value;
+  };
   return {
     name,
     linkname,
@@ -116,10 +144,10 @@ export function entryHeader(
     typeflag,
     size: HEADER_ONLY.has(type) ? 0 : size,
     mode: number(block, 100, 8, "mode") & 0o7777,
-    uid: paxInt(pax.uid, number(block, 108, 8, "uid")),
-    gid: paxInt(pax.gid, number(block, 116, 8, "gid")),
+    uid: id("uid", 108),
+    gid: id("gid", 116),
     mtime,
-    atime: paxTime(pax.atime, mtime),
+    atime: paxTime(pax.atime, mtime, "atime", bad),
     devmajor: type === "char" || type === "block" ? number(block, 329, 8, "devmajor") : 0,
     devminor: type === "char" || type === "block" ? number(block, 337, 8, "devminor") : 0,
     pax,
@@ -129,12 +157,40 @@ export function entryHeader(
 
 const XATTR = "SCHILY.xattr.";
 
-function paxInt(value: string | undefined, fallback: number): number {
-  return value !== undefined && /^\d{1,15}$/.test(value) ? Number(value) : fallback;
+/**
+ * Largest owner id kept: Linux's `uid_t` and squashfs's id table are 32-bit
+ * unsigned, and `(uid_t)-1` (4294967295) means "no change" to `chown(2)`.
+ */
+export const MAX_ID = 0xfffffffe;
+
+type Bad = (what: string, value: string, rule: string) => TarFormatError;
+
+/** `s` quoted for a message, shortened past 100 characters. */
+function quote(s: string): string {
+  return JSON.stringify(displayName(s.length > 100 ? `${s.slice(0, 60)}...${s.slice(-30)}` : s));
 }
 
-function paxTime(value: string | undefined, fallback: number): number {
-  return value !== undefined && /^-?\d{1,15}(\.\d+)?$/.test(value) ? Number(value) : fallback;
+/** A PAX `uid` or `gid` record: decimal digits only, at most {@link MAX_ID}. */
+function paxInt(value: string, key: string, bad: Bad): number {
+  const rule = `a decimal id from 0 to ${MAX_ID}`;
+  if (!/^\d+$/.test(value) || Number(value) > MAX_ID) {
+    throw bad(`the PAX record ${key}=`, value, rule);
+  }
+  return Number(value);
+}
+
+/**
+ * A PAX time record (`[-+]seconds[.fraction]`, seconds within a signed 64-bit
+ * integer, as Go's archive/tar `parsePAXTime`); an absent or empty record is
+ * `fallback` (POSIX: an empty value removes the record).
+ */
+function paxTime(value: string | undefined, fallback: number, key: string, bad: Bad): number {
+  if (!value) return fallback;
+  const m = /^([-+]?)(\d+)(?:\.(\d*))?$/.exec(value);
+  if (!m || BigInt(m[2]) > 0x7fffffffffffffffn) {
+    throw bad(`the PAX record ${key}=`, value, "a decimal number of seconds");
+  }
+  return Number(value.endsWith(".") ? value.slice(0, -1) : value);
 }
 
 /** The `SCHILY.xattr.*` records of `pax` (their values are bytes), or undefined when none. */

@@ -6,13 +6,19 @@
  * bytes that are not UTF-8 must stay two names.
  * @module
  */
-import { bytesToByteString, type ByteString } from "../byte_string.ts";
+import { bytesToByteString, type ByteString, displayName } from "../byte_string.ts";
 
 /** The tar block size. */
 export const BLOCK = 512;
 
 /** A header that is not valid tar (bad checksum, number or PAX record). */
 export class TarFormatError extends Error {
+  /**
+   * Where in the uncompressed archive the fault is, in bytes from its start:
+   * the start of the bad header block (or of the bytes being read); set by
+   * the reader.
+   */
+  offset?: number;
   constructor(message: string) {
     super(message);
     this.name = "TarFormatError";
@@ -21,6 +27,8 @@ export class TarFormatError extends Error {
 
 /** The archive ends inside an entry: in its body (`inBody`), or in a header. */
 export class TarTruncatedError extends Error {
+  /** Bytes of the archive read before it ended; set by the reader. */
+  offset?: number;
   constructor(readonly inBody: boolean) {
     super(inBody ? "the archive ends inside an entry" : "the archive ends inside a header");
     this.name = "TarTruncatedError";
@@ -184,4 +192,15 @@ export function parsePax(bytes: Uint8Array): Record<ByteString, ByteString> {
   }
   if (sparse.length > 0) records["GNU.sparse.map"] = sparse.join(",");
   return records;
+}
+
+/** Runs `fn`; a {@link TarFormatError} it throws names entry `name`. */
+export function namedFault<T>(name: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    if (!(e instanceof TarFormatError)) throw e;
+    const entry = `entry ${JSON.stringify(displayName(name))}: `;
+    throw new TarFormatError(e.message.replace(/^(invalid header: )?/, `$1${entry}`));
+  }
 }

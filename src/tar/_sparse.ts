@@ -68,9 +68,13 @@ export interface PaxSparse {
   map?: SparseMap;
 }
 
-function decimal(value: string, what: string): number {
+/** The decimal value of PAX record `key` (a part of it for `GNU.sparse.map`). */
+function decimal(value: string, key: string): number {
   if (!/^\d{1,16}$/.test(value) || !Number.isSafeInteger(Number(value))) {
-    throw bad(`${what} is not a number`);
+    const shown = JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}...` : value);
+    throw new TarFormatError(
+      `invalid header: the PAX record ${key} has ${shown}, which is not a decimal number`,
+    );
   }
   return Number(value);
 }
@@ -87,16 +91,17 @@ export function paxSparse(pax: Record<ByteString, ByteString>): PaxSparse | unde
   else if (!pax["GNU.sparse.map"] && pax["GNU.sparse.numblocks"] === undefined) return undefined;
   const out: PaxSparse = {};
   if (pax["GNU.sparse.name"]) out.name = pax["GNU.sparse.name"];
-  const size = pax["GNU.sparse.size"] ?? pax["GNU.sparse.realsize"];
-  if (size !== undefined) out.realSize = decimal(size, "real size");
+  const sizeKey = pax["GNU.sparse.size"] !== undefined ? "GNU.sparse.size" : "GNU.sparse.realsize";
+  const size = pax[sizeKey];
+  if (size !== undefined) out.realSize = decimal(size, sizeKey);
   if (v1) return out;
-  const count = decimal(pax["GNU.sparse.numblocks"] ?? "", "region count");
+  const count = decimal(pax["GNU.sparse.numblocks"] ?? "", "GNU.sparse.numblocks");
   const text = pax["GNU.sparse.map"] ?? "";
   const parts = text === "" ? [] : text.split(",");
   if (count > MAX_REGIONS || parts.length !== 2 * count) {
     throw bad(`has ${parts.length} numbers for ${count} regions`);
   }
-  out.map = parts.map((p) => decimal(p, "region"));
+  out.map = parts.map((p) => decimal(p, "GNU.sparse.map"));
   return out;
 }
 

@@ -15,4 +15,10 @@ export {
   type TarType,
   type TarVisitor,
 } from "./reader.ts";
-export { type SourceEntry, tarEntries, TooLargeError } from "./entries.ts";
+export {
+  type BodyChunk,
+  isSourceError,
+  type SourceEntry,
+  tarEntries,
+  TooLargeError,
+} from "./entries.ts";

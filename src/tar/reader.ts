@@ -4,8 +4,9 @@
  * promise per entry. It reads what container layers hold: ustar, PAX (`x`
  * records; `g` global headers are skipped, as Go's archive/tar and so umoci
  * do), GNU long names (`L`, `K`), GNU sparse files in every form GNU tar
- * writes (old GNU `S`, PAX 0.0, 0.1 and 1.0; see `_tar_sparse.ts`: the
- * visitor sees the real name, the real size and the holes as zeros),
+ * writes (old GNU `S`, PAX 0.0, 0.1 and 1.0; see `_sparse.ts`: the
+ * visitor sees the real name, the real size and the holes as zeros, or as
+ * lengths when it has `hole`),
  * base-256 numbers, V7 headers, and the end-of-archive marker. Every header's
  * checksum is checked (unsigned or signed sum).
  *
@@ -24,13 +25,20 @@ import {
   checkSum,
   field,
   isZero,
+  namedFault,
   number,
   parsePax,
   TarFormatError,
   TarHolesError,
   TarTruncatedError,
 } from "./_fields.ts";
-import { entryHeader, HEADER_ONLY, type Pending, type TarHeader } from "./_entry.ts";
+import {
+  entryHeader,
+  HEADER_ONLY,
+  type Pending,
+  type TarHeader,
+  type TarVisitor,
+} from "./_entry.ts";
 import {
   checkMap,
   emitZeros,
@@ -42,20 +50,7 @@ import {
 } from "./_sparse.ts";
 
 export { parsePax, TarFormatError, TarHolesError, TarTruncatedError };
-export type { TarHeader, TarType } from "./_entry.ts";
-
-/** Receives the archive's entries in order. */
-export interface TarVisitor {
-  /** An entry starts; its `size` bytes of body follow through `body`, then `end`. */
-  header(h: TarHeader): void;
-  /**
-   * A slice of the current entry's body: a view of the written chunk (or, for
-   * a sparse file's hole, of a shared zero buffer), not a copy; never modify it.
-   */
-  body(chunk: Uint8Array): void;
-  /** The current entry's body is complete. */
-  end(): void;
-}
+export type { TarHeader, TarType, TarVisitor } from "./_entry.ts";
 
 /** Ceiling of a PAX or GNU long-name record body kept in memory. */
 const MAX_META = 1 << 20;
@@ -100,11 +95,17 @@ export class TarReader {
   #sparseMap?: PendingSparse;
   #holes: number;
   #maxHoles: number;
+  /** Bytes of the archive given to `write`. */
+  #offset = 0;
+  /** Where the block or bytes being parsed start in the archive. */
+  #faultAt = 0;
   #body = (chunk: Uint8Array) => this.#visitor.body(chunk);
   #hole = (n: number) => {
     this.#holes -= n;
     if (this.#holes < 0) throw new TarHolesError(this.#maxHoles);
-    emitZeros(n, this.#body);
+    if (n === 0) return;
+    if (this.#visitor.hole) this.#visitor.hole(n);
+    else emitZeros(n, this.#body);
   };
 
   constructor(visitor: TarVisitor, options: TarReaderOptions = {}) {
@@ -117,11 +118,27 @@ export class TarReader {
     return this.#state === State.Done;
   }
 
-  /** Parses `chunk`; throws {@link TarFormatError} on a bad header. */
+  /**
+   * Parses `chunk`; throws {@link TarFormatError} on a bad header, its
+   * `offset` set to where the bad block (or bytes) starts in the archive.
+   */
   write(chunk: Uint8Array): void {
+    const base = this.#offset;
+    try {
+      this.#write(chunk, base);
+    } catch (e) {
+      if (e instanceof TarFormatError) e.offset ??= this.#faultAt;
+      throw e;
+    } finally {
+      this.#offset = base + chunk.length;
+    }
+  }
+
+  #write(chunk: Uint8Array, base: number): void {
     let at = 0;
     while (at < chunk.length && this.#state !== State.Done) {
       const n = chunk.length - at;
+      this.#faultAt = base + at - this.#partialLength;
       switch (this.#state) {
         case State.Header:
         case State.AfterZero:
@@ -183,7 +200,9 @@ export class TarReader {
     }
     const inBody = this.#state === State.Body || this.#state === State.Padding ||
       this.#state === State.SparseMap;
-    throw new TarTruncatedError(inBody);
+    const e = new TarTruncatedError(inBody);
+    e.offset = this.#offset;
+    throw e;
   }
 
   #block(block: Uint8Array): void {
@@ -221,7 +240,7 @@ export class TarReader {
       this.#state = State.SparseExtension;
       return;
     }
-    const sparse = paxSparse(h.pax);
+    const sparse = namedFault(h.name, () => paxSparse(h.pax));
     if (sparse === undefined) return this.#startBody(h, h.size, h.size);
     if (HEADER_ONLY.has(h.type)) {
       throw new TarFormatError("invalid header: a sparse map on a link or folder");
@@ -248,7 +267,7 @@ export class TarReader {
 
   /** Emits a sparse file's header, then expands the `left` bytes of data that follow. */
   #startSparse(h: TarHeader, map: SparseMap, stored: number, left: number): void {
-    checkMap(map, h.size, left);
+    namedFault(h.name, () => checkMap(map, h.size, left));
     this.#sparse = new SparseBody(map, h.size, this.#body, this.#hole);
     this.#startBody(h, stored, left);
   }

@@ -99,7 +99,7 @@ Deno.test("selectManifest() never picks attestations and lists available platfor
     "no platforms listed",
   );
   assertThrows(
-    () => selectManifest(multi, parsePlatform("linux/arm64/v9")),
+    () => selectManifest(multi, parsePlatform("linux/riscv64")),
     SregistryError,
     "linux/arm64",
   );
@@ -140,4 +140,63 @@ Deno.test("checkImagePlatform(): an error when asked and different, a warning wh
     checkImagePlatform("x", { ...arm64, variant: "v9" }, { ...arm64, variant: "v8" }, amd64).kind,
     "error",
   );
+});
+
+const amd = (c: string, variant?: string) =>
+  d(c, { os: "linux", architecture: "amd64", ...(variant ? { variant } : {}) });
+const digestOf = (c: string) => "sha256:" + c.repeat(64);
+
+Deno.test("selectManifest() takes plain amd64 before a vN listed first, whatever the CPU", () => {
+  const i = index([amd("a", "v3"), amd("b", "v4"), amd("c"), amd("e", "v2")]);
+  for (const level of [1, 2, 3, 4, undefined]) {
+    assertEquals(
+      selectManifest(i, parsePlatform("linux/amd64"), { amd64: level }).digest,
+      digestOf("c"),
+    );
+  }
+  assertEquals(
+    selectManifest(index([amd("a", "v3"), amd("b", "v1")]), parsePlatform("amd64"), { amd64: 4 })
+      .digest,
+    digestOf("b"),
+  );
+});
+
+Deno.test("selectManifest() never takes an amd64 level above the CPU's", () => {
+  const i = index([amd("a", "v4"), amd("b", "v3"), amd("c", "v2")]);
+  const pick = (level: number) =>
+    selectManifest(i, parsePlatform("linux/amd64"), { amd64: level }).digest;
+  assertEquals(pick(4), digestOf("a"));
+  assertEquals(pick(3), digestOf("b"));
+  assertEquals(pick(2), digestOf("c"));
+  assertThrows(
+    () => pick(1),
+    SregistryError,
+    "the image has linux/amd64/v4, linux/amd64/v3, linux/amd64/v2 only, and this CPU runs up to x86-64-v1",
+  );
+  // Another architecture's machine (level unknown): the lowest level.
+  assertEquals(selectManifest(i, parsePlatform("linux/amd64"), {}).digest, digestOf("c"));
+});
+
+Deno.test("selectManifest() takes the variant asked, else the highest lower level", () => {
+  const i = index([amd("a", "v4"), amd("b", "v2"), amd("c")]);
+  const pick = (p: string) => selectManifest(i, parsePlatform(p), { amd64: 1 }).digest;
+  assertEquals(pick("linux/amd64/v4"), digestOf("a"));
+  assertEquals(pick("linux/amd64/v3"), digestOf("b"));
+  assertEquals(pick("linux/amd64/v1"), digestOf("c"));
+  const arm64 = index([
+    d("1", { os: "linux", architecture: "arm64", variant: "v8.2" }),
+    d("2", { os: "linux", architecture: "arm64" }),
+    d("3", { os: "linux", architecture: "arm64", variant: "v9" }),
+  ]);
+  const arm = (p: string) => selectManifest(arm64, parsePlatform(p)).digest;
+  assertEquals(arm("linux/arm64"), digestOf("2"));
+  assertEquals(arm("linux/arm64/v8.2"), digestOf("1"));
+  assertEquals(arm("linux/arm64/v8.4"), digestOf("1"));
+  assertEquals(arm("linux/arm64/v9"), digestOf("3"));
+  const arm32 = index([
+    d("5", { os: "linux", architecture: "arm", variant: "v5" }),
+    d("6", { os: "linux", architecture: "arm", variant: "v6" }),
+  ]);
+  assertEquals(selectManifest(arm32, parsePlatform("linux/arm/v7")).digest, digestOf("6"));
+  assertThrows(() => selectManifest(arm32, parsePlatform("linux/arm/v5x")), SregistryError);
 });

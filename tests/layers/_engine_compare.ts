@@ -24,7 +24,8 @@ export async function imageWay(
   layers: TarEntry[][],
   extra: ExtraFile[] = [],
 ): Promise<{ tree: Map<string, TreeEntry>; target: ContentTarget; engine: LayerEngine }> {
-  const target = new ContentTarget(new MemorySink());
+  const sink = new MemorySink();
+  const target = new ContentTarget(sink);
   const engine = new LayerEngine([target], { now: NOW });
   for (const [i, entries] of layers.entries()) {
     await engine.applyLayer(streamOf(buildTar(entries), 4096), `layer${i}`);
@@ -32,7 +33,7 @@ export async function imageWay(
   await applyExtraFiles(engine, extra);
   await engine.finish();
   await Deno.mkdir(dir);
-  writeImageTree(engine.root, dir);
+  writeImageTree(engine.root, dir, sink);
   return { tree: await snapshotTree(dir, { dirMtime: true }), target, engine };
 }
 

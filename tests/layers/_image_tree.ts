@@ -9,19 +9,16 @@
 import { join } from "node:path";
 import { lchownSync, lutimesSync } from "node:fs";
 import { byteStringToText } from "../../src/byte_string.ts";
-import type { DirNode, FileData, FileNode } from "../../src/layers/image_tree.ts";
+import type { DirNode, FileNode } from "../../src/layers/image_tree.ts";
 import type { ContentSink, FileSink } from "../../src/layers/target.ts";
 
-/** What {@link MemorySink} stores for a file. */
-export interface MemoryData extends FileData {
-  bytes: Uint8Array;
-}
-
-/** Keeps every file's content in memory. */
+/** Keeps every file's content in memory; a file's `FileData` is its index in `contents`. */
 export class MemorySink implements ContentSink {
-  files = 0;
+  contents: Uint8Array[] = [];
+  get files(): number {
+    return this.contents.length;
+  }
   beginFile(): FileSink {
-    this.files++;
     const chunks: Uint8Array[] = [];
     return {
       write: (chunk) => void chunks.push(chunk.slice()),
@@ -32,7 +29,7 @@ export class MemorySink implements ContentSink {
           bytes.set(c, at);
           at += c.length;
         }
-        return { bytes } as MemoryData;
+        return this.contents.push(bytes) - 1;
       },
     };
   }
@@ -46,8 +43,8 @@ function mknod(path: string, args: string[]): void {
   if (!out.success) throw new Error(new TextDecoder().decode(out.stderr));
 }
 
-/** Writes `root` (content from a {@link MemorySink}) into the empty folder `dir`; needs root. */
-export function writeImageTree(root: DirNode, dir: string): void {
+/** Writes `root` (content from `sink`) into the empty folder `dir`; needs root. */
+export function writeImageTree(root: DirNode, dir: string, sink: MemorySink): void {
   const linked = new Map<FileNode, string>();
   const dirs: [string, DirNode][] = [["", root]];
   const walk = (node: DirNode, rel: string) => {
@@ -69,7 +66,7 @@ export function writeImageTree(root: DirNode, dir: string): void {
           linked.set(child, abs);
           Deno.writeFileSync(
             abs,
-            (child.data as MemoryData | undefined)?.bytes ?? new Uint8Array(),
+            child.data === undefined ? new Uint8Array() : sink.contents[child.data],
           );
           break;
         }

@@ -6,6 +6,8 @@
  */
 import { assertEquals, assertMatch } from "../_assert.ts";
 import { cliHome } from "../_cli.ts";
+import type { TarEntry } from "../_tar.ts";
+import { exists } from "../_tree.ts";
 import { pushImage, registryBinary, startRegistry } from "../_registry.ts";
 import {
   checkInvariants,
@@ -102,3 +104,45 @@ for (const { variable, paths, args = [] } of CASES) {
     },
   });
 }
+
+Deno.test({
+  name:
+    "sregistry pull --sandbox and the folder builder go on past the size estimate (with a warning) and refuse only what cannot fit",
+  ignore,
+  async fn() {
+    await using reg = await startRegistry();
+    using disk = smallDisk("30m");
+    await using home = await cliHome({ SREGISTRY_TMPDIR: `${disk.dir}/tmp` });
+    await Deno.mkdir(`${disk.dir}/tmp`);
+    // 8 MB of random data: about 8 MB compressed, so estimated at 4x + 16 MB = 48 MB.
+    await pushImage(reg, "test/fits", "v1", await imageOf([dataLayer("a", 8 * 1024 * 1024)]));
+    const sandbox = `${disk.dir}/sb`;
+    const pulled = await home.run(["pull", "--sandbox", sandbox, `${reg.host}/test/fits:v1`]);
+    assertEquals(pulled.code, 0, pulled.stderr);
+    assertMatch(pulled.stderr, /Warning: .* free and the image may need about \d+\.\d MB unpacked/);
+    assertEquals(Deno.statSync(`${sandbox}/data/a.bin`).size, 8 * 1024 * 1024);
+    Deno.removeSync(sandbox, { recursive: true });
+    const built = await home.run(["pull", "--builder", "mksquashfs", `${reg.host}/test/fits:v1`]);
+    assertEquals(built.code, 0, built.stderr);
+    await checkSif(built.stdout.trim(), ["data/a.bin"]);
+
+    // Compressed over the free space: refused before any download.
+    await pushImage(reg, "test/big", "v1", await imageOf([dataLayer("b", 40 * 1024 * 1024)]));
+    const big = await home.run(["pull", "--sandbox", sandbox, `${reg.host}/test/big:v1`]);
+    assertEquals(big.code, 1, big.stderr);
+    assertMatch(
+      big.stderr,
+      /no space left on device: it needs about 4\d\.\d MB and \d+\.\d MB are free/,
+    );
+    assertMatch(big.stderr, /give --sandbox a folder with more room/);
+    assertEquals(exists(sandbox), false);
+
+    // Small compressed, large unpacked: the real full disk stops it, the folder is removed.
+    const zeros: TarEntry[] = [{ name: "z", content: new Uint8Array(64 * 1024 * 1024) }];
+    await pushImage(reg, "test/zeros", "v1", await imageOf([zeros]));
+    const full = await home.run(["pull", "--sandbox", sandbox, `${reg.host}/test/zeros:v1`]);
+    assertEquals(full.code, 1, full.stderr);
+    assertMatch(full.stderr, /no space left on device/);
+    assertEquals(exists(sandbox), false);
+  },
+});
