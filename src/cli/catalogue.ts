@@ -15,7 +15,7 @@ import { inspectSummary } from "./inspect_summary.ts";
 import { findImage, imageFile } from "../api/find.ts";
 import { addImage, moveImage, removeImage, renameImage } from "../api/catalogue.ts";
 import { removeTemporaryNow } from "../store/work_dirs.ts";
-import { SIGNAL_EXIT_CODES } from "./exit.ts";
+import { onInterrupt } from "./interrupt.ts";
 
 /**
  * Finds the record `reference` names: an ID as `images` shows it, else a
@@ -46,23 +46,14 @@ function fileSize(r: ImageRecord): number | undefined {
  * @param what "the move of REF", for the message
  */
 function handleInterrupts(what: string): Disposable {
-  const listeners = Object.entries(SIGNAL_EXIT_CODES).map(([signal, code]) => {
-    const listener = () => {
-      removeTemporaryNow();
-      printErr(
-        `Interrupted (${signal}): ${what} stopped before it finished: the partial copy is removed; ` +
-          `the image and its record are as they were. Run the same command again to do it.`,
-      );
-      Deno.exit(code);
-    };
-    Deno.addSignalListener(signal as Deno.Signal, listener);
-    return [signal as Deno.Signal, listener] as const;
+  return onInterrupt((signal, code) => {
+    removeTemporaryNow();
+    printErr(
+      `Interrupted (${signal}): ${what} stopped before it finished: the partial copy is removed; ` +
+        `the image and its record are as they were. Run the same command again to do it.`,
+    );
+    Deno.exit(code);
   });
-  return {
-    [Symbol.dispose]: () => {
-      for (const [signal, listener] of listeners) Deno.removeSignalListener(signal, listener);
-    },
-  };
 }
 
 /** Adds the catalogue commands to `program`. */

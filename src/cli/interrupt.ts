@@ -34,18 +34,14 @@ export function interruptMessage(
 }
 
 /**
- * Handles SIGINT and SIGTERM until disposed (see the module doc).
- * @param what the reference being pulled, for the message
+ * Calls `onSignal` on SIGINT or SIGTERM until disposed; `onSignal` is
+ * expected to exit (with the signal's code from `SIGNAL_EXIT_CODES`).
  */
-export function handleInterrupts(what: string): Disposable {
+export function onInterrupt(
+  onSignal: (signal: keyof typeof SIGNALS, code: number) => void,
+): Disposable {
   const listeners = Object.entries(SIGNALS).map(([signal, code]) => {
-    const listener = () => {
-      const kept = keepPartialDownloads();
-      removeTemporaryNow();
-      releasePinsNow();
-      printErr(interruptMessage(signal as keyof typeof SIGNALS, what, kept));
-      Deno.exit(code);
-    };
+    const listener = () => onSignal(signal as keyof typeof SIGNALS, code);
     Deno.addSignalListener(signal as Deno.Signal, listener);
     return [signal as Deno.Signal, listener] as const;
   });
@@ -54,4 +50,18 @@ export function handleInterrupts(what: string): Disposable {
       for (const [signal, listener] of listeners) Deno.removeSignalListener(signal, listener);
     },
   };
+}
+
+/**
+ * Handles SIGINT and SIGTERM until disposed (see the module doc).
+ * @param what the reference being pulled, for the message
+ */
+export function handleInterrupts(what: string): Disposable {
+  return onInterrupt((signal, code) => {
+    const kept = keepPartialDownloads();
+    removeTemporaryNow();
+    releasePinsNow();
+    printErr(interruptMessage(signal, what, kept));
+    Deno.exit(code);
+  });
 }

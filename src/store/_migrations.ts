@@ -57,10 +57,8 @@ CREATE TABLE IF NOT EXISTS container (
 const ORIGINAL_COLUMNS =
   "id, created_at, metrics, name, tag, image, url, uri, client, version, collection_id";
 
-const V1 = `
-${PYTHON_DDL}
-CREATE TABLE container_v1 (
-	id INTEGER NOT NULL, 
+/** `container`'s columns after `id` (version 1 on), and the foreign key, as SQLite DDL. */
+const CONTAINER_COLUMNS = `
 	created_at DATETIME, 
 	metrics TEXT NOT NULL, 
 	name VARCHAR(250) NOT NULL, 
@@ -80,17 +78,26 @@ CREATE TABLE container_v1 (
 	platform_manifest TEXT,
 	config TEXT,
 	source TEXT,
-	updated_at DATETIME,
-	PRIMARY KEY (id), 
-	FOREIGN KEY(collection_id) REFERENCES collection (id)
-);
-INSERT INTO container_v1 (${ORIGINAL_COLUMNS}) SELECT ${ORIGINAL_COLUMNS} FROM container;
+	updated_at DATETIME,`;
+
+/** Puts `table` (a copy of `container` with `columns`) in `container`'s place, with its indexes. */
+const replaceContainer = (table: string, columns: string) => `
+INSERT INTO ${table} (${columns}) SELECT ${columns} FROM container;
 DROP TABLE container;
-ALTER TABLE container_v1 RENAME TO container;
+ALTER TABLE ${table} RENAME TO container;
 CREATE UNIQUE INDEX container_identity
   ON container (registry, collection_id, name, tag, client, version);
 CREATE INDEX container_manifest_digest ON container (registry, manifest_digest);
 `;
+
+const V1 = `
+${PYTHON_DDL}
+CREATE TABLE container_v1 (
+	id INTEGER NOT NULL, ${CONTAINER_COLUMNS}
+	PRIMARY KEY (id), 
+	FOREIGN KEY(collection_id) REFERENCES collection (id)
+);
+${replaceContainer("container_v1", ORIGINAL_COLUMNS)}`;
 
 const V1_COLUMNS = `${ORIGINAL_COLUMNS}, registry, digest, manifest_digest, platform, size,
   manifest, platform_manifest, config, source, updated_at`;
@@ -99,36 +106,10 @@ const V1_COLUMNS = `${ORIGINAL_COLUMNS}, registry, digest, manifest_digest, plat
 // another one. The Python client inserts without an id, so it works with this table as before.
 const V2 = `
 CREATE TABLE container_v2 (
-	id INTEGER PRIMARY KEY AUTOINCREMENT,
-	created_at DATETIME, 
-	metrics TEXT NOT NULL, 
-	name VARCHAR(250) NOT NULL, 
-	tag VARCHAR(250) NOT NULL, 
-	image VARCHAR(250), 
-	url VARCHAR(500), 
-	uri VARCHAR(500), 
-	client VARCHAR(50) NOT NULL, 
-	version VARCHAR(250), 
-	collection_id INTEGER NOT NULL, 
-	registry TEXT NOT NULL DEFAULT 'docker.io',
-	digest TEXT,
-	manifest_digest TEXT,
-	platform TEXT,
-	size INTEGER,
-	manifest TEXT,
-	platform_manifest TEXT,
-	config TEXT,
-	source TEXT,
-	updated_at DATETIME,
+	id INTEGER PRIMARY KEY AUTOINCREMENT, ${CONTAINER_COLUMNS}
 	FOREIGN KEY(collection_id) REFERENCES collection (id)
 );
-INSERT INTO container_v2 (${V1_COLUMNS}) SELECT ${V1_COLUMNS} FROM container;
-DROP TABLE container;
-ALTER TABLE container_v2 RENAME TO container;
-CREATE UNIQUE INDEX container_identity
-  ON container (registry, collection_id, name, tag, client, version);
-CREATE INDEX container_manifest_digest ON container (registry, manifest_digest);
-`;
+${replaceContainer("container_v2", V1_COLUMNS)}`;
 
 /** Ordered migrations: entry `i` brings the schema from version `i` to `i + 1`. */
 export const MIGRATIONS: readonly string[] = [V1, V2];

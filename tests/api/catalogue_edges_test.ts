@@ -7,30 +7,9 @@
 import { assert, assertEquals, assertRejects } from "../_assert.ts";
 import { addImage, moveImage, renameImage } from "../../src/api/catalogue.ts";
 import { SregistryError, UsageError } from "../../src/errors.ts";
-import { Catalogue } from "../../src/store/catalogue.ts";
+import { exists, SIF, withStore } from "./_store.ts";
 import { HOST } from "../../src/store/temp_names.ts";
 import { deadPid } from "../reliability/_procs.ts";
-
-const SIF = new TextEncoder().encode("#!/usr/bin/env run-singularity\n\0SIF_MAGIC\0 rest\n");
-
-function exists(path: string): boolean {
-  try {
-    Deno.statSync(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-async function withStore(fn: (c: Catalogue, dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir();
-  using catalogue = Catalogue.open(`${dir}/db`);
-  try {
-    await fn(catalogue, dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
 
 Deno.test("addImage() of a file that is already a record's file refuses (naming rename and mv); --copy records a copy", () =>
   withStore(async (catalogue, dir) => {

@@ -5,31 +5,9 @@
 import { assert, assertEquals, assertRejects, assertThrows } from "../_assert.ts";
 import { addImage, moveImage, removeImage, renameImage } from "../../src/api/catalogue.ts";
 import { SregistryError, UsageError } from "../../src/errors.ts";
-import { Catalogue } from "../../src/store/catalogue.ts";
+import { exists, SIF, withStore } from "./_store.ts";
 import { add, Client, images, rm } from "../../mod.ts";
 import { cliHome } from "../_cli.ts";
-
-/** A file with a SIF global header's magic at byte 32 (enough for `add`'s check). */
-const SIF = new TextEncoder().encode("#!/usr/bin/env run-singularity\n\0SIF_MAGIC\0 rest\n");
-
-function exists(path: string): boolean {
-  try {
-    Deno.statSync(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-async function withStore(fn: (c: Catalogue, dir: string) => void | Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir();
-  using catalogue = Catalogue.open(`${dir}/db`);
-  try {
-    await fn(catalogue, dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
 
 Deno.test("addImage() moves a SIF into storage and records it; refuses a non-SIF file", () =>
   withStore(async (catalogue, dir) => {

@@ -4,11 +4,10 @@
  * `inspect` list it as uid 65534 (`setpriv`), and leave the file as it was
  * (reading never migrates). Needs root and setpriv.
  */
-import { DatabaseSync } from "node:sqlite";
 import { assertEquals, assertStringIncludes } from "../_assert.ts";
 import { RUN_FLAGS } from "../_cli.ts";
 import { DATABASE_FILE } from "../../src/store/catalogue.ts";
-import { writePythonDatabase } from "../store/_python_db.ts";
+import { userVersion, writePythonDatabase } from "../store/_python_db.ts";
 
 const MAIN = new URL("../../main.ts", import.meta.url).pathname;
 const NOBODY = 65534;
@@ -21,17 +20,6 @@ function canSetpriv(): boolean {
       .success;
   } catch {
     return false;
-  }
-}
-
-function userVersion(file: string): number {
-  const db = new DatabaseSync(file, { readOnly: true });
-  try {
-    return Number(
-      (db.prepare("PRAGMA user_version").get() as { user_version: number }).user_version,
-    );
-  } finally {
-    db.close();
   }
 }
 

@@ -30,3 +30,14 @@ export function writePythonDatabase(file: string, ids: number[] = [1]): void {
   });
   db.close();
 }
+
+/** The database's `PRAGMA user_version`, read through a connection of its own. */
+export function userVersion(file: string): number {
+  const db = new DatabaseSync(file, { readOnly: true });
+  try {
+    const row = db.prepare("PRAGMA user_version").get() as { user_version: number };
+    return Number(row.user_version);
+  } finally {
+    db.close();
+  }
+}
