@@ -143,3 +143,29 @@ for (const signal of ["SIGINT", "SIGTERM", "SIGKILL"] as const) {
     },
   });
 }
+
+Deno.test({
+  name: "rename of an image on another file system interrupted by SIGINT during the copy back " +
+    "into storage keeps the record and its file, and leaves no partial file",
+  ignore: !root,
+  async fn() {
+    await using home = await cliHome();
+    const p = homePaths(home.home);
+    const x = `${home.home}/x`;
+    await withTmpfs(x, async () => {
+      bigSif(`${home.home}/user.sif`, "rename");
+      await runOk(home, ["add", `${home.home}/user.sif`, "--name", "user/img:1"]);
+      const moved = (await runOk(home, ["mv", "1", `${x}/`])).trim();
+      const child = spawnCli(["rename", "1", "user/other:2"], home.env);
+      const { code, stderr } = await interrupt(
+        child,
+        "SIGINT",
+        () => partials(p.storage).length > 0 || undefined,
+      );
+      assertEquals(code, 130, stderr);
+      assertStringIncludes(stderr, "Interrupted (SIGINT): the rename of 1 stopped");
+      assertEquals(partials(p.storage), [], "the partial copy was left");
+      checkRecord(p.db, moved);
+    });
+  },
+});
