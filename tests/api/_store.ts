@@ -5,20 +5,12 @@
  */
 import { Catalogue } from "../../src/store/catalogue.ts";
 
+export { exists } from "../_tree.ts";
+
 /** A file with a SIF global header's magic at byte 32 (enough for `add`'s check). */
 export const SIF = new TextEncoder().encode(
   "#!/usr/bin/env run-singularity\n\0SIF_MAGIC\0 rest\n",
 );
-
-/** Whether `path` exists (following links). */
-export function exists(path: string): boolean {
-  try {
-    Deno.statSync(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** Runs `fn` with a catalogue at `<dir>/db` in a new temporary `dir`, removed after. */
 export async function withStore(

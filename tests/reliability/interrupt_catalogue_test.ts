@@ -6,9 +6,9 @@
  * process's. Real `sregistry` children; needs root (mount).
  */
 import { assert, assertEquals, assertStringIncludes } from "../_assert.ts";
-import { cliHome, runOk } from "../_cli.ts";
+import { type CliHome, cliHome, runOk } from "../_cli.ts";
 import { Catalogue } from "../../src/store/catalogue.ts";
-import { homePaths } from "./_pull_env.ts";
+import { type HomePaths, homePaths } from "./_pull_env.ts";
 import { spawnCli, waitFor } from "./_spawn.ts";
 
 const root = Deno.uid() === 0;
@@ -35,14 +35,19 @@ function walk(dir: string, prefix = ""): string[] {
 
 const partials = (dir: string) => walk(dir).filter((n) => n.endsWith(".partial"));
 
-async function withTmpfs(dir: string, fn: () => Promise<void>): Promise<void> {
+/** Runs `fn` in a test HOME with a tmpfs mounted at `<home>/x` (another file system). */
+async function withOtherFs(
+  fn: (home: CliHome, p: HomePaths, x: string) => Promise<void>,
+): Promise<void> {
+  await using home = await cliHome();
+  const dir = `${home.home}/x`;
   Deno.mkdirSync(dir, { recursive: true });
   const mount = await new Deno.Command("mount", {
     args: ["-t", "tmpfs", "-o", "size=600m", "tmpfs", dir],
   }).output();
   assert(mount.success, new TextDecoder().decode(mount.stderr));
   try {
-    await fn();
+    await fn(home, homePaths(home.home), dir);
   } finally {
     await new Deno.Command("umount", { args: [dir] }).output();
   }
@@ -80,11 +85,8 @@ for (const signal of ["SIGINT", "SIGTERM", "SIGKILL"] as const) {
     name: `mv to another file system interrupted by ${signal} during the copy keeps the record ` +
       `and its file; the rerun works and leaves no partial file`,
     ignore: !root,
-    async fn() {
-      await using home = await cliHome();
-      const p = homePaths(home.home);
-      const x = `${home.home}/x`;
-      await withTmpfs(x, async () => {
+    fn: () =>
+      withOtherFs(async (home, p, x) => {
         bigSif(`${home.home}/user.sif`, "mv");
         const stored = (await runOk(home, ["add", `${home.home}/user.sif`, "--name", "user/img:1"]))
           .trim();
@@ -105,19 +107,15 @@ for (const signal of ["SIGINT", "SIGTERM", "SIGKILL"] as const) {
         assertEquals(walk(x), [moved.slice(x.length + 1)], "a dead process's partial was left");
         checkRecord(p.db, moved);
         assertEquals(walk(p.storage).filter((n) => n.endsWith(".sif")), []);
-      });
-    },
+      }),
   });
 
   Deno.test({
     name: `add --force of a file on another file system interrupted by ${signal} records ` +
       `nothing and leaves the file; the rerun works and leaves no partial file`,
     ignore: !root,
-    async fn() {
-      await using home = await cliHome();
-      const p = homePaths(home.home);
-      const x = `${home.home}/x`;
-      await withTmpfs(x, async () => {
+    fn: () =>
+      withOtherFs(async (home, p, x) => {
         const user = `${x}/user.sif`;
         bigSif(user, "add");
         const args = ["add", "--force", user, "--name", "user/img:3"];
@@ -139,8 +137,7 @@ for (const signal of ["SIGINT", "SIGTERM", "SIGKILL"] as const) {
         assertEquals(partials(p.storage), [], "a dead process's partial was left");
         checkRecord(p.db, added);
         assertEquals(walk(x), [], "the moved file is still in its old place");
-      });
-    },
+      }),
   });
 }
 
@@ -148,11 +145,8 @@ Deno.test({
   name: "rename of an image on another file system interrupted by SIGINT during the copy back " +
     "into storage keeps the record and its file, and leaves no partial file",
   ignore: !root,
-  async fn() {
-    await using home = await cliHome();
-    const p = homePaths(home.home);
-    const x = `${home.home}/x`;
-    await withTmpfs(x, async () => {
+  fn: () =>
+    withOtherFs(async (home, p, x) => {
       bigSif(`${home.home}/user.sif`, "rename");
       await runOk(home, ["add", `${home.home}/user.sif`, "--name", "user/img:1"]);
       const moved = (await runOk(home, ["mv", "1", `${x}/`])).trim();
@@ -166,6 +160,5 @@ Deno.test({
       assertStringIncludes(stderr, "Interrupted (SIGINT): the rename of 1 stopped");
       assertEquals(partials(p.storage), [], "the partial copy was left");
       checkRecord(p.db, moved);
-    });
-  },
+    }),
 });
