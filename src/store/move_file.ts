@@ -29,7 +29,10 @@ export interface StagedFile {
   readonly partial: string;
   /** Renames the partial to the target (synchronous: call it inside the record's transaction). */
   place(): void;
-  /** Removes the source name after a move (not after a copy); a source already gone is fine. */
+  /**
+   * Removes the source name after a move (not after a copy); a source already gone is fine.
+   * @throws {SregistryError} when it cannot (the target is in place and recorded by then)
+   */
   finish(): void;
   /** Removes the partial (the step that followed failed). */
   discard(): void;
@@ -88,7 +91,13 @@ export async function stageFile(
       try {
         Deno.removeSync(from);
       } catch (e) {
-        if (!(e instanceof Deno.errors.NotFound)) fail(e);
+        if (e instanceof Deno.errors.NotFound) return;
+        throw new SregistryError(
+          `The image is now at ${to}, but ${from} could not be removed: ${
+            (e as Error).message
+          }: remove it yourself`,
+          { cause: e },
+        );
       }
     },
     discard: () => removeQuietly(partial),
