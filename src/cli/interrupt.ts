@@ -76,7 +76,7 @@ export function interruptMessage(
  * @param what the reference being pulled, for the message
  */
 export function handleInterrupts(what: string): Disposable {
-  return onSignals((signal, code) => {
+  return onInterrupt((signal, code) => {
     const kept = keepPartialDownloads();
     removeTemporaryNow();
     releasePinsNow();
@@ -94,7 +94,7 @@ export function handleInterrupts(what: string): Disposable {
  * @param what what stopped, for the message ("the cache prune")
  */
 export function releaseOnInterrupt(what: string): Disposable {
-  return onSignals((signal, code) => {
+  return onInterrupt((signal, code) => {
     releasePinsNow();
     releaseLocksNow();
     tell(`Interrupted (${signal}): ${what} stopped before it finished; what it removed is gone.`);
@@ -108,8 +108,12 @@ function tell(message: string): void {
   } catch { /* a terminal gone with SIGHUP (EIO): nobody to tell */ }
 }
 
-/** Adds `run` as the listener of each of SIGNALS (a no-op for one ignored at start). */
-function onSignals(
+/**
+ * Calls `run` on SIGINT, SIGTERM or SIGHUP until disposed (a signal ignored
+ * when this process started stays ignored); `run` is expected to exit with
+ * the signal's code (`SIGNAL_EXIT_CODES`).
+ */
+export function onInterrupt(
   run: (signal: keyof typeof SIGNALS, code: number) => void,
 ): Disposable {
   const ignored = ignoredSignals();

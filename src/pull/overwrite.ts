@@ -9,7 +9,7 @@
  */
 import { SregistryError, UsageError } from "../errors.ts";
 import type { Catalogue } from "../store/catalogue.ts";
-import type { ImageRecord } from "../store/record.ts";
+import { type ImageRecord, recordName } from "../store/record.ts";
 import { isRecorded } from "./_records.ts";
 
 /** The option that named the path (for messages), `--force`, and the catalogue that proves ours. */
@@ -17,6 +17,8 @@ export interface OverwriteRule {
   option: string;
   force?: boolean;
   catalogue?: Catalogue;
+  /** The image being written: a file recorded for another image is not replaced without `force`. */
+  reference?: { registry: string; collection: string; name: string; tag: string };
 }
 
 /** How {@linkcode checkOverwrite} judged a target. */
@@ -80,7 +82,8 @@ export function writtenMeanwhile(path: string, o: OverwriteRule): SregistryError
  * @returns "new" when nothing is there, "ours" when a record names the file,
  * "forced" when `force` allows replacing another file.
  * @throws {UsageError} When the path is a folder or another kind of file, or
- * a file no record names and `force` is not given.
+ * a file no record names (or a record of another image than `o.reference`)
+ * and `force` is not given.
  */
 export function checkOverwrite(
   path: string,
@@ -103,12 +106,29 @@ export function checkOverwrite(
       `Cannot write the image to ${path}: it exists and is not a regular file: give ${o.option} another name`,
     );
   }
-  if (o.catalogue && isRecorded(o.catalogue, path)) return "ours";
+  if (o.catalogue && isRecorded(o.catalogue, path)) {
+    const other = o.reference && recordsNaming(o.catalogue, path).find((r) => !sameImage(r, o));
+    if (!other) return "ours";
+    if (o.force) return "forced";
+    throw new UsageError(
+      `Cannot write the image to ${path}: it is the file of image ${other.id} (${
+        recordName(other)
+      }): give ${o.option} another name, move that image first with "sregistry mv ${other.id} PATH", ` +
+        `or add --force to replace it (its record is removed)`,
+    );
+  }
   if (o.force) return "forced";
   throw new UsageError(
     `Cannot write the image to ${path}: the file exists and sregistry did not write it (no catalogue record names it): ` +
       `remove it, give ${o.option} another name, or add --force to replace it`,
   );
+}
+
+/** Whether record `r` is of the image (registry, collection, name, tag) the rule writes. */
+function sameImage(r: ImageRecord, o: OverwriteRule): boolean {
+  const w = o.reference!;
+  return r.registry === w.registry && r.collection === w.collection && r.name === w.name &&
+    r.tag === w.tag;
 }
 
 /**

@@ -18,7 +18,12 @@ export interface Targets extends JudgedTarget {
 
 /** The rule `checkOverwrite` and `placeImage` apply to the plan's named file. */
 export function overwriteRule(plan: PullPlan): OverwriteRule {
-  return { option: "--name", force: plan.force, catalogue: plan.catalogue };
+  return {
+    option: "--name",
+    force: plan.force,
+    catalogue: plan.catalogue,
+    reference: storageNames(plan.ref),
+  };
 }
 
 /**
