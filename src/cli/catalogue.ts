@@ -13,7 +13,8 @@ import { imagesTable } from "./images_table.ts";
 import { recordName as displayName } from "../store/record.ts";
 import { inspectSummary } from "./inspect_summary.ts";
 import { findImage, imageFile } from "../api/find.ts";
-import { addImage, moveImage, removeImage, renameImage } from "../api/catalogue.ts";
+import { addImage } from "../api/add.ts";
+import { moveImage, removeImage, renameImage } from "../api/catalogue.ts";
 import { removeTemporaryNow } from "../store/work_dirs.ts";
 import { onInterrupt } from "./interrupt.ts";
 

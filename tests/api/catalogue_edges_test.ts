@@ -5,11 +5,12 @@
  * records and files as they were.
  */
 import { assert, assertEquals, assertRejects } from "../_assert.ts";
-import { addImage, moveImage, renameImage } from "../../src/api/catalogue.ts";
+import { addImage } from "../../src/api/add.ts";
+import { moveImage, renameImage } from "../../src/api/catalogue.ts";
 import { SregistryError, UsageError } from "../../src/errors.ts";
 import { exists, SIF, withStore } from "./_store.ts";
 import { HOST } from "../../src/store/temp_names.ts";
-import { deadPid } from "../reliability/_procs.ts";
+import { deadPid } from "../_procs.ts";
 
 Deno.test("addImage() of a file that is already a record's file refuses (naming rename and mv); --copy records a copy", () =>
   withStore(async (catalogue, dir) => {

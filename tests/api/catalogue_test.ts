@@ -3,7 +3,8 @@
  * together, and leaves both as they were when it refuses.
  */
 import { assert, assertEquals, assertRejects, assertThrows } from "../_assert.ts";
-import { addImage, moveImage, removeImage, renameImage } from "../../src/api/catalogue.ts";
+import { addImage } from "../../src/api/add.ts";
+import { moveImage, removeImage, renameImage } from "../../src/api/catalogue.ts";
 import { SregistryError, UsageError } from "../../src/errors.ts";
 import { exists, SIF, withStore } from "./_store.ts";
 import { add, Client, images, rm } from "../../mod.ts";

@@ -8,7 +8,7 @@ import {
   releaseLocksNow,
   removeStaleLock,
 } from "../../src/store/locks.ts";
-import { deadPid, runScript, sleep } from "./_procs.ts";
+import { deadPid, runScript, sleep } from "../_procs.ts";
 
 function writeLock(path: string, owner: LockOwner, ageMs = 0): void {
   Deno.writeTextFileSync(path, JSON.stringify(owner));

@@ -7,7 +7,7 @@
 import { assertEquals, assertStringIncludes } from "../_assert.ts";
 import { RUN_FLAGS } from "../_cli.ts";
 import { DATABASE_FILE } from "../../src/store/catalogue.ts";
-import { userVersion, writePythonDatabase } from "../store/_python_db.ts";
+import { userVersion, writePythonDatabase } from "../_python_db.ts";
 
 const MAIN = new URL("../../main.ts", import.meta.url).pathname;
 const NOBODY = 65534;

@@ -8,7 +8,7 @@ import { DatabaseSync } from "node:sqlite";
 import { assert, assertEquals, assertStringIncludes, assertThrows } from "../_assert.ts";
 import { Catalogue, DATABASE_FILE } from "../../src/store/catalogue.ts";
 import { SCHEMA_VERSION } from "../../src/store/_migrations.ts";
-import { writePythonDatabase } from "./_python_db.ts";
+import { writePythonDatabase } from "../_python_db.ts";
 import { SregistryError } from "../../src/errors.ts";
 
 function schema(file: string): { version: number; objects: string[] } {

@@ -4,7 +4,7 @@
  * @module
  */
 import { DatabaseSync } from "node:sqlite";
-import { PYTHON_DDL } from "../../src/store/_migrations.ts";
+import { PYTHON_DDL } from "../src/store/_migrations.ts";
 
 /** A Python client's database: collections `library` (1); rows in collection ids `ids`. */
 export function writePythonDatabase(file: string, ids: number[] = [1]): void {
