@@ -5,7 +5,7 @@
  */
 import { createHash } from "node:crypto";
 import { resolve } from "node:path";
-import { SregistryError, UsageError } from "../errors.ts";
+import { SregistryError } from "../errors.ts";
 import { checkOverwrite, recordsNaming } from "../pull/overwrite.ts";
 import { parseReference } from "../reference.ts";
 import { isSifFile } from "../sif/sif_file.ts";
@@ -36,8 +36,9 @@ export interface AddImageOptions {
  *
  * @returns the new record
  * @throws {ReferenceSyntaxError} for a malformed name
- * @throws {UsageError} when the file is already another record's file (and
- *   not `copy`), or the storage path holds another image's or an unrecorded file
+ * @throws {SregistryError} when the file is already another record's file
+ *   (and not `copy`), or the storage path holds another image's or an
+ *   unrecorded file (failures, exit 1: the command was well formed)
  * @throws {SregistryError} when the file is not a regular file, not a SIF
  *   image (without `force`), or unreadable
  */
@@ -54,7 +55,7 @@ export async function addImage(
   const copy = options.copy || source !== resolve(file);
   const owner = recordsNaming(cat, source)[0];
   if (owner && !copy) {
-    throw new UsageError(
+    throw new SregistryError(
       `Cannot add ${file}: it is the file of image ${owner.id} (${recordName(owner)}): ` +
         `give it another reference with "sregistry rename ${owner.id} ${options.name}", ` +
         `move it with "sregistry mv ${owner.id} PATH", or add --copy to record a copy`,
@@ -66,7 +67,7 @@ export async function addImage(
   const size = Deno.statSync(source).size;
   const target = storageFile(options.storageDir, { ...names, digest: version });
   if (owner && target === owner.image) {
-    throw new UsageError(`Cannot add ${file}: it is already recorded as image ${owner.id}`);
+    throw new SregistryError(`Cannot add ${file}: it is already recorded as image ${owner.id}`);
   }
   const rule = { option: "--name", force: options.force, catalogue: cat, reference: names };
   checkOverwrite(target, rule);

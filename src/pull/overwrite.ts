@@ -81,9 +81,10 @@ export function writtenMeanwhile(path: string, o: OverwriteRule): SregistryError
  * the message, e.g. "--name").
  * @returns "new" when nothing is there, "ours" when a record names the file,
  * "forced" when `force` allows replacing another file.
- * @throws {UsageError} When the path is a folder or another kind of file, or
- * the file of another image than `o.reference` and `force` is not given.
- * @throws {SregistryError} When it is a file no record names and `force` is not given.
+ * @throws {UsageError} When the path is a folder or another kind of file.
+ * @throws {SregistryError} When it is the file of another image than
+ * `o.reference`, or a file no record names, and `force` is not given (a
+ * failure, exit 1, as `mv` onto a taken path: the command was well formed).
  */
 export function checkOverwrite(
   path: string,
@@ -110,7 +111,7 @@ export function checkOverwrite(
     const other = o.reference && recordsNaming(o.catalogue, path).find((r) => !sameImage(r, o));
     if (!other) return "ours";
     if (o.force) return "forced";
-    throw new UsageError(
+    throw new SregistryError(
       `Cannot write the image to ${path}: it is the file of image ${other.id} (${
         recordName(other)
       }): give ${o.option} another name, move that image first with "sregistry mv ${other.id} PATH", ` +

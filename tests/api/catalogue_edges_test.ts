@@ -23,7 +23,7 @@ Deno.test("addImage() of a file that is already a record's file refuses (naming 
     for (const name of ["foo/bar:3", "example/app:1"]) {
       const e = await assertRejects(
         () => addImage(catalogue, first.image!, { name, storageDir }),
-        UsageError,
+        SregistryError,
         `it is the file of image ${first.id} (example/app:1@`,
       );
       assert(e.message.includes("sregistry rename") && e.message.includes("sregistry mv"));
