@@ -179,28 +179,28 @@ export function worthCompacting(dropped: number, size: number): boolean {
  * Makes the `moves` in `file`, the squashfs starting at byte `offset`, in
  * order, through one buffer of `chunk` bytes. Each move copies forward: as
  * `to <= from`, a stretch that overlaps its own destination is read before
- * it is overwritten.
+ * it is overwritten. Asynchronous, so a signal is heard during a long copy.
  * @throws the file's I/O errors (the image is then incomplete: the caller removes it)
  */
-export function applyMoves(
+export async function applyMoves(
   file: Deno.FsFile,
   offset: number,
   moves: readonly Move[],
   chunk = 1 << 20,
-): void {
+): Promise<void> {
   const buffer = new Uint8Array(chunk);
   for (const move of moves) {
     for (let done = 0; done < move.length;) {
       const want = Math.min(chunk, move.length - done);
-      file.seekSync(offset + move.from + done, Deno.SeekMode.Start);
+      await file.seek(offset + move.from + done, Deno.SeekMode.Start);
       let got = 0;
       while (got < want) {
-        const n = file.readSync(buffer.subarray(got, want));
+        const n = await file.read(buffer.subarray(got, want));
         if (n === null) throw new Error("The image ended inside its own data area");
         got += n;
       }
-      file.seekSync(offset + move.to + done, Deno.SeekMode.Start);
-      for (let put = 0; put < want;) put += file.writeSync(buffer.subarray(put, want));
+      await file.seek(offset + move.to + done, Deno.SeekMode.Start);
+      for (let put = 0; put < want;) put += await file.write(buffer.subarray(put, want));
       done += want;
     }
   }

@@ -181,7 +181,7 @@ export class SquashfsWriter {
     this.#state = "finishing";
     try {
       const data = await this.#data.finish();
-      const compacted = this.#compact(root, data.end, data.fragments);
+      const compacted = await this.#compact(root, data.end, data.fragments);
       const size = this.#writeTables(root, compacted.end, compacted.fragments, compacted.relocate);
       this.#state = "done";
       return size;
@@ -199,7 +199,7 @@ export class SquashfsWriter {
   }
 
   /** Compacts the data area when the option says so (see `compact.ts`). */
-  #compact(root: DirNode, end: number, fragments: Uint8Array) {
+  async #compact(root: DirNode, end: number, fragments: Uint8Array) {
     const file = this.#file;
     if (file === undefined || this.#compaction === "never") return { end, fragments };
     const plan = planCompaction(
@@ -216,7 +216,7 @@ export class SquashfsWriter {
       ? plan.dropped > 0
       : worthCompacting(plan.dropped, end - SUPERBLOCK_SIZE);
     if (!worth) return { end, fragments };
-    applyMoves(file, this.#offset, plan.moves);
+    await applyMoves(file, this.#offset, plan.moves);
     this.#out = fileSink(file, this.#offset); // the moves left the file elsewhere
     this.droppedBytes = plan.dropped;
     return {
