@@ -95,6 +95,7 @@ export class TarReader {
   #sparseMap?: PendingSparse;
   #holes: number;
   #maxHoles: number;
+  #paused = false;
   /** Bytes of the archive given to `write`. */
   #offset = 0;
   /** Where the block or bytes being parsed start in the archive. */
@@ -119,24 +120,39 @@ export class TarReader {
   }
 
   /**
-   * Parses `chunk`; throws {@link TarFormatError} on a bad header, its
+   * Parses `chunk`, or its start up to the end of an entry when the visitor
+   * called {@link TarReader.pause}; returns the bytes parsed (give the rest to
+   * the next `write`). Throws {@link TarFormatError} on a bad header, its
    * `offset` set to where the bad block (or bytes) starts in the archive.
    */
-  write(chunk: Uint8Array): void {
+  write(chunk: Uint8Array): number {
     const base = this.#offset;
+    let at = chunk.length;
     try {
-      this.#write(chunk, base);
+      at = this.#write(chunk, base);
     } catch (e) {
       if (e instanceof TarFormatError) e.offset ??= this.#faultAt;
       throw e;
     } finally {
-      this.#offset = base + chunk.length;
+      this.#offset = base + at;
+      this.#paused = false;
     }
+    return at;
   }
 
-  #write(chunk: Uint8Array, base: number): void {
+  /**
+   * Called from the visitor's `end`: the running `write` returns once this
+   * entry ends, so a reader of entries holds one entry's items at a time
+   * rather than every entry of a chunk (whose objects then outlive
+   * young-generation collections).
+   */
+  pause(): void {
+    this.#paused = true;
+  }
+
+  #write(chunk: Uint8Array, base: number): number {
     let at = 0;
-    while (at < chunk.length && this.#state !== State.Done) {
+    while (at < chunk.length && this.#state !== State.Done && !this.#paused) {
       const n = chunk.length - at;
       this.#faultAt = base + at - this.#partialLength;
       switch (this.#state) {
@@ -187,6 +203,7 @@ export class TarReader {
         }
       }
     }
+    return at;
   }
 
   /** The input ended: throws {@link TarTruncatedError} when it ended inside an entry. */
