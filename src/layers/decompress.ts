@@ -123,7 +123,7 @@ function nodeStream(
       finished = true;
       z.destroy();
     },
-  }, { highWaterMark: 4 });
+  }, { highWaterMark: 1 });
   const settle = (event: "drain" | "finish") =>
     new Promise<void>((resolve, reject) => {
       if (failure !== undefined) return reject(failure);
@@ -192,5 +192,5 @@ export function decompress(
       else controller.enqueue(value);
     },
     cancel: (reason) => (inner ? inner.cancel(reason) : source.cancel(reason)),
-  });
+  }, { highWaterMark: 0 });
 }
