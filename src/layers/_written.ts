@@ -13,14 +13,23 @@ import { resolveInTree } from "./tree_paths.ts";
 /** Removes the child `base` of `parent` (at resolved path `rel`), mirrored to the backends. */
 export type Remove = (parent: DirNode, base: ByteString, rel: ByteString) => Promise<void>;
 
-/** What the current layer wrote: names per folder, and the folders holding any of it. */
+/**
+ * What the current layer wrote: names per folder, and the folders holding any
+ * of it. The names of a folder are a list (the folder map's own strings),
+ * made a set only when a whiteout or opaque marker asks about that folder: a
+ * set per folder cost about 20 bytes per file for the whole layer, a list 8
+ * to 12 (300,000 small files: 3 MB of live heap, which V8 grows about 2x).
+ */
 export class WrittenMarks {
-  #names = new Map<DirNode, Set<ByteString>>();
+  #names = new Map<DirNode, ByteString[]>();
+  /** The names of the folders asked about, as sets, kept up to date from then on. */
+  #asked = new Map<DirNode, Set<ByteString>>();
   #above = new Set<DirNode>();
 
   /** Forgets the previous layer's marks. */
   startLayer(): void {
     this.#names.clear();
+    this.#asked.clear();
     this.#above.clear();
   }
 
@@ -30,8 +39,9 @@ export class WrittenMarks {
    */
   mark(root: DirNode, parent: DirNode, base: ByteString, rel: ByteString): void {
     let names = this.#names.get(parent);
-    if (names === undefined) this.#names.set(parent, names = new Set());
-    names.add(base);
+    if (names === undefined) this.#names.set(parent, names = []);
+    names.push(base);
+    this.#asked.get(parent)?.add(base);
     if (this.#above.has(parent)) return; // its folders are marked already
     this.#above.add(root);
     let dir = root;
@@ -46,7 +56,12 @@ export class WrittenMarks {
 
   /** True when the current layer wrote `base` in `parent`, or something below it. */
   protects(parent: DirNode, base: ByteString): boolean {
-    if (this.#names.get(parent)?.has(base)) return true;
+    let asked = this.#asked.get(parent);
+    if (asked === undefined) {
+      const names = this.#names.get(parent);
+      if (names !== undefined) this.#asked.set(parent, asked = new Set(names));
+    }
+    if (asked?.has(base)) return true;
     const node = parent.children.get(base);
     return node?.kind === "dir" && this.#above.has(node);
   }
