@@ -42,20 +42,21 @@ import {
 import {
   checkMap,
   emitZeros,
+  MAX_HOLES,
   oldGnuSparse,
   paxSparse,
   PendingSparse,
   SparseBody,
   type SparseMap,
+  type TarReaderOptions,
 } from "./_sparse.ts";
 
 export { parsePax, TarFormatError, TarHolesError, TarTruncatedError };
 export type { TarHeader, TarType, TarVisitor } from "./_entry.ts";
+export type { TarReaderOptions } from "./_sparse.ts";
 
 /** Ceiling of a PAX or GNU long-name record body kept in memory. */
 const MAX_META = 1 << 20;
-/** Default ceiling of the zeros a reader emits for the holes of sparse files (64 GiB). */
-const MAX_HOLES = 64 * 2 ** 30;
 
 const enum State {
   Header,
@@ -68,16 +69,6 @@ const enum State {
   /** The 1.0 sparse map at the start of the body, read a block at a time. */
   SparseMap,
   Done,
-}
-
-/** Options of {@link TarReader}. */
-export interface TarReaderOptions {
-  /**
-   * Ceiling of the zeros emitted for the holes of sparse files, over the
-   * whole archive (a few bytes can claim a file of petabytes); default 64
-   * GiB. Past it, `write` throws {@link TarHolesError}.
-   */
-  maxHoleBytes?: number;
 }
 
 /** Parses one tar archive; feed it with {@link TarReader.write}, then call {@link TarReader.close}. */
@@ -140,12 +131,7 @@ export class TarReader {
     return at;
   }
 
-  /**
-   * Called from the visitor's `end`: the running `write` returns once this
-   * entry ends, so a reader of entries holds one entry's items at a time
-   * rather than every entry of a chunk (whose objects then outlive
-   * young-generation collections).
-   */
+  /** From the visitor's `end`: the running `write` returns after this entry (entry by entry). */
   pause(): void {
     this.#paused = true;
   }
