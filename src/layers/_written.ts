@@ -25,12 +25,23 @@ export class WrittenMarks {
   /** The names of the folders asked about, as sets, kept up to date from then on. */
   #asked = new Map<DirNode, Set<ByteString>>();
   #above = new Set<DirNode>();
+  /** Folders the current layer created: all they hold is its own, so no names are kept. */
+  #created = new Set<DirNode>();
 
   /** Forgets the previous layer's marks. */
   startLayer(): void {
     this.#names.clear();
     this.#asked.clear();
     this.#above.clear();
+    this.#created.clear();
+  }
+
+  /**
+   * Records that the current layer created folder `dir` (a new folder object,
+   * declared or implied): whatever it ever holds is written by this layer.
+   */
+  created(dir: DirNode): void {
+    this.#created.add(dir);
   }
 
   /**
@@ -38,10 +49,12 @@ export class WrittenMarks {
    * `root` down to `parent` (the resolved path `rel` of the entry) as holding it.
    */
   mark(root: DirNode, parent: DirNode, base: ByteString, rel: ByteString): void {
-    let names = this.#names.get(parent);
-    if (names === undefined) this.#names.set(parent, names = []);
-    names.push(base);
-    this.#asked.get(parent)?.add(base);
+    if (!this.#created.has(parent)) {
+      let names = this.#names.get(parent);
+      if (names === undefined) this.#names.set(parent, names = []);
+      names.push(base);
+      this.#asked.get(parent)?.add(base);
+    }
     if (this.#above.has(parent)) return; // its folders are marked already
     this.#above.add(root);
     let dir = root;
@@ -56,6 +69,7 @@ export class WrittenMarks {
 
   /** True when the current layer wrote `base` in `parent`, or something below it. */
   protects(parent: DirNode, base: ByteString): boolean {
+    if (this.#created.has(parent)) return true;
     let asked = this.#asked.get(parent);
     if (asked === undefined) {
       const names = this.#names.get(parent);
