@@ -138,5 +138,5 @@ Deno.test("exitCodeFor(): usage errors 2, every typed failure 1; signals 130 and
     [new Error("anything else"), 1],
   ];
   for (const [error, code] of cases) assertEquals(exitCodeFor(error), code, String(error));
-  assertEquals(SIGNAL_EXIT_CODES, { SIGINT: 130, SIGTERM: 143 });
+  assertEquals(SIGNAL_EXIT_CODES, { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 });
 });

@@ -9,7 +9,8 @@
  */
 import type { PullResult } from "../pull/pull.ts";
 import type { ImageRecord } from "../store/record.ts";
-import { addImage, moveImage, removeImage, renameImage } from "./catalogue.ts";
+import { addImage } from "./add.ts";
+import { moveImage, removeImage, renameImage } from "./catalogue.ts";
 import { findImage, imageFile } from "./find.ts";
 import { type PullOptions, runPull } from "./pull.ts";
 import { Session, type SessionOptions } from "./session.ts";

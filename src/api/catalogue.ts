@@ -1,20 +1,19 @@
 /**
- * The catalogue verbs `rm`, `mv`, `rename` and `add` over an open catalogue:
+ * The catalogue verbs `rm`, `mv` and `rename` over an open catalogue (`add`
+ * is `add.ts`):
  * each changes the record and the image file together (the record changes
  * only once the file is where it says), and refuses to overwrite a file it
  * does not own. The CLI (`cli/catalogue.ts`) and the scripting API call them;
  * nothing is printed.
  * @module
  */
-import { createHash } from "node:crypto";
-import { resolve } from "node:path";
+import { basename, dirname, resolve } from "node:path";
 import { SregistryError, UsageError } from "../errors.ts";
-import { checkOverwrite } from "../pull/overwrite.ts";
 import { parseReference } from "../reference.ts";
-import { isSifFile } from "../sif/sif_file.ts";
 import type { Catalogue } from "../store/catalogue.ts";
-import { moveFile } from "../store/move_file.ts";
-import type { ImageRecord } from "../store/record.ts";
+import { isMissing } from "../store/file_exists.ts";
+import { stageFile } from "../store/move_file.ts";
+import { type ImageRecord, recordName } from "../store/record.ts";
 import { storageFile, storageNames } from "../store/storage_paths.ts";
 import { findImage } from "./find.ts";
 
@@ -28,6 +27,54 @@ function checkFree(action: string, path: string): void {
   throw new SregistryError(
     `Cannot ${action}: ${path} already exists: remove it or choose another name`,
   );
+}
+
+/**
+ * The record's file, which must exist: a record without one (or whose file
+ * is gone) has nothing to move.
+ * @throws {SregistryError} when the record has no file or its file is gone
+ */
+function existingFile(r: ImageRecord, action: string, reference: string): string {
+  if (!r.image) throw new SregistryError(`Cannot ${action} ${reference}: it has no file`);
+  if (isMissing(r.image)) {
+    throw new SregistryError(
+      `Cannot ${action} ${reference}: its file ${r.image} is gone: pull it again with ` +
+        `"sregistry pull --force ${
+          recordName(r)
+        }", or remove the record with "sregistry rm ${r.id}"`,
+    );
+  }
+  return r.image;
+}
+
+/**
+ * Puts `source` at `target` and runs `record` in the same catalogue
+ * transaction as the rename into place (`store/move_file.ts`): the record
+ * names the source until the file is at the target; the source name goes
+ * after the commit.
+ */
+export async function relocate<T>(
+  catalogue: Catalogue,
+  source: string,
+  target: string,
+  options: { copy?: boolean; noMkdir?: boolean; check: () => void },
+  record: () => T,
+): Promise<T> {
+  const staged = await stageFile(source, target, options);
+  let result: T;
+  try {
+    result = catalogue.transaction(() => {
+      options.check(); // a file that appeared at the target while this one was copied
+      const r = record();
+      staged.place();
+      return r;
+    });
+  } catch (e) {
+    staged.discard();
+    throw e;
+  }
+  staged.finish();
+  return result;
 }
 
 /**
@@ -59,145 +106,77 @@ export function removeImage(
 /**
  * Moves the image's file to `path` (a new file name, or a folder to move it
  * into, keeping its name) and records the new path; across file systems the
- * file is copied, then the original removed.
+ * file is copied to a partial file beside the target, renamed into place in
+ * the transaction that records it, and the original removed after.
  *
  * @returns the new absolute path
- * @throws {UsageError} when the image is already there
- * @throws {SregistryError} when nothing matches, the image has no file, or
- *   something is at the target already
+ * @throws {UsageError} when the image is already there, or `path`'s folder does not exist
+ * @throws {SregistryError} when nothing matches, the image has no file (or it
+ *   is gone), or something is at the target already
  */
-export function moveImage(catalogue: Catalogue, reference: string, path: string): string {
+export async function moveImage(
+  catalogue: Catalogue,
+  reference: string,
+  path: string,
+): Promise<string> {
   const r = findImage(catalogue, reference);
-  if (!r.image) throw new SregistryError(`Cannot move ${reference}: it has no file`);
+  const source = existingFile(r, "move", reference);
   let target = resolve(path);
   try {
-    if (Deno.statSync(target).isDirectory) target = `${target}/${r.image.split("/").pop()}`;
+    if (Deno.statSync(target).isDirectory) target = `${target}/${basename(source)}`;
   } catch { /* a new file name */ }
-  if (target === r.image) {
+  if (target === source) {
     throw new UsageError(`Cannot move ${reference}: it is already at ${target}`);
   }
-  checkFree(`move ${reference}`, target);
-  // The record changes only if the file moved.
-  catalogue.transaction(() => {
+  const action = `move ${reference}`;
+  checkFree(action, target);
+  const folder = dirname(target);
+  if (!isFolder(folder)) {
+    throw new UsageError(
+      `Cannot move ${reference} to ${path}: the folder ${folder} does not exist: create it first, or give an existing folder`,
+    );
+  }
+  const check = () => checkFree(action, target);
+  return await relocate(catalogue, source, target, { check, noMkdir: true }, () => {
     catalogue.updatePath(r.id, target);
-    moveFile(r.image!, target);
+    return target;
   });
-  return target;
+}
+
+function isFolder(path: string): boolean {
+  try {
+    return Deno.statSync(path).isDirectory;
+  } catch {
+    return false;
+  }
 }
 
 /**
  * Gives the image a new reference; its file moves to that reference's place
- * in the storage folder `storageDir`.
+ * in the storage folder `storageDir` (as {@linkcode moveImage} moves it).
  *
  * @returns the file's new path
  * @throws {ReferenceSyntaxError} for a malformed `newReference`
- * @throws {SregistryError} when nothing matches or another file is at the new place
+ * @throws {SregistryError} when nothing matches, the image has no file (or it
+ *   is gone), or another file is at the new place
  */
-export function renameImage(
+export async function renameImage(
   catalogue: Catalogue,
   reference: string,
   newReference: string,
   storageDir: string,
-): string {
+): Promise<string> {
   const r = findImage(catalogue, reference);
   const names = storageNames(parseReference(newReference));
+  const source = existingFile(r, "rename", reference);
   const target = storageFile(storageDir, { ...names, digest: r.version ?? undefined });
-  if (r.image !== target) checkFree(`rename ${reference}`, target);
-  // The record changes only if the file moved (and a taken name moves nothing).
-  catalogue.transaction(() => {
-    catalogue.rename(r.id, names, target);
-    if (r.image && r.image !== target) moveFile(r.image, target);
-  });
+  const rename = () => catalogue.rename(r.id, names, target);
+  if (source === target) {
+    rename();
+    return target;
+  }
+  const action = `rename ${reference}`;
+  checkFree(action, target);
+  await relocate(catalogue, source, target, { check: () => checkFree(action, target) }, rename);
   return target;
-}
-
-/** Options of {@linkcode addImage}. */
-export interface AddImageOptions {
-  /** The reference to record the file under (`--name`). */
-  name: string;
-  /** The storage folder the file moves into. */
-  storageDir: string;
-  /** Copy the file rather than move it. */
-  copy?: boolean;
-  /** Add a file without the SIF magic, and replace an unrecorded file at the storage path. */
-  force?: boolean;
-}
-
-/**
- * Records a local SIF file under `options.name`, moving (or copying) it to
- * its place in the storage folder. Its version is the reference's digest, else
- * the file's sha256. `catalogue` may be a function that opens it, called once
- * the file has passed its checks.
- *
- * @returns the new record
- * @throws {ReferenceSyntaxError} for a malformed name
- * @throws {SregistryError} when the file is not a regular file, not a SIF
- *   image (without `force`), unreadable, or the storage path is taken
- */
-export function addImage(
-  catalogue: Catalogue | (() => Catalogue),
-  file: string,
-  options: AddImageOptions,
-): ImageRecord {
-  checkSif(file, options.force ?? false);
-  if (typeof catalogue === "function") catalogue = catalogue();
-  const ref = parseReference(options.name);
-  const names = storageNames(ref);
-  const version = ref.digest ?? fileDigest(file, `add ${file}`);
-  const size = Deno.statSync(file).size;
-  const target = storageFile(options.storageDir, { ...names, digest: version });
-  checkOverwrite(target, { option: "--name", force: options.force, catalogue });
-  moveFile(file, target, { copy: options.copy });
-  return catalogue.upsert({
-    ...names,
-    version,
-    client: "docker",
-    image: target,
-    url: null,
-    size,
-    source: `file:${resolve(file)}`,
-    metrics: {},
-  });
-}
-
-/** Refuses a file whose header is not a SIF's, unless `force`. */
-function checkSif(file: string, force: boolean): void {
-  let sif: boolean;
-  try {
-    // A fifo or a device would be read forever (even with --force: it is hashed and copied).
-    if (!Deno.statSync(file).isFile) {
-      throw new SregistryError(
-        `Cannot add ${file}: it is not a regular file (a folder, fifo or device): give the path of a SIF image`,
-      );
-    }
-    sif = isSifFile(file);
-  } catch (e) {
-    if (e instanceof SregistryError) throw e;
-    throw new SregistryError(`Cannot add ${file}: ${(e as Error).message}: check the file's path`, {
-      cause: e,
-    });
-  }
-  if (!sif && !force) {
-    throw new SregistryError(
-      `Cannot add ${file}: it is not a SIF image (no SIF_MAGIC in its header): ` +
-        `build one with "sregistry pull", or pass --force to add it anyway`,
-    );
-  }
-}
-
-/** The sha256 digest of a file, read in chunks. */
-function fileDigest(path: string, action: string): string {
-  const hash = createHash("sha256");
-  let file: Deno.FsFile;
-  try {
-    file = Deno.openSync(path);
-  } catch (e) {
-    throw new SregistryError(`Cannot ${action}: ${(e as Error).message}: check the file's path`, {
-      cause: e,
-    });
-  }
-  using f = file;
-  const buf = new Uint8Array(1 << 20);
-  for (let n = f.readSync(buf); n !== null; n = f.readSync(buf)) hash.update(buf.subarray(0, n));
-  return "sha256:" + hash.digest("hex");
 }

@@ -9,11 +9,6 @@ export { Session, type SessionOptions } from "./session.ts";
 export { Client } from "./client.ts";
 export { type PullOptions, runPull } from "./pull.ts";
 export { findImage } from "./find.ts";
-export {
-  addImage,
-  type AddImageOptions,
-  moveImage,
-  removeImage,
-  renameImage,
-} from "./catalogue.ts";
+export { addImage, type AddImageOptions } from "./add.ts";
+export { moveImage, removeImage, renameImage } from "./catalogue.ts";
 export { checkScheme, normalizeSource } from "./schemes.ts";

@@ -28,6 +28,7 @@ import {
 import type { ImageRecord } from "../store/record.ts";
 import { recordName as displayName } from "../store/record.ts";
 import type { CliContext } from "./context.ts";
+import { releaseOnInterrupt } from "./interrupt.ts";
 import { print, printErr } from "./output.ts";
 import { humanSize } from "../size.ts";
 import { readSecret } from "./prompt.ts";
@@ -135,6 +136,7 @@ async function prune(
     report(usage, { removed: plan.remove, skipped: [] }, "Would remove");
     return;
   }
+  using _interrupts = releaseOnInterrupt("the cache prune");
   const result = await removeBlobs(cache, plan.remove, { inUse: inUse(c, cache, usage) });
   report(usage, result);
   const size = listBlobs(cache).reduce((n, b) => n + b.size, 0);
@@ -167,6 +169,7 @@ async function clean(c: CliContext, opts: { force?: boolean }): Promise<void> {
       return;
     }
   }
+  using _interrupts = releaseOnInterrupt("the cache clean");
   const result = await removeBlobs(cache, usage.blobs, { inUse: inUse(c, cache, usage) });
   report(usage, result);
 }
@@ -186,6 +189,7 @@ export async function pruneImageBlobs(
 ): Promise<void> {
   const cache = c.blobCache();
   const usage = joinUsage(listBlobs(cache), [...catalogue.all(), removed]);
+  using _interrupts = releaseOnInterrupt("removing the image's blobs");
   const result = await removeBlobs(cache, planExclusive(usage, removed.id), {
     inUse: inUse(c, cache, usage),
   });

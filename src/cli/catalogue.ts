@@ -13,7 +13,10 @@ import { imagesTable } from "./images_table.ts";
 import { recordName as displayName } from "../store/record.ts";
 import { inspectSummary } from "./inspect_summary.ts";
 import { findImage, imageFile } from "../api/find.ts";
-import { addImage, moveImage, removeImage, renameImage } from "../api/catalogue.ts";
+import { addImage } from "../api/add.ts";
+import { moveImage, removeImage, renameImage } from "../api/catalogue.ts";
+import { removeTemporaryNow } from "../store/work_dirs.ts";
+import { onInterrupt } from "./interrupt.ts";
 
 /**
  * Finds the record `reference` names: an ID as `images` shows it, else a
@@ -33,6 +36,25 @@ function fileSize(r: ImageRecord): number | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * Ctrl-C (SIGINT) and SIGTERM while `mv`, `rename` or `add` copies a file:
+ * the partial copy is removed, the record and the file stay as they were,
+ * and the process exits 130 or 143. The steps that change the record and
+ * the file run synchronously, so a signal is heard only before them (during
+ * the copy or the digest) or after them.
+ * @param what "the move of REF", for the message
+ */
+function handleInterrupts(what: string): Disposable {
+  return onInterrupt((signal, code) => {
+    removeTemporaryNow();
+    printErr(
+      `Interrupted (${signal}): ${what} stopped before it finished: the partial copy is removed; ` +
+        `the image and its record are as they were. Run the same command again to do it.`,
+    );
+    Deno.exit(code);
+  });
 }
 
 /** Adds the catalogue commands to `program`. */
@@ -86,17 +108,19 @@ export function addCatalogueCommands(program: Command, ctx: () => CliContext): v
 
   program.command("mv").description("move an image's file and update its record")
     .argument("<reference>").argument("<path>", "new file, or folder to move it into")
-    .action((reference, path) => {
+    .action(async (reference, path) => {
       const catalogue = ctx().requireCatalogue(`move ${reference}`);
-      print(moveImage(catalogue, reference, path));
+      using _interrupts = handleInterrupts(`the move of ${reference}`);
+      print(await moveImage(catalogue, reference, path));
     });
 
   program.command("rename").description("give an image a new reference (its file moves in storage)")
     .argument("<reference>").argument("<new-reference>")
-    .action((reference, newReference) => {
+    .action(async (reference, newReference) => {
       const c = ctx();
       const catalogue = c.requireCatalogue(`rename ${reference}`);
-      print(renameImage(catalogue, reference, newReference, c.settings.storageDir));
+      using _interrupts = handleInterrupts(`the rename of ${reference}`);
+      print(await renameImage(catalogue, reference, newReference, c.settings.storageDir));
     });
 
   program.command("add").description("add a local SIF file to the catalogue")
@@ -106,11 +130,12 @@ export function addCatalogueCommands(program: Command, ctx: () => CliContext): v
       "-f, --force",
       "add the file even if it does not look like a SIF image, replacing an unrecorded file in storage",
     )
-    .action((file, opts) => {
+    .action(async (file, opts) => {
       const c = ctx();
       // The file is checked before the catalogue opens: a wrong path is the first thing to say.
       const catalogue = () => c.requireCatalogue(`add ${file}`);
-      const record = addImage(catalogue, file, {
+      using _interrupts = handleInterrupts(`the add of ${file}`);
+      const record = await addImage(catalogue, file, {
         name: opts.name,
         storageDir: c.settings.storageDir,
         copy: opts.copy,

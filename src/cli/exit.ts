@@ -12,7 +12,7 @@ import { ReferenceSyntaxError } from "../reference.ts";
 import { printErr } from "./output.ts";
 
 /** Exit codes for a run stopped by a signal: 128 + the signal's number, as a shell reports it. */
-export const SIGNAL_EXIT_CODES = { SIGINT: 130, SIGTERM: 143 } as const;
+export const SIGNAL_EXIT_CODES = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 } as const;
 
 /**
  * The exit code for an error: 2 for a usage error, which includes a

@@ -98,14 +98,17 @@ export interface MachineLevels {
  *   the highest `vN` the machine's CPU runs (`machine.amd64`), never a higher
  *   one; the lowest when the CPU's level is unknown (another architecture).
  * - Otherwise the first entry of the os/arch.
- * @param machine this machine's CPU (default: read `/proc/cpuinfo`)
+ * @param machine this machine's CPU (default: read `/proc/cpuinfo` when an
+ *   amd64 choice needs it; Deno lets only `--allow-all` read that file, so
+ *   under the documented permission flags the level is unknown and the
+ *   lowest listed level is taken)
  * @throws {SregistryError} Listing the platforms the image has when none
  *   matches, or naming the CPU level when every amd64 entry needs more.
  */
 export function selectManifest(
   index: ImageIndex,
   want: Platform,
-  machine: MachineLevels = { amd64: hostAmd64Level() },
+  machine?: MachineLevels,
 ): Descriptor {
   const runnable = index.manifests.filter((d) => !isAttestation(d));
   const withPlatform = runnable.filter((d) => d.platform);
@@ -151,7 +154,7 @@ function pickVariant(entries: Descriptor[], want: Platform): Descriptor | undefi
 function pickDefault(
   entries: Descriptor[],
   want: Platform,
-  machine: MachineLevels,
+  given: MachineLevels | undefined,
 ): Descriptor | undefined {
   if (want.architecture === "arm") {
     return entries.find((d) => d.platform!.variant === "v7") ?? entries[0];
@@ -159,6 +162,7 @@ function pickDefault(
   if (want.architecture !== "amd64" || entries.length === 0) return entries[0];
   const baseline = entries.find((d) => levelOf(d) === 1);
   if (baseline) return baseline;
+  const machine = given ?? { amd64: hostAmd64Level() };
   if (machine.amd64 === undefined) return lowest(entries);
   const runs = highestUpTo(entries, machine.amd64);
   if (runs) return runs;

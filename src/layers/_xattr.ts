@@ -67,3 +67,37 @@ export function openSetXattr(): SetXattr | { unavailable: string } {
     return at === null ? -1 : new Deno.UnsafePointerView(at).getInt32();
   };
 }
+
+/**
+ * Sets each of `xattrs` on `path` (not following a link) with `set`, or
+ * counts them all as not set when `set` is unavailable.
+ * @returns one `<namespace>.* (<why>)` per attribute not set, for the summary
+ */
+export function setXattrs(
+  set: SetXattr | { unavailable: string },
+  path: string,
+  xattrs: Iterable<[ByteString, Uint8Array]>,
+  isRoot: boolean,
+): string[] {
+  const failed: string[] = [];
+  for (const [name, value] of xattrs) {
+    const errno = typeof set === "function" ? set(path, name, value) : -1;
+    if (errno === 0) continue;
+    const why = typeof set === "function" ? xattrFailure(errno, isRoot) : set.unavailable;
+    failed.push(`${name.split(".")[0]}.* (${why})`);
+  }
+  return failed;
+}
+
+/** Why `lsetxattr` refused an attribute, for the summary. */
+function xattrFailure(errno: number, isRoot: boolean): string {
+  if (errno === ERRNO.EPERM || errno === ERRNO.EACCES) {
+    return isRoot ? "not permitted" : "needs root";
+  }
+  if (errno === ERRNO.EOPNOTSUPP) return "not supported by the folder's file system";
+  if (errno === ERRNO.EINVAL) return "a value Linux refuses";
+  if (errno === ERRNO.ENOSPC || errno === ERRNO.E2BIG || errno === ERRNO.ERANGE) {
+    return "too large for the folder's file system";
+  }
+  return `refused with errno ${errno}`;
+}

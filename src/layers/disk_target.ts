@@ -22,7 +22,7 @@ import type { BodyWriter, EntryTimes, LayerTarget } from "./target.ts";
 import { treeError } from "./tree_paths.ts";
 import { makeNode, removeAll, setOwner, setTimes } from "./_fsops.ts";
 import { SMALL_FILE, WritePool } from "./_write_pool.ts";
-import { ERRNO, openSetXattr, type SetXattr } from "./_xattr.ts";
+import { openSetXattr, type SetXattr, setXattrs } from "./_xattr.ts";
 
 /** Options of {@link DiskTarget}. */
 export interface DiskTargetOptions {
@@ -282,17 +282,12 @@ export class DiskTarget implements LayerTarget {
 
   #setXattrs(rel: ByteString, node: ImageNode): void {
     this.#setXattr ??= openSetXattr();
-    const set = this.#setXattr;
     const abs = this.path(rel);
     // Without root, user.* needs write permission: a read-only file is opened up meanwhile.
     const opened = !this.isRoot && node.kind === "file" && (node.mode & 0o200) === 0;
     if (opened) Deno.chmodSync(abs, node.mode | 0o200);
     try {
-      for (const [name, value] of node.xattrs ?? []) {
-        const errno = typeof set === "function" ? set(abs, name, value) : -1;
-        if (errno === 0) continue;
-        const why = typeof set === "function" ? xattrFailure(errno, this.isRoot) : set.unavailable;
-        const kind = `${name.split(".")[0]}.* (${why})`;
+      for (const kind of setXattrs(this.#setXattr, abs, node.xattrs ?? [], this.isRoot)) {
         this.xattrs++;
         this.xattrKinds.set(kind, (this.xattrKinds.get(kind) ?? 0) + 1);
       }
@@ -300,17 +295,4 @@ export class DiskTarget implements LayerTarget {
       if (opened) Deno.chmodSync(abs, node.mode);
     }
   }
-}
-
-/** Why `lsetxattr` refused an attribute, for the summary. */
-function xattrFailure(errno: number, isRoot: boolean): string {
-  if (errno === ERRNO.EPERM || errno === ERRNO.EACCES) {
-    return isRoot ? "not permitted" : "needs root";
-  }
-  if (errno === ERRNO.EOPNOTSUPP) return "not supported by the folder's file system";
-  if (errno === ERRNO.EINVAL) return "a value Linux refuses";
-  if (errno === ERRNO.ENOSPC || errno === ERRNO.E2BIG || errno === ERRNO.ERANGE) {
-    return "too large for the folder's file system";
-  }
-  return `refused with errno ${errno}`;
 }

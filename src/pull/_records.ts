@@ -8,7 +8,7 @@ import type { Reference } from "../reference.ts";
 import type { Catalogue } from "../store/catalogue.ts";
 import { exists } from "../store/file_exists.ts";
 import type { ImageRecord } from "../store/record.ts";
-import { storageNames } from "../store/storage_paths.ts";
+import { storageFile, storageNames } from "../store/storage_paths.ts";
 
 export function platformString(p: Platform | undefined): string | undefined {
   return p ? [p.os, p.architecture, p.variant].filter(Boolean).join("/") : undefined;
@@ -27,20 +27,22 @@ function samePlatform(recorded: string | null | undefined, want: Platform): bool
 /**
  * Finds a recorded image for the same reference, digest and platform (same
  * os and architecture, variants compared when both name one) whose file is
- * present.
+ * present; with `managed`, only one whose file is its managed file in
+ * storage (see {@linkcode isManagedFile}).
  */
 export function findReusable(
   catalogue: Catalogue,
   ref: Reference,
   platform: Platform | undefined,
   digest: string,
+  options: { managed?: boolean } = {},
 ): ImageRecord | undefined {
   const names = storageNames(ref);
   return catalogue.all().find((r) =>
     r.registry === names.registry && r.collection === names.collection &&
     r.name === names.name && r.tag === names.tag && r.digest === digest &&
     (platform === undefined || samePlatform(r.platform, platform)) && r.image !== null &&
-    exists(r.image)
+    exists(r.image) && (!options.managed || isManagedFile(r))
   );
 }
 
@@ -57,4 +59,20 @@ export function isRecorded(catalogue: Catalogue, path: string): boolean {
       return false;
     }
   });
+}
+
+/**
+ * True when the record's file is its image's managed file: it lies where a
+ * plain `pull` puts it, `<storage>/[<registry>/]<collection>/<name>/<tag>@<version>.sif`
+ * (under any storage root, so a moved `SREGISTRY_STORAGE` keeps its files
+ * managed), not a file the user named.
+ */
+export function isManagedFile(r: ImageRecord): boolean {
+  if (r.image === null || r.version === null) return false;
+  try {
+    const layout = storageFile("/", { ...r, digest: r.version });
+    return r.image.endsWith(layout);
+  } catch {
+    return false; // names outside the layout (a Python-client row, say): not ours to judge
+  }
 }

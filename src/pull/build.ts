@@ -56,16 +56,20 @@ export async function unpackSandbox(plan: PullPlan, image: PulledImage): Promise
 
 /**
  * Builds the image's SIF at `output.partial` with the builder the plan asks
- * for; returns how many blobs were downloaded. On failure or interrupt the
- * `--keep-sandbox` folder is removed as `--sandbox`'s is.
+ * for, then runs `finish` (placing and recording the SIF) with how many blobs
+ * were downloaded, and returns what it returns. On failure or interrupt
+ * before `finish` returns, the `--keep-sandbox` folder is removed as
+ * `--sandbox`'s is: a folder is kept only beside a recorded image.
  * @throws {UsageError} for a builder that cannot use the compression asked
  * @throws {SregistryError} for a builder not installed, a full disk, a failed build
+ * @throws what `finish` throws
  */
-export async function buildSifFile(
+export async function buildSifFile<T>(
   plan: PullPlan,
   image: PulledImage,
   output: ImageOutput,
-): Promise<number> {
+  finish: (downloaded: number) => T,
+): Promise<Awaited<T>> {
   const builder = chooseBuilder(plan.builder, which, plan.compression);
   await using work = await openWorkspace(plan, image, builder);
   const storageVar = plan.name ? "--name" : plan.recording ? "SREGISTRY_STORAGE" : "--name";
@@ -81,9 +85,10 @@ export async function buildSifFile(
   try {
     Deno.mkdirSync(output.dir, { recursive: true });
     sweepPartials(output.target);
-    return await noSpaceIn(output.dir, storageVar, () => buildImage(plan, job), {
+    const downloaded = await noSpaceIn(output.dir, storageVar, () => buildImage(plan, job), {
       tmpDir: work.parent,
     });
+    return await finish(downloaded);
   } catch (e) {
     work.removeSandbox();
     throw e;

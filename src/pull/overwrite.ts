@@ -7,9 +7,9 @@
  * the only proof. Folders and other non-files are never replaced.
  * @module
  */
-import { UsageError } from "../errors.ts";
+import { SregistryError, UsageError } from "../errors.ts";
 import type { Catalogue } from "../store/catalogue.ts";
-import type { ImageRecord } from "../store/record.ts";
+import { type ImageRecord, recordName } from "../store/record.ts";
 import { isRecorded } from "./_records.ts";
 
 /** The option that named the path (for messages), `--force`, and the catalogue that proves ours. */
@@ -17,10 +17,64 @@ export interface OverwriteRule {
   option: string;
   force?: boolean;
   catalogue?: Catalogue;
+  /** The image being written: a file recorded for another image is not replaced without `force`. */
+  reference?: { registry: string; collection: string; name: string; tag: string };
 }
 
 /** How {@linkcode checkOverwrite} judged a target. */
 export type TargetState = "new" | "ours" | "forced";
+
+/** Which file a path named: its device and inode (`lstat`). */
+export interface FileIdentity {
+  dev: number;
+  ino: number;
+}
+
+/**
+ * A target as judged before the pull: its state and the file there then
+ * ("none" when there was none; undefined when any file there may be replaced,
+ * as at a storage path, whose name holds the image's digest).
+ */
+export interface JudgedTarget {
+  readonly state: TargetState;
+  readonly seen?: FileIdentity | "none";
+}
+
+/** The file at `path` (by `lstat`), or undefined when there is none. */
+export function identityOf(path: string): FileIdentity | undefined {
+  try {
+    const info = Deno.lstatSync(path);
+    return { dev: info.dev, ino: info.ino ?? 0 };
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return undefined;
+    throw e;
+  }
+}
+
+/**
+ * True when the file at `path` is another than the one judged (`seen`): one
+ * appeared where there was none, or it was replaced. A file removed
+ * meanwhile is no change: writing there loses nothing.
+ */
+export function changedSince(path: string, judged: JudgedTarget): boolean {
+  const { seen } = judged;
+  if (seen === undefined) return false;
+  const now = identityOf(path);
+  if (now === undefined) return false;
+  return seen === "none" || seen.dev !== now.dev || seen.ino !== now.ino;
+}
+
+/**
+ * The error for a target another process wrote while this pull ran (two
+ * pulls given one `--name`): the first one's file is kept, this pull fails.
+ */
+export function writtenMeanwhile(path: string, o: OverwriteRule): SregistryError {
+  return new SregistryError(
+    `Cannot write the image to ${path}: another pull (or another program) wrote that file ` +
+      `while this one ran, and its file is kept: give ${o.option} another name, ` +
+      `or run this pull again to replace it`,
+  );
+}
 
 /**
  * Checks that the image may be written to `path`, given with `option` (for
@@ -28,7 +82,8 @@ export type TargetState = "new" | "ours" | "forced";
  * @returns "new" when nothing is there, "ours" when a record names the file,
  * "forced" when `force` allows replacing another file.
  * @throws {UsageError} When the path is a folder or another kind of file, or
- * a file no record names and `force` is not given.
+ * a file no record names (or a record of another image than `o.reference`)
+ * and `force` is not given.
  */
 export function checkOverwrite(
   path: string,
@@ -51,7 +106,17 @@ export function checkOverwrite(
       `Cannot write the image to ${path}: it exists and is not a regular file: give ${o.option} another name`,
     );
   }
-  if (o.catalogue && isRecorded(o.catalogue, path)) return "ours";
+  if (o.catalogue && isRecorded(o.catalogue, path)) {
+    const other = o.reference && recordsNaming(o.catalogue, path).find((r) => !sameImage(r, o));
+    if (!other) return "ours";
+    if (o.force) return "forced";
+    throw new UsageError(
+      `Cannot write the image to ${path}: it is the file of image ${other.id} (${
+        recordName(other)
+      }): give ${o.option} another name, move that image first with "sregistry mv ${other.id} PATH", ` +
+        `or add --force to replace it (its record is removed)`,
+    );
+  }
   if (o.force) return "forced";
   throw new UsageError(
     `Cannot write the image to ${path}: the file exists and sregistry did not write it (no catalogue record names it): ` +
@@ -59,31 +124,39 @@ export function checkOverwrite(
   );
 }
 
+/** Whether record `r` is of the image (registry, collection, name, tag) the rule writes. */
+function sameImage(r: ImageRecord, o: OverwriteRule): boolean {
+  const w = o.reference!;
+  return r.registry === w.registry && r.collection === w.collection && r.name === w.name &&
+    r.tag === w.tag;
+}
+
 /**
- * Puts the finished `partial` file at `target`. A target judged "new" is
- * created with a hard link, which fails when a file appeared there meanwhile
- * (then the check runs again); otherwise the partial is renamed over it.
- * @throws {UsageError} As {@linkcode checkOverwrite}, for a file that appeared meanwhile.
+ * Puts the finished `partial` file at `target`, unless another process wrote
+ * the target since it was judged (then the partial is left for the caller
+ * to remove). A target judged "new" is created with a hard link, which fails
+ * when a file appeared there meanwhile; otherwise the partial is renamed
+ * over the file judged, once checked to be the same file (device, inode).
+ * @throws {SregistryError} ({@linkcode writtenMeanwhile}) When the target
+ * was written by another process since it was judged.
  */
 export function placeImage(
   partial: string,
   target: string,
-  state: TargetState,
+  judged: JudgedTarget,
   o: OverwriteRule,
 ): void {
-  if (state === "new") {
+  if (judged.state === "new") {
     try {
       Deno.linkSync(partial, target);
       Deno.removeSync(partial);
       return;
     } catch (e) {
-      if (e instanceof Deno.errors.AlreadyExists) {
-        checkOverwrite(target, o); // throws unless it may be replaced
-      } else if (!(e instanceof Deno.errors.NotSupported || isNoLink(e))) {
-        throw e;
-      }
+      if (e instanceof Deno.errors.AlreadyExists) throw writtenMeanwhile(target, o);
+      if (!(e instanceof Deno.errors.NotSupported || isNoLink(e))) throw e;
     }
   }
+  if (changedSince(target, judged)) throw writtenMeanwhile(target, o);
   Deno.renameSync(partial, target);
 }
 

@@ -50,8 +50,13 @@ export async function pull(req: PullRequest, ctx: PullContext): Promise<PullResu
   if (plan.sandbox) return await unpackSandbox(plan, image);
   const output = imageOutput(plan, image.resolved.manifestDigest);
   try {
-    const downloaded = await buildSifFile(plan, image, output);
-    return record(plan, image, targets, output, downloaded);
+    // Recorded inside the build's scope: a failed or interrupted record removes --keep-sandbox's folder.
+    return await buildSifFile(
+      plan,
+      image,
+      output,
+      (downloaded) => record(plan, image, targets, output, downloaded),
+    );
   } finally {
     try {
       Deno.removeSync(output.partial);

@@ -6,11 +6,17 @@
  * of that image replaces or removes inside its own transaction.
  * @module
  */
-import type { NewImageRecord } from "../store/record.ts";
+import type { ImageRecord, NewImageRecord } from "../store/record.ts";
 import { storageNames } from "../store/storage_paths.ts";
 import { sweepOrphanImages } from "../store/work_dirs.ts";
-import { isRecorded, platformString } from "./_records.ts";
-import { placeImage, recordsNaming } from "./overwrite.ts";
+import { isManagedFile, isRecorded, platformString } from "./_records.ts";
+import {
+  changedSince,
+  identityOf,
+  placeImage,
+  recordsNaming,
+  writtenMeanwhile,
+} from "./overwrite.ts";
 import type { PullPlan } from "./plan.ts";
 import type { PulledImage } from "./resolve.ts";
 import type { PullResult } from "./reuse.ts";
@@ -18,8 +24,13 @@ import { type ImageOutput, overwriteRule, type Targets } from "./targets.ts";
 
 /**
  * Places `output.partial` at `output.target` and records it (unless the plan
- * does not record).
+ * does not record). The image has one record (registry, collection, name,
+ * tag, version): when it moves from the image's managed file in storage to
+ * the file the user named, the managed file goes with it (it is
+ * sregistry's, and nothing would list or remove it); a file the user named
+ * before is left to the user.
  * @throws {UsageError} when a file the user named appeared meanwhile and may not be replaced
+ * @throws {SregistryError} when another pull wrote the named file while this one ran
  */
 export function record(
   plan: PullPlan,
@@ -30,24 +41,56 @@ export function record(
 ): PullResult {
   const { partial, target } = output;
   const size = Deno.statSync(partial).size;
+  const rule = overwriteRule(plan);
   if (!plan.recording) {
-    placeImage(partial, target, targets.state, overwriteRule(plan));
+    placeImage(partial, target, targets, rule);
     return { path: target, reused: false, downloaded };
   }
   const catalogue = plan.catalogue!;
-  const replaced = plan.named ? recordsNaming(catalogue, plan.named) : [];
+  const row = recordOf(plan, image, target, size);
+  let left: string | undefined;
   const rec = catalogue.transaction(() => {
-    const rec = catalogue.upsert(recordOf(plan, image, target, size));
-    placeImage(partial, target, targets.state, overwriteRule(plan));
+    // Inside the write lock: pulls into one catalogue place their files one at a time.
+    if (changedSince(target, targets)) {
+      const same = recordsNaming(catalogue, target).find((r) => sameRow(r, row));
+      if (same) return same; // a concurrent pull of this very image wrote it: keep theirs
+      throw writtenMeanwhile(target, rule);
+    }
+    const replaced = plan.named ? recordsNaming(catalogue, target) : [];
+    const before = catalogue.all().find((r) => sameRow(r, row));
+    const rec = catalogue.upsert(row);
+    placeImage(partial, target, targets, rule);
     // Records of the image this file held before name another image now.
     for (const old of replaced) if (old.id !== rec.id) catalogue.remove(old.id);
+    if (before?.image && isManagedFile(before) && !sameFile(before.image, target)) {
+      left = before.image;
+    }
     if (!plan.name) {
       const { tag } = storageNames(plan.ref);
       sweepOrphanImages(output.dir, tag, (path) => isRecorded(catalogue, path));
     }
     return rec;
   });
+  if (left) removeQuietly(left); // after the commit: a crash before it leaves the record whole
   return { path: target, record: rec, reused: false, downloaded };
+}
+
+/** True when `r` is the catalogue row `row` would update (one per image and tag). */
+function sameRow(r: ImageRecord, row: NewImageRecord): boolean {
+  return r.registry === row.registry && r.collection === row.collection && r.name === row.name &&
+    r.tag === row.tag && r.client === row.client && r.version === row.version;
+}
+
+function sameFile(a: string, b: string): boolean {
+  const x = identityOf(a);
+  const y = identityOf(b);
+  return x !== undefined && y !== undefined && x.dev === y.dev && x.ino === y.ino;
+}
+
+function removeQuietly(path: string): void {
+  try {
+    Deno.removeSync(path);
+  } catch { /* gone: a crash after the commit is swept by the next pull */ }
 }
 
 /** The catalogue row of the image built at `image` (`size` bytes). */

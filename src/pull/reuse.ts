@@ -29,8 +29,10 @@ export async function reuse(plan: PullPlan): Promise<PullResult | undefined> {
   if (!plan.recording || plan.force) return undefined;
   const digest = plan.ref.digest ?? await plan.headDigest?.();
   if (!digest) return undefined;
-  const found = findReusable(plan.catalogue!, plan.ref, plan.platform, digest);
-  // `--name FILE` asks for the image at FILE: a recorded copy elsewhere does not answer it.
+  // `--name FILE` asks for the image at FILE, a plain pull for its managed file in storage:
+  // a recorded copy elsewhere (a file the user named, which they may have changed) does not answer.
+  const managed = plan.name === undefined;
+  const found = findReusable(plan.catalogue!, plan.ref, plan.platform, digest, { managed });
   if (!found || (plan.name !== undefined && !sameFile(found.image!, plan.name))) return undefined;
   if (plan.cache) markUsed(plan.cache, recordBlobs(found));
   return { path: found.image!, record: found, reused: true, downloaded: 0 };

@@ -8,18 +8,22 @@
 import { SregistryError, UsageError } from "../errors.ts";
 import { storageFile, storageNames } from "../store/storage_paths.ts";
 import { trackedPartial } from "../store/work_dirs.ts";
-import { checkOverwrite, type OverwriteRule, type TargetState } from "./overwrite.ts";
+import { checkOverwrite, identityOf, type JudgedTarget, type OverwriteRule } from "./overwrite.ts";
 import type { PullPlan } from "./plan.ts";
 
 /** What the checks found, for placing the image and cleaning up a failure. */
-export interface Targets {
-  /** How the named file (or the storage path: "ours") was judged. */
-  readonly state: TargetState;
+export interface Targets extends JudgedTarget {
+  /** How the named file (or the storage path: "ours") was judged, and which file was there. */
 }
 
 /** The rule `checkOverwrite` and `placeImage` apply to the plan's named file. */
 export function overwriteRule(plan: PullPlan): OverwriteRule {
-  return { option: "--name", force: plan.force, catalogue: plan.catalogue };
+  return {
+    option: "--name",
+    force: plan.force,
+    catalogue: plan.catalogue,
+    reference: storageNames(plan.ref),
+  };
 }
 
 /**
@@ -28,10 +32,11 @@ export function overwriteRule(plan: PullPlan): OverwriteRule {
  * @throws {SregistryError} for a sandbox folder that cannot be read
  */
 export function checkTargets(plan: PullPlan): Targets {
+  const seen = plan.named ? identityOf(plan.named) ?? "none" : undefined;
   const state = plan.named ? checkOverwrite(plan.named, overwriteRule(plan)) : "ours";
   if (plan.sandbox) checkSandboxTarget(plan.sandbox, "--sandbox");
   if (plan.keepSandbox) checkSandboxTarget(plan.keepSandbox, "--keep-sandbox");
-  return Object.freeze({ state });
+  return Object.freeze({ state, seen });
 }
 
 /** Checks that `dir`, given with `option`, is missing or empty. */

@@ -5,7 +5,7 @@
  * errors for a damaged cached copy and a full disk.
  * @module
  */
-import { DigestMismatchError, isNoSpace, NoSpaceError } from "../errors.ts";
+import { DigestMismatchError, isNoSpace, NoSpaceError, SregistryError } from "../errors.ts";
 import { removeStaleLock } from "./locks.ts";
 import { parsePartialName, partialOwnerState } from "./temp_names.ts";
 import { sweepKept } from "./_blob_resume.ts";
@@ -42,6 +42,34 @@ export function cacheStoreError(root: string, what: string, e: unknown): unknown
     path: root,
     variable: "APPTAINER_CACHEDIR",
   }, { cause: e });
+}
+
+/**
+ * Removes the cached blob file at `path` that this user cannot read
+ * (`denied`: its mode, or another user's file), so that it is fetched again.
+ * @throws {SregistryError} When it cannot be removed either (the folder is
+ * not writable): the message says it cannot READ that blob and what to do.
+ * Its cause is left out, so it is not taken for a folder refusing a write.
+ */
+export function removeUnreadable(path: string, denied: Error): void {
+  try {
+    Deno.removeSync(path);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return;
+    throw new SregistryError(
+      `Cannot read the cached blob ${path}: ${reasonOf(denied)}, and it cannot be removed ` +
+        `to fetch it again: ${reasonOf(e)}: have its owner make it readable ` +
+        `(chmod a+r ${path}) or remove it ("sregistry cache clean"), ` +
+        `or set APPTAINER_CACHEDIR to a cache of your own`,
+    );
+  }
+}
+
+/** "permission denied" from `EACCES: permission denied (os error 13)`-like messages. */
+function reasonOf(e: unknown): string {
+  const text = e instanceof Error ? e.message : String(e);
+  const m = /^(?:[A-Z]+: )?([^(,]+?)(?: \(os error \d+\))?(?:[,:]|$)/.exec(text);
+  return (m?.[1] ?? text).trim().toLowerCase();
 }
 
 /**

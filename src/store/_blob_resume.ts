@@ -45,7 +45,14 @@ export async function adoptKept(
     Deno.removeSync(path);
     return undefined;
   }
-  const file = await Deno.open(path); // its readable closes it
+  let file: Deno.FsFile;
+  try {
+    file = await Deno.open(path); // its readable closes it
+  } catch (e) {
+    if (!(e instanceof Deno.errors.PermissionDenied)) throw e;
+    Deno.removeSync(path); // unreadable (another user's, chmod 000): fetched from its start
+    return undefined;
+  }
   const verifier = await DigestVerifier.resume(digest, file.readable, {
     expectedSize: size,
     what: `blob ${digest}`,

@@ -52,10 +52,17 @@ export function openDatabase(dir: string): DatabaseSync {
     db?.close();
     if (error instanceof SregistryError) throw error;
     const reason = error instanceof Error ? error.message : String(error);
-    throw new SregistryError(
-      `Cannot open the catalogue ${file}: ${reason}: check SREGISTRY_DATABASE and its permissions`,
-      { cause: error },
-    );
+    // Only a refused access is about permissions; a constraint or a damaged file is not.
+    const failure = sqliteFailure(error);
+    const access = (error as { code?: unknown })?.code !== "ERR_SQLITE_ERROR" ||
+      failure === "readonly" || failure === "cantopen";
+    const hint = access
+      ? "check SREGISTRY_DATABASE and its permissions"
+      : "it is not a catalogue this sregistry can read: move it aside to start a new one, " +
+        "or point SREGISTRY_DATABASE to another folder";
+    throw new SregistryError(`Cannot open the catalogue ${file}: ${reason}: ${hint}`, {
+      cause: error,
+    });
   }
 }
 
@@ -71,8 +78,10 @@ function databaseFile(dir: string): string {
  * Opens `<dir>/sregistry.db` for reading only: nothing is created or
  * changed, so a catalogue in a folder the user may only read works. A WAL
  * database whose `-shm` file cannot be created (read-only folder, no writer
- * running) is read as a snapshot of the file, in memory. Falls back to {@linkcode openDatabase} when the file is missing or its
- * schema is older (creating or migrating needs writing; an error says so when
+ * running) is read as a snapshot of the file, in memory. A file of an older
+ * schema (the Python client's) is migrated in a copy in memory, never in
+ * place: only writers migrate the file. Falls back to {@linkcode openDatabase}
+ * when the file is missing (creating it needs writing; an error says so when
  * that is refused).
  *
  * @param dir the `SREGISTRY_DATABASE` folder.
@@ -88,8 +97,12 @@ export function openDatabaseReadOnly(dir: string): DatabaseSync {
     const version = schemaVersion(db);
     if (version === SCHEMA_VERSION) return db;
     if (version > SCHEMA_VERSION) migrate(db, file); // throws: newer than this sregistry
+    // An older schema (the Python client's) is migrated in a copy in memory: the file stays as is.
+    const copy = memoryCopy(serialize(db));
     db.close();
-    return openDatabase(dir);
+    migrate(copy, file);
+    copy.exec("PRAGMA query_only = ON");
+    return copy;
   } catch (error) {
     if (db?.isOpen) db.close();
     if (error instanceof SregistryError) throw error;
@@ -130,11 +143,21 @@ function openSnapshot(file: string): DatabaseSync {
         `and its folder is read-only: ask its owner to run "sregistry images" once`,
     );
   }
-  const bytes = readFileSync(file);
+  const db = memoryCopy(readFileSync(file));
+  db.exec("PRAGMA query_only = ON");
+  return db;
+}
+
+/** The database image `bytes` (a file's, or a connection's `serialize()`) as an in-memory database. */
+function memoryCopy(bytes: Uint8Array): DatabaseSync {
   // Header bytes 18-19 (write and read versions): 2 is WAL, which an in-memory database lacks.
   if (bytes.length >= 20 && bytes[18] === 2) bytes.fill(1, 18, 20);
   const db = new DatabaseSync(":memory:");
   (db as unknown as { deserialize(data: Uint8Array): void }).deserialize(bytes);
-  db.exec("PRAGMA query_only = ON");
   return db;
+}
+
+/** The database's pages as SQLite's file image (WAL changes included). */
+function serialize(db: DatabaseSync): Uint8Array {
+  return (db as unknown as { serialize(): Uint8Array }).serialize();
 }

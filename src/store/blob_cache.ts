@@ -17,6 +17,7 @@ import {
   cacheStoreError,
   hexOf,
   knownSize,
+  removeUnreadable,
   sweepCacheFolder,
   writeStreamTo,
 } from "./_blob_files.ts";
@@ -127,12 +128,23 @@ export class BlobCache {
 
   /**
    * True when the blob is in the cache and verified (hashed now, or earlier
-   * by this process); a damaged copy is removed and `onDamaged` told why.
+   * by this process); a damaged or unreadable copy is removed and `onDamaged`
+   * told why.
+   * @throws {SregistryError} When the copy cannot be read nor removed (see `removeUnreadable`).
    */
   async #present(blob: BlobRef, onDamaged?: (reason: string) => void): Promise<boolean> {
     const path = this.blobPath(blob.digest);
     if (this.#checks.trusted(blob.digest, path)) return true;
-    const result = await this.#checks.check(path, blob.digest, knownSize(blob));
+    let result;
+    try {
+      result = await this.#checks.check(path, blob.digest, knownSize(blob));
+    } catch (e) {
+      if (!(e instanceof Deno.errors.PermissionDenied)) throw e;
+      // Unreadable (chmod 000, another user's file): removed and fetched again, when we may.
+      removeUnreadable(path, e);
+      onDamaged?.("it could not be read: permission denied");
+      return false;
+    }
     if (result.state === "damaged") onDamaged?.(result.reason);
     return result.state === "ok";
   }

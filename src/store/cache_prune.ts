@@ -173,7 +173,9 @@ export async function removeBlobs(
   options: RemoveOptions,
 ): Promise<RemoveResult> {
   const result: RemoveResult = { removed: [], skipped: [] };
-  for (const blob of blobs) {
+  for (const [i, blob] of blobs.entries()) {
+    // Every 64 blobs, between two locks: let a signal (Ctrl-C) be handled, no lock held.
+    if (i % 64 === 63) await new Promise((r) => setTimeout(r, 0));
     const path = cache.blobPath(blob.digest);
     const release = await holdLock(`${path}.lock`, { waitMs: options.lockWaitMs ?? 500 });
     if (!release) {

@@ -62,6 +62,20 @@ export interface LockWait {
 
 const HOST = hostname();
 
+/** The release functions of the locks this process holds, for {@linkcode releaseLocksNow}. */
+const held = new Set<() => void>();
+
+/**
+ * Releases every lock this process holds at once, synchronously: for a
+ * process that is interrupted (SIGINT, SIGTERM) and exits without unwinding,
+ * so no lock file names it afterwards. Left behind, such a lock would hold
+ * back a pull on another host sharing the cache for `staleMs` (10 min), as
+ * that host cannot tell the owner is dead.
+ */
+export function releaseLocksNow(): void {
+  for (const release of [...held]) release();
+}
+
 /** How old an ownerless (empty or garbage) lock file must be before it is taken over. */
 export const GARBAGE_GRACE_MS = 2000;
 
@@ -79,13 +93,23 @@ function readOwner(path: string): LockOwner | undefined {
   }
 }
 
-/** A waiter's view of the lock at `path` (see {@linkcode LockWait}). */
-function describe(path: string, staleMs: number, waitedMs: number): LockWait {
-  const owner = readOwner(path);
-  let age = 0;
+/**
+ * A waiter's view of the lock at `path` (see {@linkcode LockWait}), or
+ * undefined when the lock file is gone: released since the waiter last
+ * looked, it is free, not stale, and there is nothing to tell.
+ */
+function describe(path: string, staleMs: number, waitedMs: number): LockWait | undefined {
+  let text: string;
+  let age: number;
   try {
     age = Date.now() - (Deno.statSync(path).mtime?.getTime() ?? 0);
-  } catch { /* gone */ }
+    text = Deno.readTextFileSync(path);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return undefined;
+    text = "";
+    age = 0;
+  }
+  const owner = parseLockOwner(text);
   const ownerRunning = owner !== undefined && owner.host === HOST && processAlive(owner.pid);
   const limit = owner ? staleMs : GARBAGE_GRACE_MS;
   return { path, owner, waitedMs, takeoverInMs: Math.max(0, limit - age), ownerRunning };
@@ -199,8 +223,9 @@ export async function acquireLock(path: string, options: LockOptions = {}): Prom
       continue;
     }
     if (Date.now() >= nextReport) {
-      nextReport = Date.now() + reportMs;
       const wait = describe(path, staleMs, Date.now() - started);
+      if (wait === undefined) continue; // released meanwhile: try to take it at once
+      nextReport = Date.now() + reportMs;
       options.onWait?.(wait.owner, wait);
     }
     await new Promise((r) => setTimeout(r, pollMs));
@@ -216,11 +241,13 @@ export async function acquireLock(path: string, options: LockOptions = {}): Prom
   const release = () => {
     if (released) return;
     released = true;
+    held.delete(release);
     clearInterval(heartbeat);
     try {
       Deno.removeSync(path);
     } catch { /* already gone */ }
   };
+  held.add(release);
   return { path, release, [Symbol.dispose]: release };
 }
 

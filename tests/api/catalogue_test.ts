@@ -2,40 +2,22 @@
  * The catalogue verbs in process: each changes the record and the file
  * together, and leaves both as they were when it refuses.
  */
-import { assert, assertEquals, assertThrows } from "../_assert.ts";
-import { addImage, moveImage, removeImage, renameImage } from "../../src/api/catalogue.ts";
+import { assert, assertEquals, assertRejects, assertThrows } from "../_assert.ts";
+import { addImage } from "../../src/api/add.ts";
+import { moveImage, removeImage, renameImage } from "../../src/api/catalogue.ts";
 import { SregistryError, UsageError } from "../../src/errors.ts";
-import { Catalogue } from "../../src/store/catalogue.ts";
+import { exists, SIF, withStore } from "./_store.ts";
 import { add, Client, images, rm } from "../../mod.ts";
 import { cliHome } from "../_cli.ts";
 
-/** A file with a SIF global header's magic at byte 32 (enough for `add`'s check). */
-const SIF = new TextEncoder().encode("#!/usr/bin/env run-singularity\n\0SIF_MAGIC\0 rest\n");
-
-function exists(path: string): boolean {
-  try {
-    Deno.statSync(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-async function withStore(fn: (c: Catalogue, dir: string) => void | Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir();
-  using catalogue = Catalogue.open(`${dir}/db`);
-  try {
-    await fn(catalogue, dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
-
 Deno.test("addImage() moves a SIF into storage and records it; refuses a non-SIF file", () =>
-  withStore((catalogue, dir) => {
+  withStore(async (catalogue, dir) => {
     const file = `${dir}/app.sif`;
     Deno.writeFileSync(file, SIF);
-    const record = addImage(catalogue, file, { name: "example/app:1", storageDir: `${dir}/s` });
+    const record = await addImage(catalogue, file, {
+      name: "example/app:1",
+      storageDir: `${dir}/s`,
+    });
     assert(record.image?.startsWith(`${dir}/s/`), record.image ?? "");
     assertEquals(Deno.readFileSync(record.image!), SIF);
     assertEquals(exists(file), false);
@@ -45,7 +27,7 @@ Deno.test("addImage() moves a SIF into storage and records it; refuses a non-SIF
     const text = `${dir}/notes.txt`;
     Deno.writeTextFileSync(text, "not an image");
     let opened = false;
-    assertThrows(
+    await assertRejects(
       () =>
         addImage(
           () => {
@@ -62,49 +44,59 @@ Deno.test("addImage() moves a SIF into storage and records it; refuses a non-SIF
   }));
 
 Deno.test("moveImage() moves the file and the record; refuses a taken path", () =>
-  withStore((catalogue, dir) => {
+  withStore(async (catalogue, dir) => {
     const file = `${dir}/app.sif`;
     Deno.writeFileSync(file, SIF);
-    const added = addImage(catalogue, file, { name: "example/app:1", storageDir: `${dir}/s` });
+    const added = await addImage(catalogue, file, {
+      name: "example/app:1",
+      storageDir: `${dir}/s`,
+    });
     Deno.mkdirSync(`${dir}/elsewhere`);
-    const target = moveImage(catalogue, "example/app:1", `${dir}/elsewhere`);
+    const target = await moveImage(catalogue, "example/app:1", `${dir}/elsewhere`);
     assertEquals(target, `${dir}/elsewhere/${added.image!.split("/").pop()}`);
     assertEquals([exists(added.image!), exists(target)], [false, true]);
     assertEquals(catalogue.all()[0].image, target);
 
     Deno.writeTextFileSync(`${dir}/taken.sif`, "mine");
-    assertThrows(
+    await assertRejects(
       () => moveImage(catalogue, "example/app:1", `${dir}/taken.sif`),
       SregistryError,
       "already exists",
     );
     assertEquals(Deno.readTextFileSync(`${dir}/taken.sif`), "mine");
     assertEquals(catalogue.all()[0].image, target);
-    assertThrows(() => moveImage(catalogue, "example/app:1", target), UsageError, "already at");
+    await assertRejects(
+      () => moveImage(catalogue, "example/app:1", target),
+      UsageError,
+      "already at",
+    );
   }));
 
 Deno.test("renameImage() gives a new reference and moves the file in storage", () =>
-  withStore((catalogue, dir) => {
+  withStore(async (catalogue, dir) => {
     const file = `${dir}/app.sif`;
     Deno.writeFileSync(file, SIF);
-    const added = addImage(catalogue, file, { name: "example/app:1", storageDir: `${dir}/s` });
-    const target = renameImage(catalogue, "example/app:1", "example/other:2", `${dir}/s`);
+    const added = await addImage(catalogue, file, {
+      name: "example/app:1",
+      storageDir: `${dir}/s`,
+    });
+    const target = await renameImage(catalogue, "example/app:1", "example/other:2", `${dir}/s`);
     assert(target !== added.image);
     assertEquals([exists(added.image!), exists(target)], [false, true]);
     const [record] = catalogue.all();
     assertEquals([record.image, record.tag], [target, "2"]);
-    assertThrows(
+    await assertRejects(
       () => renameImage(catalogue, "example/app:1", "x/y:1", `${dir}/s`),
       SregistryError,
     );
   }));
 
 Deno.test("removeImage() removes the record and the file; a file already gone is told, not an error", () =>
-  withStore((catalogue, dir) => {
+  withStore(async (catalogue, dir) => {
     for (const name of ["example/a:1", "example/b:1"]) {
       const file = `${dir}/${name.replace(/\W/g, "_")}.sif`;
       Deno.writeFileSync(file, SIF);
-      addImage(catalogue, file, { name, storageDir: `${dir}/s`, copy: true });
+      await addImage(catalogue, file, { name, storageDir: `${dir}/s`, copy: true });
     }
     const a = removeImage(catalogue, "example/a:1");
     assertEquals([a.fileGone, exists(a.record.image!)], [false, false]);

@@ -7,16 +7,37 @@ import { RUN_FLAGS } from "../_cli.ts";
 
 const MAIN = new URL("../../main.ts", import.meta.url).pathname;
 
-/** Starts `sregistry ARGS` with `env` (the test HOME's); output is piped. */
-export function spawnCli(args: string[], env: Record<string, string>): Deno.ChildProcess {
-  return new Deno.Command(Deno.execPath(), {
-    args: ["run", "--quiet", ...RUN_FLAGS, MAIN, ...args],
+/**
+ * Starts `sregistry ARGS` with `env` (the test HOME's); output is piped.
+ * `wrap` runs it through a command first (`["nohup"]`).
+ */
+export function spawnCli(
+  args: string[],
+  env: Record<string, string>,
+  options: { wrap?: string[] } = {},
+): Deno.ChildProcess {
+  const wrap = options.wrap ?? [];
+  const command = [...wrap, Deno.execPath(), "run", "--quiet", ...RUN_FLAGS, MAIN, ...args];
+  return new Deno.Command(command[0], {
+    args: command.slice(1),
     env: { NO_COLOR: "1", ...env },
     clearEnv: true,
     stdin: "null",
     stdout: "piped",
     stderr: "piped",
   }).spawn();
+}
+
+/** Waits for a spawned CLI to end: its exit code and all it wrote. */
+export async function childOutput(
+  child: Deno.ChildProcess,
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const [status, stdout, stderr] = await Promise.all([
+    child.status,
+    new Response(child.stdout).text(),
+    new Response(child.stderr).text(),
+  ]);
+  return { code: status.code, stdout, stderr };
 }
 
 /** The pids of `pid`'s children (e.g. a running mksquashfs). */

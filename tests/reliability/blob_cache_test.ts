@@ -3,7 +3,7 @@ import { assert, assertEquals, assertRejects } from "../_assert.ts";
 import { sha256 } from "../_images.ts";
 import { BlobCache } from "../../src/store/blob_cache.ts";
 import { partialPath } from "../../src/store/temp_names.ts";
-import { deadPid, runScript, sleep } from "./_procs.ts";
+import { deadPid, runScript, sleep } from "../_procs.ts";
 
 function randomBytes(n: number): Uint8Array {
   const out = new Uint8Array(n);

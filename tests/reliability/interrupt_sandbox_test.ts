@@ -21,7 +21,7 @@ import {
   ls,
   throttlingProxy,
 } from "./_pull_env.ts";
-import { deadPid } from "./_procs.ts";
+import { deadPid } from "../_procs.ts";
 import { spawnCli, waitFor } from "./_spawn.ts";
 
 const ignore = registryBinary() === undefined;

@@ -21,7 +21,7 @@ import {
 } from "./_pull_env.ts";
 import { exists } from "../_tree.ts";
 import { killHard, spawnCli, waitFor } from "./_spawn.ts";
-import { deadPid } from "./_procs.ts";
+import { deadPid } from "../_procs.ts";
 
 const ignore = registryBinary() === undefined;
 const NAMES = ["l0", "l1", "l2", "l3"];

@@ -16,7 +16,7 @@ import {
   trackedPartial,
 } from "../../src/store/work_dirs.ts";
 import { HOST, ls } from "./_pull_env.ts";
-import { deadPid } from "./_procs.ts";
+import { deadPid } from "../_procs.ts";
 
 /** A process of this host that runs for the whole test (the test runner's parent). */
 const LIVE = Deno.ppid;

@@ -5,9 +5,10 @@ import {
   describeWait,
   lockIsStale,
   type LockOwner,
+  releaseLocksNow,
   removeStaleLock,
 } from "../../src/store/locks.ts";
-import { deadPid, runScript, sleep } from "./_procs.ts";
+import { deadPid, runScript, sleep } from "../_procs.ts";
 
 function writeLock(path: string, owner: LockOwner, ageMs = 0): void {
   Deno.writeTextFileSync(path, JSON.stringify(owner));
@@ -165,5 +166,36 @@ Deno.test("acquireLock() says who holds a lock and for how long it waits, again 
     told[0],
   );
   assert(/waited \d+ s so far|at most \d+ s more/.test(told.at(-1)!), told.at(-1));
+  Deno.removeSync(dir, { recursive: true });
+});
+
+Deno.test("acquireLock() under contention: a lock released between two looks is taken, not called empty or unreadable", async () => {
+  const dir = Deno.makeTempDirSync();
+  const path = `${dir}/blob.lock`;
+  const worker = new URL("./_lock_contender.ts", import.meta.url);
+  const results = await Promise.all(
+    Array.from({ length: 4 }, () => runScript(worker, [path, "200"])),
+  );
+  for (const r of results) assertEquals(r.code, 0, r.stderr);
+  const lines = results.flatMap((r) => r.stderr.split("\n")).filter((l) => l !== "");
+  assert(lines.length > 0, "the contenders waited for each other");
+  const wrong = lines.filter((l) => !l.includes(" is held by pid "));
+  assertEquals(wrong, [], `${wrong.length} of ${lines.length} lines`);
+  assertEquals([...Deno.readDirSync(dir)].map((e) => e.name), []);
+  Deno.removeSync(dir, { recursive: true });
+});
+
+Deno.test("releaseLocksNow() removes every lock this process holds, at once; release() after it is a no-op", async () => {
+  const dir = Deno.makeTempDirSync();
+  const a = await acquireLock(`${dir}/a.lock`);
+  const b = await acquireLock(`${dir}/b.lock`);
+  releaseLocksNow();
+  assertEquals([...Deno.readDirSync(dir)].map((e) => e.name), []);
+  // Another owner's lock at the same path is not removed by a late release().
+  const other = await acquireLock(`${dir}/a.lock`);
+  a.release();
+  b.release();
+  assertEquals([...Deno.readDirSync(dir)].map((e) => e.name), ["a.lock"]);
+  other.release();
   Deno.removeSync(dir, { recursive: true });
 });

@@ -61,18 +61,41 @@ for (const extra of [[], ["--no-cache"]]) {
 }
 
 Deno.test({
-  name: "pull --name onto a file a catalogue record names replaces it without --force",
+  name: "pull --name onto another image's file refuses without --force and keeps its record; " +
+    "the same image's file is replaced; --force replaces it and drops the old record",
   ignore,
   async fn() {
     await using reg = await setup();
+    await pushImage(reg, "test/a", "v2", await imageOf([dataLayer("a2", 1000)]));
     await using home = await cliHome();
     const file = `${home.home}/img.sif`;
     const first = await home.run(["pull", "--name", file, `${reg.host}/test/a:v1`]);
     assertEquals(first.code, 0, first.stderr);
-    const second = await home.run(["pull", "--name", file, `${reg.host}/test/b:v1`]);
-    assertEquals(second.code, 0, second.stderr);
-    using cat = Catalogue.open(homePaths(home.home).db);
-    assertEquals(cat.all().filter((r) => r.image === file).map((r) => r.name), ["b"]);
+    const before = Deno.readFileSync(file);
+    const recorded = () => {
+      using cat = Catalogue.open(homePaths(home.home).db);
+      return cat.all().filter((r) => r.image === file).map((r) => `${r.name}:${r.tag}`);
+    };
+    // Another repository, and another tag of the same one: both are other images.
+    for (const other of ["test/b:v1", "test/a:v2"]) {
+      const refused = await home.run(["pull", "--name", file, `${reg.host}/${other}`]);
+      assertEquals(refused.code, 2, refused.stderr);
+      assertStringIncludes(
+        refused.stderr,
+        `Cannot write the image to ${file}: it is the file of image 1 (${reg.host}/test/a:v1@`,
+      );
+      assertStringIncludes(refused.stderr, "add --force to replace it");
+      assertEquals(Deno.readFileSync(file), before);
+      assertEquals(recorded(), ["a:v1"]);
+    }
+    const again = await home.run(["pull", "--force", "--name", file, `${reg.host}/test/a:v1`]);
+    assertEquals(again.code, 0, again.stderr);
+    const same = await home.run(["pull", "--name", file, `${reg.host}/test/a:v1`]);
+    assertEquals(same.code, 0, same.stderr);
+    assertEquals(recorded(), ["a:v1"]);
+    const forced = await home.run(["pull", "--force", "--name", file, `${reg.host}/test/b:v1`]);
+    assertEquals(forced.code, 0, forced.stderr);
+    assertEquals(recorded(), ["b:v1"]);
   },
 });
 
