@@ -81,19 +81,21 @@ function prepend(
  * faster than `DecompressionStream("gzip")` here (139 MB: 0.10 s against
  * 0.26 s, measured) and works off the main thread.
  *
- * Output comes in 64 KiB chunks: the tar reader parses a chunk at once and
- * queues the headers and body views of every entry in it, so a 1 MiB chunk
- * of small files held about 1,000 entries' objects past young-generation
- * collections (300,000 small files: 369-396 MB peak against 337-368 MB).
- * 16 KiB chunks saved 30 MB more there but cost 0.3 s of CPU on the
+ * Output comes in 32 KiB chunks, and one waits in the stream (none in
+ * `decompress`'s wrapper): a chunk queued ahead of the tar reader outlived
+ * two young-generation collections, so its ArrayBuffer was promoted and its
+ * memory waited in the malloc heap for a full collection (300,000 small
+ * files: 4 queued 64 KiB chunks 324-334 MB peak, 1 queued 306 MB; 32 KiB
+ * chunks 244 and 252 MB against 243 to 257 MB for 64 KiB, the same CPU on
+ * the benchmark image's cold pull). 16 KiB chunks cost 0.3 s of CPU on the
  * benchmark image's 156 MB.
  */
 function nodeStream(
   kind: "gzip" | "zstd",
 ): { readable: ReadableStream<Uint8Array>; writable: WritableStream<Uint8Array> } {
   const z = kind === "gzip"
-    ? createGunzip({ chunkSize: 1 << 16 })
-    : createZstdDecompress({ chunkSize: 1 << 16 });
+    ? createGunzip({ chunkSize: 1 << 15 })
+    : createZstdDecompress({ chunkSize: 1 << 15 });
   let finished = false;
   let failure: unknown;
   let output!: ReadableStreamDefaultController<Uint8Array>;
@@ -123,7 +125,7 @@ function nodeStream(
       finished = true;
       z.destroy();
     },
-  }, { highWaterMark: 4 });
+  }, { highWaterMark: 1 });
   const settle = (event: "drain" | "finish") =>
     new Promise<void>((resolve, reject) => {
       if (failure !== undefined) return reject(failure);
@@ -192,5 +194,5 @@ export function decompress(
       else controller.enqueue(value);
     },
     cancel: (reason) => (inner ? inner.cancel(reason) : source.cancel(reason)),
-  });
+  }, { highWaterMark: 0 });
 }

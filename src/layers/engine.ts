@@ -224,6 +224,7 @@ export class LayerEngine {
       if (next !== undefined) throw treeError("ENOTDIR", `"${path}" is not a directory`);
       const created = newDir(mode, 0, 0, this.now);
       dir.children.set(ownName(comp), created);
+      this.#marks.created(created);
       for (const t of this.targets) await t.mkdir(path, created, true);
       dir = created;
     }
@@ -296,6 +297,7 @@ export class LayerEngine {
     }
     const dir: DirNode = { kind: "dir", children: new Map(), ...attrs(h) };
     await this.put(name, dir);
+    this.#marks.created(dir);
     for (const t of this.targets) await t.mkdir(place.rel, dir, false);
   }
 

@@ -52,6 +52,10 @@ export class DataWriter {
   #maxInFlight: number;
   #slots: Slot[] = [];
   #head = 0;
+  /** Slots from `#head` to here are fragment blocks compressing or applied already. */
+  #early = 0;
+  /** Where the slot being applied is in the queue. */
+  #applying = 0;
   #position = SUPERBLOCK_SIZE;
   #sizes = new Uint32Array(1024);
   #sizeCount = 0;
@@ -77,6 +81,13 @@ export class DataWriter {
    * late (548 MB RSS for 300,000 small files).
    */
   #staging: Uint8Array | undefined;
+  /**
+   * Block buffers the Workers handed back, reused for blocks and fragment
+   * blocks: a new 128 KiB buffer per block, freed by a Worker, waited in the
+   * malloc heap for that Worker's next full collection (300,000 small files:
+   * about 40 MB of RSS).
+   */
+  #spare: ArrayBuffer[] = [];
 
   constructor(pool: CompressionPool, out: OutputSink, blockSize: number, maxInFlight: number) {
     this.#pool = pool;
@@ -106,7 +117,7 @@ export class DataWriter {
         size += chunk.length;
         let at = 0;
         while (at < chunk.length) {
-          const block = this.#staging ??= new Uint8Array(this.#blockSize);
+          const block = this.#staging ??= this.#buffer();
           const take = Math.min(chunk.length - at, this.#blockSize - fill);
           block.set(chunk.subarray(at, at + take), fill);
           fill += take;
@@ -224,24 +235,35 @@ export class DataWriter {
 
   #push(slot: Slot): void {
     this.#slots.push(slot);
-    if (this.#head === this.#slots.length - 1) this.#pump();
+    const last = this.#slots.length - 1;
+    if (this.#head === last || (slot.kind === "end" && this.#early === last)) this.#pump();
   }
 
-  /** Applies finished slots in order. */
+  /**
+   * Applies finished slots in order; then the end slots that only fragment
+   * blocks still compressing come before (see {@link DataWriter.#applyEarly}).
+   */
   #pump(): void {
     try {
-      while (this.#head < this.#slots.length && this.#slots[this.#head].result) {
-        this.#apply(this.#slots[this.#head]);
+      const slots = this.#slots;
+      while (this.#head < slots.length && slots[this.#head].result) {
+        const slot = slots[this.#head];
+        if (slot !== APPLIED) {
+          this.#applying = this.#head;
+          this.#apply(slot);
+        }
         // Applied slots are let go at once: held in the queue, a small file's
         // slot and tail view outlived two young-generation collections and
         // became old-generation garbage, which V8 answers by growing the heap.
-        this.#slots[this.#head++] = APPLIED;
+        slots[this.#head++] = APPLIED;
       }
-      if (this.#head === this.#slots.length) {
-        this.#slots.length = 0;
-        this.#head = 0;
-      } else if (this.#head > 1024 && this.#head * 2 > this.#slots.length) {
-        this.#slots = this.#slots.slice(this.#head);
+      this.#applyEarly();
+      if (this.#head === slots.length) {
+        slots.length = 0;
+        this.#head = this.#early = 0;
+      } else if (this.#head > 1024 && this.#head * 2 > slots.length) {
+        this.#slots = slots.slice(this.#head);
+        this.#early -= this.#head;
         this.#head = 0;
       }
     } catch (error) {
@@ -254,6 +276,29 @@ export class DataWriter {
       waiter.resolve();
       return false;
     });
+  }
+
+  /**
+   * Applies the end slots that only fragment blocks still compressing (or
+   * slots applied already) come before. Such an end slot belongs to a file
+   * with no blocks (a file's block slots come right before its end slot), so
+   * applying it reads and writes no output position: it only hashes the
+   * tail, finds duplicates and fills the open fragment block, in the same
+   * order as in turn, so the image is the same. Waiting for each fragment
+   * block's Worker held about 2,000 small files' slots and tails (their
+   * objects promoted to the old generation) and stalled the layer engine.
+   */
+  #applyEarly(): void {
+    const slots = this.#slots;
+    if (this.#early < this.#head) this.#early = this.#head;
+    for (; this.#early < slots.length; this.#early++) {
+      const slot = slots[this.#early];
+      if (slot === APPLIED || slot.kind === "fragment") continue;
+      if (slot.kind !== "end") return;
+      this.#applying = this.#early;
+      this.#apply(slot);
+      slots[this.#early] = APPLIED;
+    }
   }
 
   #apply(slot: Slot): void {
@@ -277,6 +322,7 @@ export class DataWriter {
       this.#position += bytes.length;
       word = bytes.length | (result.packed ? 0 : DATA_UNCOMPRESSED);
     }
+    if (result.bytes) this.#recycle(result.bytes.buffer);
     if (slot.kind === "fragment") {
       this.#fragments[2 * slot.index] = this.#position - (word & 0xffffff);
       this.#fragments[2 * slot.index + 1] = word;
@@ -319,7 +365,7 @@ export class DataWriter {
   #addTail(file: FileData, tail: Uint8Array): void {
     if (this.#fragmentFill + tail.length > this.#fragment.length) {
       this.#flushFragment();
-      this.#fragment = new Uint8Array(this.#blockSize);
+      this.#fragment = this.#buffer();
       this.#fragments.push(0, 0);
     }
     this.files.set(file, FIELD.fragment, this.#fragments.length / 2 - 1);
@@ -332,9 +378,22 @@ export class DataWriter {
   #flushFragment(): void {
     if (this.#fragmentFill === 0) return;
     const slot = { kind: "fragment" as const, index: this.#fragments.length / 2 - 1 };
-    this.#submit(slot, this.#fragment.subarray(0, this.#fragmentFill), false, this.#head + 1);
+    this.#submit(slot, this.#fragment.subarray(0, this.#fragmentFill), false, this.#applying + 1);
     this.#fragment = new Uint8Array(0);
     this.#fragmentFill = 0;
+  }
+
+  /** A block-sized buffer: a spare one, else a new one (contents undefined). */
+  #buffer(): Uint8Array<ArrayBuffer> {
+    const spare = this.#spare.pop();
+    return spare ? new Uint8Array(spare) : new Uint8Array(this.#blockSize);
+  }
+
+  /** Keeps a block-sized buffer the writer no longer reads for {@link DataWriter.#buffer}. */
+  #recycle(buffer: ArrayBufferLike): void {
+    if (buffer.byteLength === this.#blockSize && this.#spare.length < this.#maxInFlight + 2) {
+      this.#spare.push(buffer as ArrayBuffer);
+    }
   }
 
   #pushSize(word: number): void {

@@ -25,11 +25,11 @@ self.onmessage = (event) => {
     const digest = !isBlock ? undefined : result.zero
       ? new Uint8Array(32)
       : new Uint8Array(createHash("sha256").update(bytes).digest());
-    const reply = { id, zero: result.zero, packed: result.packed, digest,
-      bytes: result.packed ? undefined : bytes };
-    const transfer = [];
+    // The input always goes back: the writer reuses it (freed here, it waited in the malloc
+    // heap for this Worker's next full collection).
+    const reply = { id, zero: result.zero, packed: result.packed, digest, bytes };
+    const transfer = [bytes.buffer];
     if (result.packed) transfer.push(result.packed.buffer);
-    else if (!result.zero) transfer.push(bytes.buffer);
     self.postMessage(reply, transfer);
   } catch (error) {
     self.postMessage({ id, error: String(error && error.stack || error) });
@@ -38,9 +38,10 @@ self.onmessage = (event) => {
 `;
 
 /**
- * A block's result; `bytes` is the input handed back when it is stored
- * uncompressed; `digest` the SHA-256 of a data block (32 zero bytes for an
- * all-zero one), none for a fragment block.
+ * A block's result; `bytes` is the input handed back (what is stored when
+ * there is no `packed`; the caller may reuse its buffer once done with it);
+ * `digest` the SHA-256 of a data block (32 zero bytes for an all-zero one),
+ * none for a fragment block.
  */
 export interface PoolResult extends BlockResult {
   bytes?: Uint8Array;
@@ -83,8 +84,8 @@ export class CompressionPool {
 
   /**
    * Compresses `bytes` (its buffer is transferred to the Worker: the caller
-   * must not use it again; a block stored uncompressed comes back as
-   * `result.bytes`). A data block (`isBlock`) is also checked for zeros (a
+   * must not use it again; it comes back as `result.bytes`, stored as it is
+   * when there is no `result.packed`). A data block (`isBlock`) is also checked for zeros (a
    * sparse block) and hashed; a fragment block is neither.
    */
   compress(bytes: Uint8Array, isBlock: boolean): Promise<PoolResult> {

@@ -22,6 +22,19 @@ import type { ByteString } from "../byte_string.ts";
 import { BLOCK, isGnu, number, TarFormatError } from "./_fields.ts";
 import type { TarHeader } from "./_entry.ts";
 
+/** Default ceiling of the zeros a reader emits for the holes of sparse files (64 GiB). */
+export const MAX_HOLES = 64 * 2 ** 30;
+
+/** Options of `TarReader` (`reader.ts`). */
+export interface TarReaderOptions {
+  /**
+   * Ceiling of the zeros emitted for the holes of sparse files, over the
+   * whole archive (a few bytes can claim a file of petabytes); default 64
+   * GiB. Past it, `write` throws `TarHolesError`.
+   */
+  maxHoleBytes?: number;
+}
+
 /** Most data regions a sparse map may hold (16 bytes each in memory). */
 export const MAX_REGIONS = 1 << 20;
 /** Most bytes of 1.0 map text read for one entry (old GNU extension blocks are bounded by `MAX_REGIONS`). */

@@ -41,31 +41,6 @@ export function byteCeiling(maxBytes: number, onBytes?: (n: number) => void): (n
   };
 }
 
-/**
- * Feeds `stream` to `parser` chunk by chunk, yielding after each chunk, until
- * the end marker or the end of the stream; throws {@link TooLargeError} past
- * `maxBytes`. Leaving the loop early cancels the stream.
- */
-export async function* feedTar(
-  stream: ReadableStream<Uint8Array>,
-  parser: TarReader,
-  opts: { maxBytes: number; onBytes?: (n: number) => void },
-): AsyncGenerator<void> {
-  const reader = stream.getReader();
-  const count = byteCeiling(opts.maxBytes, opts.onBytes);
-  try {
-    while (!parser.done) {
-      const { done, value } = await reader.read();
-      if (done) return parser.close();
-      count(value.length);
-      parser.write(value);
-      yield;
-    }
-  } finally {
-    await reader.cancel().catch(() => {});
-  }
-}
-
 const SOURCE_ERRORS = new WeakSet<object>();
 
 /**
@@ -81,6 +56,130 @@ export function isSourceError(e: unknown): boolean {
 type Item = TarHeader | BodyChunk | null;
 
 /**
+ * The parsed items of the archive, one entry at a time: the parser pauses at
+ * the end of each entry and the rest of the chunk waits for the next refill.
+ * Queueing every entry of a chunk at once (about 64 small files per 64 KiB)
+ * kept their headers and body views alive across young-generation
+ * collections, which V8 answers by growing the old generation.
+ */
+class Items {
+  #items: Item[] = [];
+  #head = 0;
+  #reader: ReadableStreamDefaultReader<Uint8Array>;
+  #parser: TarReader;
+  #count: (n: number) => void;
+  /** The unparsed rest of the current chunk. */
+  #chunk: Uint8Array | undefined;
+  #ended = false;
+  /** A fault is thrown once the items parsed before it are consumed (the last good entry). */
+  #fault: { error: unknown } | undefined;
+
+  constructor(
+    stream: ReadableStream<Uint8Array>,
+    opts: { maxBytes: number; onBytes?: (n: number) => void; holes?: boolean },
+  ) {
+    const items = this.#items;
+    const visitor: TarVisitor = {
+      header: (h) => void items.push(h),
+      body: (chunk) => void items.push(chunk),
+      end: () => {
+        items.push(null);
+        this.#parser.pause();
+      },
+    };
+    if (opts.holes) visitor.hole = (n) => void items.push(n);
+    // sparse holes count like inflated bytes
+    this.#parser = new TarReader(visitor, { maxHoleBytes: opts.maxBytes });
+    this.#reader = stream.getReader();
+    this.#count = byteCeiling(opts.maxBytes, opts.onBytes);
+  }
+
+  /** The next item, `undefined` after the last; throws the source's fault. */
+  next(): Item | undefined | Promise<Item | undefined> {
+    if (this.#head < this.#items.length) return this.#items[this.#head++];
+    return this.#refill();
+  }
+
+  async #refill(): Promise<Item | undefined> {
+    while (this.#head === this.#items.length) {
+      if (this.#fault) throw this.#fault.error;
+      if (this.#ended) return undefined;
+      this.#items.length = 0;
+      this.#head = 0;
+      try {
+        await this.#parse();
+      } catch (error) {
+        if (typeof error === "object" && error !== null) SOURCE_ERRORS.add(error);
+        this.#fault = { error };
+        this.#chunk = undefined;
+      }
+    }
+    return this.#items[this.#head++];
+  }
+
+  /** Parses up to the end of the next entry, reading chunks as needed. */
+  async #parse(): Promise<void> {
+    const parser = this.#parser;
+    while (this.#items.length === 0) {
+      if (parser.done) return void (this.#ended = true);
+      let chunk = this.#chunk;
+      if (chunk === undefined) {
+        const { done, value } = await this.#reader.read();
+        if (done) {
+          this.#ended = true;
+          return parser.close();
+        }
+        this.#count(value.length);
+        chunk = value;
+      }
+      const used = parser.write(chunk);
+      this.#chunk = used < chunk.length && !parser.done ? chunk.subarray(used) : undefined;
+    }
+  }
+
+  /** Stops reading: cancels the stream. */
+  async cancel(): Promise<void> {
+    this.#chunk = undefined;
+    await this.#reader.cancel().catch(() => {});
+  }
+}
+
+/** An entry and its body, iterated once (one object: no generator per entry). */
+class Entry<C extends BodyChunk> implements SourceEntry<C>, AsyncIterableIterator<C> {
+  readonly header: TarHeader;
+  #items: Items;
+  #finished = false;
+
+  constructor(header: TarHeader, items: Items) {
+    this.header = header;
+    this.#items = items;
+  }
+
+  get body(): AsyncIterable<C> {
+    return this;
+  }
+
+  [Symbol.asyncIterator](): AsyncIterableIterator<C> {
+    return this;
+  }
+
+  async next(): Promise<IteratorResult<C>> {
+    if (this.#finished) return { done: true, value: undefined };
+    let item = this.#items.next();
+    if (item instanceof Promise) item = await item;
+    if (item === null || item === undefined) {
+      this.#finished = true;
+      return { done: true, value: undefined };
+    }
+    return { done: false, value: item as C };
+  }
+
+  async drain(): Promise<void> {
+    while (!this.#finished) await this.next();
+  }
+}
+
+/**
  * Yields the entries of `stream`. Parser and read errors (truncation, bad
  * headers, `TooLargeError`) are thrown from the iteration once every entry
  * before the fault was yielded; leaving the loop early cancels the stream.
@@ -92,57 +191,19 @@ export async function* tarEntries<H extends boolean = false>(
   opts: { maxBytes: number; onBytes?: (n: number) => void; holes?: H },
 ): AsyncGenerator<SourceEntry<H extends true ? BodyChunk : Uint8Array>> {
   type Chunk = H extends true ? BodyChunk : Uint8Array;
-  let queue: Item[] = [];
-  let head = 0;
-  const visitor: TarVisitor = {
-    header: (h) => queue.push(h),
-    body: (chunk) => queue.push(chunk),
-    end: () => queue.push(null),
-  };
-  if (opts.holes) visitor.hole = (n) => queue.push(n);
-  // sparse holes count like inflated bytes
-  const parser = new TarReader(visitor, { maxHoleBytes: opts.maxBytes });
-  const chunks = feedTar(stream, parser, opts);
-  let ended = false;
-  // A chunk's fault is thrown once the entries parsed before it are consumed,
-  // so the caller knows the last good entry.
-  let fault: { error: unknown } | undefined;
-  const next = async (): Promise<Item | undefined> => {
-    while (head === queue.length) {
-      if (fault) throw fault.error;
-      if (ended) return undefined;
-      queue = [];
-      head = 0;
-      try {
-        ended = (await chunks.next()).done === true;
-      } catch (error) {
-        if (typeof error === "object" && error !== null) SOURCE_ERRORS.add(error);
-        fault = { error };
-      }
-    }
-    return queue[head++];
-  };
+  const items = new Items(stream, opts);
   try {
-    for (let item = await next(); item !== undefined; item = await next()) {
+    while (true) {
+      let item = items.next();
+      if (item instanceof Promise) item = await item;
+      if (item === undefined) return;
       // an undrained body
       if (item === null || item instanceof Uint8Array || typeof item === "number") continue;
-      let finished = false;
-      const drain = async () => {
-        while (!finished) finished = (await next()) === null;
-      };
-      const body = {
-        async *[Symbol.asyncIterator]() {
-          while (!finished) {
-            const chunk = await next();
-            if (chunk === null) finished = true;
-            else yield chunk as Chunk;
-          }
-        },
-      };
-      yield { header: item, body, drain };
-      await drain();
+      const entry = new Entry<Chunk>(item, items);
+      yield entry;
+      await entry.drain();
     }
   } finally {
-    await chunks.return(undefined);
+    await items.cancel();
   }
 }

@@ -42,20 +42,21 @@ import {
 import {
   checkMap,
   emitZeros,
+  MAX_HOLES,
   oldGnuSparse,
   paxSparse,
   PendingSparse,
   SparseBody,
   type SparseMap,
+  type TarReaderOptions,
 } from "./_sparse.ts";
 
 export { parsePax, TarFormatError, TarHolesError, TarTruncatedError };
 export type { TarHeader, TarType, TarVisitor } from "./_entry.ts";
+export type { TarReaderOptions } from "./_sparse.ts";
 
 /** Ceiling of a PAX or GNU long-name record body kept in memory. */
 const MAX_META = 1 << 20;
-/** Default ceiling of the zeros a reader emits for the holes of sparse files (64 GiB). */
-const MAX_HOLES = 64 * 2 ** 30;
 
 const enum State {
   Header,
@@ -68,16 +69,6 @@ const enum State {
   /** The 1.0 sparse map at the start of the body, read a block at a time. */
   SparseMap,
   Done,
-}
-
-/** Options of {@link TarReader}. */
-export interface TarReaderOptions {
-  /**
-   * Ceiling of the zeros emitted for the holes of sparse files, over the
-   * whole archive (a few bytes can claim a file of petabytes); default 64
-   * GiB. Past it, `write` throws {@link TarHolesError}.
-   */
-  maxHoleBytes?: number;
 }
 
 /** Parses one tar archive; feed it with {@link TarReader.write}, then call {@link TarReader.close}. */
@@ -95,6 +86,7 @@ export class TarReader {
   #sparseMap?: PendingSparse;
   #holes: number;
   #maxHoles: number;
+  #paused = false;
   /** Bytes of the archive given to `write`. */
   #offset = 0;
   /** Where the block or bytes being parsed start in the archive. */
@@ -119,24 +111,34 @@ export class TarReader {
   }
 
   /**
-   * Parses `chunk`; throws {@link TarFormatError} on a bad header, its
+   * Parses `chunk`, or its start up to the end of an entry when the visitor
+   * called {@link TarReader.pause}; returns the bytes parsed (give the rest to
+   * the next `write`). Throws {@link TarFormatError} on a bad header, its
    * `offset` set to where the bad block (or bytes) starts in the archive.
    */
-  write(chunk: Uint8Array): void {
+  write(chunk: Uint8Array): number {
     const base = this.#offset;
+    let at = chunk.length;
     try {
-      this.#write(chunk, base);
+      at = this.#write(chunk, base);
     } catch (e) {
       if (e instanceof TarFormatError) e.offset ??= this.#faultAt;
       throw e;
     } finally {
-      this.#offset = base + chunk.length;
+      this.#offset = base + at;
+      this.#paused = false;
     }
+    return at;
   }
 
-  #write(chunk: Uint8Array, base: number): void {
+  /** From the visitor's `end`: the running `write` returns after this entry (entry by entry). */
+  pause(): void {
+    this.#paused = true;
+  }
+
+  #write(chunk: Uint8Array, base: number): number {
     let at = 0;
-    while (at < chunk.length && this.#state !== State.Done) {
+    while (at < chunk.length && this.#state !== State.Done && !this.#paused) {
       const n = chunk.length - at;
       this.#faultAt = base + at - this.#partialLength;
       switch (this.#state) {
@@ -187,6 +189,7 @@ export class TarReader {
         }
       }
     }
+    return at;
   }
 
   /** The input ended: throws {@link TarTruncatedError} when it ended inside an entry. */

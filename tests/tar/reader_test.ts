@@ -118,6 +118,41 @@ Deno.test("TarReader gives the same entries whatever the slices it is fed in", a
   }
 });
 
+Deno.test("TarReader.pause: write returns after the entry that paused, the rest parses on the next write", () => {
+  const tar = buildTar([
+    { name: "a", content: "first" },
+    { name: "p", type: "directory" },
+    { name: "b", content: "x".repeat(700) },
+    { name: "c", content: "" },
+  ]);
+  const names: string[] = [];
+  const ends: number[] = [];
+  const reader: TarReader = new TarReader({
+    header: (h) => names.push(h.name),
+    body: () => {},
+    end: () => {
+      ends.push(names.length);
+      reader.pause();
+    },
+  });
+  // One write per entry: each returns where its entry (and no more) ends.
+  const used: number[] = [];
+  for (let at = 0; !reader.done && at < tar.length;) {
+    const n = reader.write(tar.subarray(at));
+    assert(n > 0, "a paused write parsed nothing");
+    used.push(n);
+    at += n;
+  }
+  assertEquals(names, ["a", "p/", "b", "c"]);
+  assertEquals(ends, [1, 2, 3, 4]);
+  // a: its header and 5 bytes; p: a's padding and p's header; b: its header and 700 bytes;
+  // c: b's padding and c's header; then the end-of-archive marker
+  assertEquals(used, [517, 1019, 1212, 836, 1024]);
+  assert(reader.done);
+  // A reader that never pauses parses the whole chunk, as before.
+  assertEquals(parse(tar).entries.map((e) => e.header.name), names);
+});
+
 function withBase256(header: Uint8Array, offset: number, length: number, value: number) {
   header.fill(0, offset, offset + length);
   header[offset] = 0x80;
