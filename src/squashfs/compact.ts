@@ -109,6 +109,30 @@ export function planCompaction(
 }
 
 /**
+ * Whether any stored content with blocks is no longer in the tree under
+ * `root`: one bit per record, no extent built. When none is, no block is
+ * dead (dead tails stay in their fragment blocks anyway) and compaction is
+ * skipped without planning it: at 300,000 files the plan's extents cost
+ * 10 to 20 MB at the peak.
+ */
+export function hasDeadBlocks(root: DirNode, files: FileTable, blockSize: number): boolean {
+  const reached = new Uint8Array(files.count);
+  const stack: DirNode[] = [root];
+  while (stack.length > 0) {
+    for (const node of stack.pop()!.children.values()) {
+      if (node.kind === "dir") stack.push(node);
+      else if (node.kind === "file" && files.has(node.data)) reached[node.data] = 1;
+    }
+  }
+  for (let record = 0; record < files.count; record++) {
+    if (reached[record] || files.get(record, FIELD.blocks) < 0) continue;
+    const size = files.get(record, FIELD.size);
+    if (fileBlockCount(size, files.get(record, FIELD.fragment), blockSize) > 0) return true;
+  }
+  return false;
+}
+
+/**
  * The live extents of the image under `root`: each stored file's blocks (the
  * size words from `blockSizes`, sparse blocks taking no bytes) and every
  * fragment block of `fragments` (the fragment table entries, 16 bytes each:

@@ -15,6 +15,7 @@ import type { DirNode, FileData } from "../layers/image_tree.ts";
 import { availableProcessors } from "../processors.ts";
 import {
   applyMoves,
+  hasDeadBlocks,
   liveExtents,
   planCompaction,
   relocateFragments,
@@ -202,6 +203,7 @@ export class SquashfsWriter {
   async #compact(root: DirNode, end: number, fragments: Uint8Array) {
     const file = this.#file;
     if (file === undefined || this.#compaction === "never") return { end, fragments };
+    if (!hasDeadBlocks(root, this.#data.files, this.#blockSize)) return { end, fragments };
     const plan = planCompaction(
       liveExtents(root, {
         files: this.#data.files,
