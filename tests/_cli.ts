@@ -38,7 +38,11 @@ export interface CliHome extends AsyncDisposable {
   ): Promise<CliResult>;
 }
 
-/** Runs the CLI once. */
+/**
+ * Runs the CLI once; with `asUser`, as that uid and gid through `setpriv`
+ * (the test runs as root), and with `clearEnv`, with only `env` (plus
+ * NO_COLOR and DENO_DIR).
+ */
 export async function runCli(
   args: string[],
   options: {
@@ -47,11 +51,26 @@ export async function runCli(
     script?: string;
     flags?: string[];
     cwd?: string;
+    asUser?: number;
+    clearEnv?: boolean;
   } = {},
 ): Promise<CliResult> {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "--quiet", ...(options.flags ?? RUN_FLAGS), options.script ?? MAIN, ...args],
+  const deno = [
+    Deno.execPath(),
+    "run",
+    "--quiet",
+    ...(options.flags ?? RUN_FLAGS),
+    options.script ?? MAIN,
+    ...args,
+  ];
+  const user = options.asUser;
+  const command = user === undefined
+    ? deno
+    : ["setpriv", `--reuid=${user}`, `--regid=${user}`, "--clear-groups", ...deno];
+  const child = new Deno.Command(command[0], {
+    args: command.slice(1),
     env: { NO_COLOR: "1", DENO_DIR, ...options.env },
+    clearEnv: options.clearEnv,
     cwd: options.cwd,
     stdin: options.stdin === undefined ? "null" : "piped",
     stdout: "piped",

@@ -7,7 +7,7 @@
  * Images are served by the real registry and read back with the real tools.
  */
 import { assert, assertEquals } from "../_assert.ts";
-import { type CliHome, cliHome, RUN_FLAGS } from "../_cli.ts";
+import { type CliHome, cliHome, runCli } from "../_cli.ts";
 import { buildImage, imageOfTars } from "../_images.ts";
 import { runTool } from "../_tools.ts";
 import { pushImage, startRegistry, type TestRegistry } from "../_registry.ts";
@@ -195,33 +195,23 @@ Deno.test({
     try {
       await Deno.chmod(home, 0o755);
       await Deno.chown(home, NOBODY, NOBODY);
-      const out = await new Deno.Command("setpriv", {
-        args: [
-          `--reuid=${NOBODY}`,
-          `--regid=${NOBODY}`,
-          "--clear-groups",
-          Deno.execPath(),
-          "run",
-          "--quiet",
-          ...RUN_FLAGS,
-          new URL("../../main.ts", import.meta.url).pathname,
-          "pull",
-          "--sandbox",
-          `${home}/sandbox`,
-          `${reg.host}/test/xattrs:v1`,
-        ],
+      const out = await runCli([
+        "pull",
+        "--sandbox",
+        `${home}/sandbox`,
+        `${reg.host}/test/xattrs:v1`,
+      ], {
         env: {
           HOME: home,
           PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
           DENO_DIR: `${home}/deno`,
           SREGISTRY_TMPDIR: `${home}/tmp`,
           SREGISTRY_DOCKERHUB_NOHTTPS: "yes",
-          NO_COLOR: "1",
         },
-        stdout: "piped",
-        stderr: "piped",
-      }).output();
-      const err = new TextDecoder().decode(out.stderr);
+        clearEnv: true,
+        asUser: NOBODY,
+      });
+      const err = out.stderr;
       assertEquals(out.code, 0, err);
       const nodes = byPath(await walkTree(`${home}/sandbox`));
       assertEquals(nodes.get("x")?.xattrs, { "user.dir": hex("folder") });

@@ -5,11 +5,10 @@
  * (reading never migrates). Needs root and setpriv.
  */
 import { assertEquals, assertStringIncludes } from "../_assert.ts";
-import { RUN_FLAGS } from "../_cli.ts";
+import { runCli } from "../_cli.ts";
 import { DATABASE_FILE } from "../../src/store/catalogue.ts";
 import { userVersion, writePythonDatabase } from "../_python_db.ts";
 
-const MAIN = new URL("../../main.ts", import.meta.url).pathname;
 const NOBODY = 65534;
 const AS_NOBODY = ["setpriv", `--reuid=${NOBODY}`, `--regid=${NOBODY}`, "--clear-groups"];
 
@@ -48,25 +47,7 @@ Deno.test({
         SREGISTRY_DATABASE: db,
         SREGISTRY_STORAGE: `${home}/storage`,
       };
-      const run = async (args: string[]) => {
-        const out = await new Deno.Command(AS_NOBODY[0], {
-          args: [
-            ...AS_NOBODY.slice(1),
-            Deno.execPath(),
-            "run",
-            "--quiet",
-            ...RUN_FLAGS,
-            MAIN,
-            ...args,
-          ],
-          env,
-          clearEnv: true,
-          stdout: "piped",
-          stderr: "piped",
-        }).output();
-        const text = (b: Uint8Array) => new TextDecoder().decode(b);
-        return { code: out.code, stdout: text(out.stdout), stderr: text(out.stderr) };
-      };
+      const run = (args: string[]) => runCli(args, { env, clearEnv: true, asUser: NOBODY });
       const images = await run(["images"]);
       assertEquals(images.code, 0, images.stderr);
       assertStringIncludes(images.stdout, "library/app0:latest");

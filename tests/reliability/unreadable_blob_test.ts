@@ -9,11 +9,10 @@
  * skipped, saying why, when this machine cannot.
  */
 import { assert, assertEquals, assertStringIncludes } from "../_assert.ts";
-import { RUN_FLAGS } from "../_cli.ts";
+import { runCli } from "../_cli.ts";
 import { pushImage, registryBinary, startRegistry } from "../_registry.ts";
 import { checkSif, dataLayer, imageOf, ls } from "./_pull_env.ts";
 
-const MAIN = new URL("../../main.ts", import.meta.url).pathname;
 const NOBODY = 65534;
 
 function works(cmd: string, args: string[]): boolean {
@@ -52,27 +51,7 @@ Deno.test({
       SREGISTRY_DOCKERHUB_NOHTTPS: "yes",
       NO_COLOR: "1",
     };
-    const run = async (args: string[]) => {
-      const out = await new Deno.Command("setpriv", {
-        args: [
-          "--reuid=65534",
-          "--regid=65534",
-          "--clear-groups",
-          Deno.execPath(),
-          "run",
-          "--quiet",
-          ...RUN_FLAGS,
-          MAIN,
-          ...args,
-        ],
-        env,
-        clearEnv: true,
-        stdout: "piped",
-        stderr: "piped",
-      }).output();
-      const text = (b: Uint8Array) => new TextDecoder().decode(b);
-      return { code: out.code, stdout: text(out.stdout), stderr: text(out.stderr) };
-    };
+    const run = (args: string[]) => runCli(args, { env, clearEnv: true, asUser: 65534 });
     try {
       const ref = `${reg.host}/test/img:v1`;
       const first = await run(["pull", ref]);
