@@ -109,38 +109,55 @@ export function planCompaction(
 }
 
 /**
- * Whether any stored content with blocks is no longer in the tree under
- * `root`: one bit per record, no extent built. When none is, no block is
- * dead (dead tails stay in their fragment blocks anyway) and compaction is
- * skipped without planning it: at 300,000 files the plan's extents cost
- * 10 to 20 MB at the peak.
+ * One byte per record of `files`: 1 when a file of the tree under `root`
+ * (any of its hard links) names that content. One walk of the tree; the
+ * questions below then go over record numbers.
  */
-export function hasDeadBlocks(root: DirNode, files: FileTable, blockSize: number): boolean {
+export function reachedRecords(root: DirNode, files: FileTable): Uint8Array {
   const reached = new Uint8Array(files.count);
   const stack: DirNode[] = [root];
   while (stack.length > 0) {
     for (const node of stack.pop()!.children.values()) {
       if (node.kind === "dir") stack.push(node);
+      // A content this writer did not store is refused when its inode is written.
       else if (node.kind === "file" && files.has(node.data)) reached[node.data] = 1;
     }
   }
+  return reached;
+}
+
+/** The number of blocks of record `record`, 0 when it has none. */
+function blocksOf(files: FileTable, record: number, blockSize: number): number {
+  if (files.get(record, FIELD.blocks) < 0) return 0;
+  return fileBlockCount(
+    files.get(record, FIELD.size),
+    files.get(record, FIELD.fragment),
+    blockSize,
+  );
+}
+
+/**
+ * Whether any stored content with blocks is not `reached`. When none is, no
+ * block is dead (dead tails stay in their fragment blocks anyway) and
+ * compaction is skipped without planning it: at 300,000 files the plan's
+ * extents cost 10 to 20 MB at the peak.
+ */
+export function hasDeadBlocks(reached: Uint8Array, files: FileTable, blockSize: number): boolean {
   for (let record = 0; record < files.count; record++) {
-    if (reached[record] || files.get(record, FIELD.blocks) < 0) continue;
-    const size = files.get(record, FIELD.size);
-    if (fileBlockCount(size, files.get(record, FIELD.fragment), blockSize) > 0) return true;
+    if (!reached[record] && blocksOf(files, record, blockSize) > 0) return true;
   }
   return false;
 }
 
 /**
- * The live extents of the image under `root`: each stored file's blocks (the
+ * The live extents of the image: the blocks of each `reached` content (the
  * size words from `blockSizes`, sparse blocks taking no bytes) and every
  * fragment block of `fragments` (the fragment table entries, 16 bytes each:
- * u64 start, u32 size word, u32 unused). Hard links and deduplicated
- * contents give the same extent more than once.
+ * u64 start, u32 size word, u32 unused). Deduplicated contents give the same
+ * extent more than once.
  */
 export function liveExtents(
-  root: DirNode,
+  reached: Uint8Array,
   o: {
     files: FileTable;
     blockSize: number;
@@ -151,22 +168,12 @@ export function liveExtents(
   const extents: Extent[] = [];
   const words = (word: number) => word & ~DATA_UNCOMPRESSED;
   const files = o.files;
-  const stack: DirNode[] = [root];
-  while (stack.length > 0) {
-    for (const node of stack.pop()!.children.values()) {
-      if (node.kind === "dir") stack.push(node);
-      // A content this writer did not store is refused when its inode is written.
-      if (node.kind !== "file" || node.size === 0 || !files.has(node.data)) continue;
-      const record = node.data;
-      const size = files.get(record, FIELD.size);
-      const count = fileBlockCount(size, files.get(record, FIELD.fragment), o.blockSize);
-      if (count === 0) continue;
-      let length = 0;
-      for (const word of o.blockSizes(files.get(record, FIELD.blocks), count)) {
-        length += words(word);
-      }
-      extents.push({ start: files.get(record, FIELD.start), length });
-    }
+  for (let record = 0; record < files.count; record++) {
+    const count = reached[record] ? blocksOf(files, record, o.blockSize) : 0;
+    if (count === 0) continue;
+    let length = 0;
+    for (const word of o.blockSizes(files.get(record, FIELD.blocks), count)) length += words(word);
+    extents.push({ start: files.get(record, FIELD.start), length });
   }
   const view = new DataView(o.fragments.buffer, o.fragments.byteOffset, o.fragments.byteLength);
   for (let at = 0; at < o.fragments.length; at += 16) {

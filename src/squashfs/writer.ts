@@ -18,6 +18,7 @@ import {
   hasDeadBlocks,
   liveExtents,
   planCompaction,
+  reachedRecords,
   relocateFragments,
   worthCompacting,
 } from "./compact.ts";
@@ -203,9 +204,10 @@ export class SquashfsWriter {
   async #compact(root: DirNode, end: number, fragments: Uint8Array) {
     const file = this.#file;
     if (file === undefined || this.#compaction === "never") return { end, fragments };
-    if (!hasDeadBlocks(root, this.#data.files, this.#blockSize)) return { end, fragments };
+    const reached = reachedRecords(root, this.#data.files);
+    if (!hasDeadBlocks(reached, this.#data.files, this.#blockSize)) return { end, fragments };
     const plan = planCompaction(
-      liveExtents(root, {
+      liveExtents(reached, {
         files: this.#data.files,
         blockSize: this.#blockSize,
         blockSizes: (first, count) => this.#data.blockSizes(first, count),
