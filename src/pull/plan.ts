@@ -9,6 +9,7 @@
 import type { BuilderName } from "../builders/builder.ts";
 import { type Compression, DEFAULT_LEVELS } from "../builders/mksquashfs.ts";
 import type { Platform } from "../image/platform.ts";
+import { clampTime } from "../layers/limits.ts";
 import { formatReference, type Reference } from "../reference.ts";
 import type { ImageSource } from "../sources/source.ts";
 import type { BlobCache } from "../store/blob_cache.ts";
@@ -159,5 +160,5 @@ export function planPull(req: PullRequest, ctx: PullContext): PullPlan {
  */
 function sourceDateEpoch(): number {
   const env = Number(Deno.env.get("SOURCE_DATE_EPOCH"));
-  return Number.isInteger(env) && env >= 0 ? Math.min(env, 0xffffffff) : 0;
+  return Number.isInteger(env) && env >= 0 ? clampTime(env) : 0;
 }
