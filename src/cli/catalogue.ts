@@ -15,8 +15,7 @@ import { inspectSummary } from "./inspect_summary.ts";
 import { findImage, imageFile } from "../api/find.ts";
 import { addImage } from "../api/add.ts";
 import { moveImage, removeImage, renameImage } from "../api/catalogue.ts";
-import { removeTemporaryNow } from "../store/work_dirs.ts";
-import { onInterrupt } from "./interrupt.ts";
+import { copyInterrupts } from "./interrupt.ts";
 
 /**
  * Finds the record `reference` names: an ID as `images` shows it, else a
@@ -36,25 +35,6 @@ function fileSize(r: ImageRecord): number | undefined {
   } catch {
     return undefined;
   }
-}
-
-/**
- * Ctrl-C (SIGINT) and SIGTERM while `mv`, `rename` or `add` copies a file:
- * the partial copy is removed, the record and the file stay as they were,
- * and the process exits 130 or 143. The steps that change the record and
- * the file run synchronously, so a signal is heard only before them (during
- * the copy or the digest) or after them.
- * @param what "the move of REF", for the message
- */
-function handleInterrupts(what: string): Disposable {
-  return onInterrupt((signal, code) => {
-    removeTemporaryNow();
-    printErr(
-      `Interrupted (${signal}): ${what} stopped before it finished: the partial copy is removed; ` +
-        `the image and its record are as they were. Run the same command again to do it.`,
-    );
-    Deno.exit(code);
-  });
 }
 
 /** Adds the catalogue commands to `program`. */
@@ -110,7 +90,7 @@ export function addCatalogueCommands(program: Command, ctx: () => CliContext): v
     .argument("<reference>").argument("<path>", "new file, or folder to move it into")
     .action(async (reference, path) => {
       const catalogue = ctx().requireCatalogue(`move ${reference}`);
-      using _interrupts = handleInterrupts(`the move of ${reference}`);
+      using _interrupts = copyInterrupts(`the move of ${reference}`);
       print(await moveImage(catalogue, reference, path));
     });
 
@@ -119,7 +99,7 @@ export function addCatalogueCommands(program: Command, ctx: () => CliContext): v
     .action(async (reference, newReference) => {
       const c = ctx();
       const catalogue = c.requireCatalogue(`rename ${reference}`);
-      using _interrupts = handleInterrupts(`the rename of ${reference}`);
+      using _interrupts = copyInterrupts(`the rename of ${reference}`);
       print(await renameImage(catalogue, reference, newReference, c.settings.storageDir));
     });
 
@@ -134,7 +114,7 @@ export function addCatalogueCommands(program: Command, ctx: () => CliContext): v
       const c = ctx();
       // The file is checked before the catalogue opens: a wrong path is the first thing to say.
       const catalogue = () => c.requireCatalogue(`add ${file}`);
-      using _interrupts = handleInterrupts(`the add of ${file}`);
+      using _interrupts = copyInterrupts(`the add of ${file}`);
       const record = await addImage(catalogue, file, {
         name: opts.name,
         storageDir: c.settings.storageDir,

@@ -102,6 +102,25 @@ export function releaseOnInterrupt(what: string): Disposable {
   });
 }
 
+/**
+ * Handles SIGINT, SIGTERM and SIGHUP while `mv`, `rename` or `add` copies a
+ * file, until disposed: the partial copy is removed, the record and the file
+ * stay as they were, and the process exits as {@linkcode handleInterrupts}
+ * does. The steps that change the record and the file run synchronously, so
+ * a signal is heard only before them (during the copy or the digest) or after.
+ * @param what what stopped, for the message ("the move of REF")
+ */
+export function copyInterrupts(what: string): Disposable {
+  return onInterrupt((signal, code) => {
+    removeTemporaryNow();
+    tell(
+      `Interrupted (${signal}): ${what} stopped before it finished: the partial copy is removed; ` +
+        `the image and its record are as they were. Run the same command again to do it.`,
+    );
+    Deno.exit(code);
+  });
+}
+
 function tell(message: string): void {
   try {
     printErr(message);
